@@ -1,0 +1,15 @@
+//! tonebench's core: values in, values out.
+//!
+//! Metrics, bootstrap intervals, cohort statistics, gate rules and the report model live here.
+//! Nothing in this crate touches the file system, the network, ONNX Runtime or the clock: the
+//! `tonebench` crate reads inputs, calls into the core and writes what it returns.
+
+pub mod bootstrap;
+pub mod confusion;
+pub mod labels;
+pub mod metrics;
+pub mod report;
+
+pub use confusion::Confusion;
+pub use labels::LabelSet;
+pub use metrics::Metrics;
