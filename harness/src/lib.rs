@@ -1,6 +1,14 @@
 //! tonebench: the edges around the I/O-free core — reading suites and predictions, running
 //! models, writing reports — and the command line.
 
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod evaluate;
 pub mod exit;
+pub mod markdown;
+pub mod output;
+pub mod predictions;
 pub mod suite;
+pub mod summary;
 pub mod table;
