@@ -159,8 +159,13 @@ pub fn render(report: &Report) -> Result<String, minijinja::Error> {
         .collect();
     let mut env = Environment::new();
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-    env.set_trim_blocks(true);
-    env.set_lstrip_blocks(true);
+    env.set_syntax(
+        minijinja::syntax::SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .keep_trailing_newline(true)
+            .build()?,
+    );
     env.add_template("report.md", TEMPLATE)?;
     env.get_template("report.md")?.render(context! {
         suite => context! { name => cell(&s.name), line => line },
