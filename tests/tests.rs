@@ -1,1 +1,4 @@
+//! tonebench's integration tests: one binary, one module per feature area.
 
+mod common;
+mod score;

@@ -64,7 +64,11 @@ pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() { exit::INVALID_INPUT } else { exit::SUCCESS };
+            let code = if e.use_stderr() {
+                exit::INVALID_INPUT
+            } else {
+                exit::SUCCESS
+            };
             let _ = e.print();
             return code;
         }

@@ -46,11 +46,7 @@ pub fn load_suite(path: &Path) -> anyhow::Result<Suite> {
 }
 
 /// The model run of an external predictions file.
-pub fn external_run(
-    suite: &Suite,
-    path: &Path,
-    name: Option<&str>,
-) -> anyhow::Result<ModelRun> {
+pub fn external_run(suite: &Suite, path: &Path, name: Option<&str>) -> anyhow::Result<ModelRun> {
     let p = Predictions::load(path, suite).map_err(exit::input)?;
     let name = name.map(str::to_owned).unwrap_or_else(|| {
         path.file_stem()
@@ -131,7 +127,11 @@ pub fn demo(args: &DemoArgs) -> anyhow::Result<i32> {
     let dir = demo_suite_dir()?;
     let suite = load_suite(&dir)?;
     let mut runs = Vec::new();
-    for (name, file) in [("demo-text", "reference_text.csv"), ("demo-audio", "reference_audio.csv"), ("demo-hybrid", "reference_hybrid.csv")] {
+    for (name, file) in [
+        ("demo-text", "reference_text.csv"),
+        ("demo-audio", "reference_audio.csv"),
+        ("demo-hybrid", "reference_hybrid.csv"),
+    ] {
         let path = dir.join("models").join(file);
         if path.is_file() {
             runs.push(external_run(&suite, &path, Some(name))?);

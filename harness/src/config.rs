@@ -19,10 +19,7 @@ pub struct ConfigError {
 /// `#[serde(deny_unknown_fields)]`, so a misspelled key is an error naming the key and its line.
 pub fn parse_toml<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, ConfigError> {
     toml::from_str(text).map_err(|e| {
-        let (line, column) = e
-            .span()
-            .map(|s| line_col(text, s.start))
-            .unwrap_or((1, 1));
+        let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
         ConfigError {
             path: path.to_owned(),
             line,

@@ -40,8 +40,8 @@ pub fn evaluate(suite: &Suite, runs: &[ModelRun], cfg: &EvalConfig) -> Report {
         .map(|run| {
             let cm = Confusion::from_pairs(labels.len(), &truth, &run.pred);
             let metrics = Metrics::compute(&cm, labels);
-            let intervals = (cfg.bootstrap.resamples > 0)
-                .then(|| confusion_intervals(&cm, &cfg.bootstrap));
+            let intervals =
+                (cfg.bootstrap.resamples > 0).then(|| confusion_intervals(&cm, &cfg.bootstrap));
             let mut warnings: Vec<Warning> = metrics
                 .undefined
                 .iter()

@@ -123,11 +123,7 @@ pub fn render(report: &Report) -> Result<String, minijinja::Error> {
         })
         .collect();
     let s = &report.suite;
-    let mut line = format!(
-        "{} items · labels: {}",
-        s.items,
-        labels.join(", ")
-    );
+    let mut line = format!("{} items · labels: {}", s.items, labels.join(", "));
     if let Some(sp) = s.speakers {
         line.push_str(&format!(" · {sp} speakers"));
     }

@@ -38,7 +38,11 @@ pub enum PredictionsError {
 /// Up to five ids for a message, then how many more.
 fn first_ids<'a>(ids: impl ExactSizeIterator<Item = &'a str>) -> String {
     let n = ids.len();
-    let mut s = ids.take(5).map(|i| format!("\"{i}\"")).collect::<Vec<_>>().join(", ");
+    let mut s = ids
+        .take(5)
+        .map(|i| format!("\"{i}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
     if n > 5 {
         s.push_str(&format!(" and {} more", n - 5));
     }
@@ -164,16 +168,20 @@ impl Predictions {
                     match col[row] {
                         None => problems.push(problem(format!("p_{name} is empty"))),
                         Some(v) if v.is_nan() => problems.push(problem(format!("p_{name} is NaN"))),
-                        Some(v) if !(0.0..=1.0).contains(&v) => problems.push(problem(format!(
-                            "p_{name} = {v} is outside [0, 1]"
-                        ))),
+                        Some(v) if !(0.0..=1.0).contains(&v) => {
+                            problems.push(problem(format!("p_{name} = {v} is outside [0, 1]")))
+                        }
                         Some(v) => {
                             probs[item * k + c] = v;
                             sum += v;
                         }
                     }
                 }
-                if (sum - 1.0).abs() > PROB_SUM_TOLERANCE && probs_in.iter().all(|c| c[row].is_some_and(|v| (0.0..=1.0).contains(&v))) {
+                if (sum - 1.0).abs() > PROB_SUM_TOLERANCE
+                    && probs_in
+                        .iter()
+                        .all(|c| c[row].is_some_and(|v| (0.0..=1.0).contains(&v)))
+                {
                     problems.push(problem(format!(
                         "probabilities sum to {sum}, not 1 (tolerance {PROB_SUM_TOLERANCE})"
                     )));

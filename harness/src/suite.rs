@@ -165,7 +165,9 @@ pub fn list_problems(problems: &[Problem]) -> String {
 /// Why a suite could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum SuiteError {
-    #[error("suite {path}: no suite.toml here (a suite is a folder with suite.toml and an items table)")]
+    #[error(
+        "suite {path}: no suite.toml here (a suite is a folder with suite.toml and an items table)"
+    )]
     NoManifest { path: PathBuf },
     #[error("suite {path}: cannot read: {source}")]
     Io {
@@ -267,7 +269,13 @@ impl Suite {
         let has_text = optional("text", &cols.text, &defaults.text)?;
         let has_audio = optional("audio", &cols.audio, &defaults.audio)?;
         let has_speaker = optional("speaker", &cols.speaker, &defaults.speaker)?;
-        let roles = [&cols.id, &cols.label, &cols.text, &cols.audio, &cols.speaker];
+        let roles = [
+            &cols.id,
+            &cols.label,
+            &cols.text,
+            &cols.audio,
+            &cols.speaker,
+        ];
         let metadata_columns: Vec<String> = table
             .columns()
             .iter()
@@ -276,7 +284,11 @@ impl Suite {
             .collect();
         if let Some(spec) = &cohorts {
             let known = |c: &String| metadata_columns.contains(c) || c == &cols.speaker;
-            for c in spec.metadata.iter().chain(spec.intersections.iter().flatten()) {
+            for c in spec
+                .metadata
+                .iter()
+                .chain(spec.intersections.iter().flatten())
+            {
                 if !known(c) {
                     return Err(invalid(format!(
                         "[cohorts] names column \"{c}\", which {file} does not have (metadata columns: {})",
@@ -288,9 +300,21 @@ impl Suite {
 
         let ids = table.strings(&cols.id)?;
         let raw_labels = table.strings(&cols.label)?;
-        let texts = if has_text { Some(table.strings(&cols.text)?) } else { None };
-        let audios = if has_audio { Some(table.strings(&cols.audio)?) } else { None };
-        let speakers = if has_speaker { Some(table.strings(&cols.speaker)?) } else { None };
+        let texts = if has_text {
+            Some(table.strings(&cols.text)?)
+        } else {
+            None
+        };
+        let audios = if has_audio {
+            Some(table.strings(&cols.audio)?)
+        } else {
+            None
+        };
+        let speakers = if has_speaker {
+            Some(table.strings(&cols.speaker)?)
+        } else {
+            None
+        };
         let meta: Vec<Vec<Option<String>>> = metadata_columns
             .iter()
             .map(|c| table.strings(c))
@@ -317,7 +341,10 @@ impl Suite {
                 continue;
             };
             if let Some(first) = seen.get(&id) {
-                problems.push(problem(Some(&id), format!("duplicate id (first at {first})")));
+                problems.push(problem(
+                    Some(&id),
+                    format!("duplicate id (first at {first})"),
+                ));
                 continue;
             }
             seen.insert(id.clone(), at);
@@ -338,10 +365,7 @@ impl Suite {
                 };
                 problems.push(problem(
                     Some(&id),
-                    format!(
-                        "label \"{raw}\" is not one of {}{hint}",
-                        labels.listing()
-                    ),
+                    format!("label \"{raw}\" is not one of {}{hint}", labels.listing()),
                 ));
                 continue;
             };
@@ -388,7 +412,11 @@ impl Suite {
 
     /// Distinct speakers, when the suite has speakers.
     pub fn speaker_count(&self) -> Option<u64> {
-        let mut s: Vec<&str> = self.items.iter().filter_map(|i| i.speaker.as_deref()).collect();
+        let mut s: Vec<&str> = self
+            .items
+            .iter()
+            .filter_map(|i| i.speaker.as_deref())
+            .collect();
         if s.is_empty() {
             return None;
         }
@@ -433,4 +461,3 @@ fn check_cohorts(c: &CohortsManifest, dir: &Path) -> Result<CohortSpec, String> 
         min_speakers: c.min_speakers.unwrap_or(5),
     })
 }
-

@@ -9,12 +9,24 @@ use crate::markdown::num;
 /// Prints one header line and one line per model.
 pub fn print(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
     let s = &report.suite;
-    write!(out, "{}: {} items, labels {}", s.name, s.items, s.labels.join("/"))?;
+    write!(
+        out,
+        "{}: {} items, labels {}",
+        s.name,
+        s.items,
+        s.labels.join("/")
+    )?;
     if let Some(sp) = s.speakers {
         write!(out, ", {sp} speakers")?;
     }
     writeln!(out)?;
-    let width = report.models.iter().map(|m| m.name.chars().count()).max().unwrap_or(5).max(5);
+    let width = report
+        .models
+        .iter()
+        .map(|m| m.name.chars().count())
+        .max()
+        .unwrap_or(5)
+        .max(5);
     let ci_pct = (report.bootstrap.confidence * 100.0).round();
     writeln!(
         out,

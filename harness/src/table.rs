@@ -231,7 +231,9 @@ impl Table {
     /// polars formats them.
     pub fn strings(&self, name: &str) -> Result<Vec<Option<String>>, TableError> {
         let col = self.column(name)?;
-        let cast = col.cast(&DataType::String).map_err(|e| self.cast_err(name, e))?;
+        let cast = col
+            .cast(&DataType::String)
+            .map_err(|e| self.cast_err(name, e))?;
         let ca = cast.str().map_err(|e| self.cast_err(name, e))?;
         Ok(ca
             .iter()
@@ -255,13 +257,15 @@ impl Table {
             .enumerate()
             .map(|(row, cell)| match cell {
                 None => Ok(None),
-                Some(s) => s.trim().parse::<f64>().map(Some).map_err(|_| {
-                    TableError::Malformed {
+                Some(s) => s
+                    .trim()
+                    .parse::<f64>()
+                    .map(Some)
+                    .map_err(|_| TableError::Malformed {
                         path: self.path.clone(),
                         at: self.origin(row),
                         message: format!("column \"{name}\": \"{s}\" is not a number"),
-                    }
-                }),
+                    }),
             })
             .collect()
     }
@@ -303,7 +307,10 @@ fn scan_delimited(path: &Path, bytes: &[u8], sep: u8) -> Result<Vec<RowRef>, Tab
         message,
     };
     if let Err(e) = std::str::from_utf8(bytes) {
-        let line = 1 + bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count();
+        let line = 1 + bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
         return Err(malformed(
             line,
             "not UTF-8 text (is this a binary file?)".into(),
@@ -341,7 +348,10 @@ fn scan_delimited(path: &Path, bytes: &[u8], sep: u8) -> Result<Vec<RowRef>, Tab
             }
             let b = bytes[i];
             if b == 0 {
-                return Err(malformed(line, "contains a NUL byte (is this a binary file?)".into()));
+                return Err(malformed(
+                    line,
+                    "contains a NUL byte (is this a binary file?)".into(),
+                ));
             }
             if in_quotes {
                 if b == b'"' {
@@ -398,7 +408,10 @@ fn scan_delimited(path: &Path, bytes: &[u8], sep: u8) -> Result<Vec<RowRef>, Tab
 /// Checks that every non-blank line of a JSON-lines file is a JSON object; returns their lines.
 fn scan_json_lines(path: &Path, bytes: &[u8]) -> Result<Vec<RowRef>, TableError> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
-        let line = 1 + bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count();
+        let line = 1 + bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
         TableError::Malformed {
             path: path.to_owned(),
             at: RowRef::Line(line),
@@ -442,7 +455,10 @@ mod tests {
     #[test]
     fn records_start_on_the_right_lines() {
         let lines = scan("id,text\na,\"two\nlines\"\nb,\"say \"\"hi\"\"\"\n\nc,x\n").unwrap();
-        assert_eq!(lines, vec![RowRef::Line(2), RowRef::Line(4), RowRef::Line(6)]);
+        assert_eq!(
+            lines,
+            vec![RowRef::Line(2), RowRef::Line(4), RowRef::Line(6)]
+        );
     }
 
     #[test]
@@ -453,7 +469,10 @@ mod tests {
 
     #[test]
     fn unterminated_quotes_and_binary_are_reported() {
-        assert!(scan("id,text\na,\"open\n").unwrap_err().to_string().contains("line 2"));
+        assert!(scan("id,text\na,\"open\n")
+            .unwrap_err()
+            .to_string()
+            .contains("line 2"));
         let err = scan_delimited(Path::new("t.csv"), b"id\n\xff\xfe\x00", b',').unwrap_err();
         assert!(err.to_string().contains("not UTF-8"), "{err}");
     }
