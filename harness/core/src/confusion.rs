@@ -34,12 +34,22 @@ impl Confusion {
 
     /// Builds a matrix from its row-major cells.
     pub fn from_cells(k: usize, counts: Vec<u64>) -> Self {
-        assert_eq!(counts.len(), k * k, "a {k}x{k} matrix needs {} cells", k * k);
+        assert_eq!(
+            counts.len(),
+            k * k,
+            "a {k}x{k} matrix needs {} cells",
+            k * k
+        );
         Confusion { k, counts }
     }
 
     pub fn add(&mut self, truth: usize, pred: usize) {
         self.counts[truth * self.k + pred] += 1;
+    }
+
+    /// Adds `n` items with true label `truth` predicted `pred`.
+    pub fn add_n(&mut self, truth: usize, pred: usize, n: u64) {
+        self.counts[truth * self.k + pred] += n;
     }
 
     pub fn k(&self) -> usize {
