@@ -522,7 +522,7 @@ pub fn run_gates(
 }
 
 fn fmt_p(p: f64) -> String {
-    if p != 0.0 && p < 1e-4 {
+    if p > 0.0 && p < 1e-4 {
         format!("{p:.2e}")
     } else {
         fmt_num(p)
