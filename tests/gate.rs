@@ -499,3 +499,13 @@ fn junit_output_matches_the_schema_validated_sample() {
         "rerun with TONEBENCH_BLESS=1 and revalidate with make_mcnemar_fixtures.py"
     );
 }
+
+#[test]
+fn example_gate_files_parse() {
+    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/examples");
+    for f in ["gates-text.toml", "gates-audio.toml", "gates-hybrid.toml"] {
+        let text = fs::read_to_string(docs.join(f)).unwrap();
+        let g = gate::parse_gates(f, &text).unwrap_or_else(|e| panic!("{e}"));
+        assert!(!g.rules.is_empty(), "{f}");
+    }
+}
