@@ -411,6 +411,13 @@ fn threshold_rules_without_a_baseline() {
         ),
         "{msg}"
     );
+    // The rule that could not be evaluated is still reported, as a JUnit error.
+    let junit = fs::read_to_string(w.root.join("junit.xml")).unwrap();
+    assert!(
+        junit.contains("<error message=\"value none, bound &lt;= 0.05: "),
+        "{junit}"
+    );
+    check_junit_structure(&junit);
 }
 
 #[test]
