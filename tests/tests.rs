@@ -1,4 +1,5 @@
 //! tonebench's integration tests: one binary, one module per feature area.
 
 mod common;
+mod gate;
 mod score;

@@ -27,6 +27,10 @@ pub enum Command {
     Demo(crate::commands::DemoArgs),
     /// Score predictions made outside tonebench against a suite
     Score(crate::commands::ScoreArgs),
+    /// Release gate: check a run's report against rules and, optionally, a baseline
+    Gate(crate::gate::GateArgs),
+    /// Record and inspect the baselines gates compare against
+    Baseline(crate::baseline::BaselineArgs),
 }
 
 /// Confidence-interval options shared by the commands that score.
@@ -76,6 +80,8 @@ pub fn main() -> i32 {
     let result = match &cli.command {
         Command::Demo(a) => crate::commands::demo(a),
         Command::Score(a) => crate::commands::score(a),
+        Command::Gate(a) => crate::gate::execute(a),
+        Command::Baseline(a) => crate::baseline::execute(a),
     };
     match result {
         Ok(code) => code,

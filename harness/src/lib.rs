@@ -1,11 +1,13 @@
 //! tonebench: the edges around the I/O-free core — reading suites and predictions, running
 //! models, writing reports — and the command line.
 
+pub mod baseline;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod evaluate;
 pub mod exit;
+pub mod gate;
 pub mod markdown;
 pub mod output;
 pub mod predictions;
