@@ -1,6 +1,8 @@
 //! tonebench: the edges around the I/O-free core — reading suites and predictions, running
 //! models, writing reports — and the command line.
 
+pub mod audio;
 pub mod exit;
+pub mod infer;
 pub mod suite;
 pub mod table;
