@@ -615,7 +615,7 @@ fn bad_models_are_errors_naming_the_file() {
     );
     let e = load_err(typo.to_str().unwrap(), &labels()).to_string();
     assert!(
-        e.contains("typo.toml: line 4 column 1: unknown field `labls`"),
+        e.contains("typo.toml line 4 column 1: unknown field `labls`"),
         "{e}"
     );
 }

@@ -132,6 +132,12 @@ fn classify(path: &Path, e: hound::Error, during: &str) -> AudioError {
                 reason: format!("file ends inside the {during}"),
             }
         }
+        hound::Error::FormatError(msg) if msg.contains("bits per sample") => {
+            AudioError::Unsupported {
+                path,
+                what: msg.to_string(),
+            }
+        }
         other => AudioError::Corrupt {
             path,
             reason: other.to_string(),

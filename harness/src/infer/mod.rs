@@ -32,6 +32,14 @@ pub enum InferError {
     /// The model spec file is invalid (exit 2).
     #[error("model {file}: {msg}")]
     Spec { file: String, msg: String },
+    /// The model spec file is not valid TOML or has an unknown or mistyped key (exit 2).
+    #[error("model {file} line {line} column {column}: {msg}")]
+    SpecAt {
+        file: String,
+        line: usize,
+        column: usize,
+        msg: String,
+    },
     /// A file the spec names is missing or does not fit the spec (exit 2 for a tokenizer or
     /// label mismatch, 3 for a graph that cannot be loaded or run).
     #[error("model {file}: {msg}")]
@@ -45,7 +53,7 @@ impl InferError {
     /// Whether the error is invalid input (exit 2) rather than a model or runtime failure (exit 3).
     pub fn is_input(&self) -> bool {
         match self {
-            InferError::Spec { .. } | InferError::Item { .. } => true,
+            InferError::Spec { .. } | InferError::SpecAt { .. } | InferError::Item { .. } => true,
             InferError::Model { msg, .. } => {
                 msg.starts_with("tokenizer") || msg.starts_with("labels")
             }

@@ -36,8 +36,8 @@ enum Pipeline {
     },
     /// Weighted mean of a text and an audio model's probabilities.
     Late {
-        text: TextPipe,
-        audio: AudioPipe,
+        text: Box<TextPipe>,
+        audio: Box<AudioPipe>,
         weights: [f64; 2],
     },
 }
@@ -147,8 +147,8 @@ impl Model {
                 "hybrid",
                 vec![t.onnx.clone(), t.tokenizer.clone(), a.onnx.clone()],
                 Pipeline::Late {
-                    text: text(t)?,
-                    audio: audio(a)?,
+                    text: Box::new(text(t)?),
+                    audio: Box::new(audio(a)?),
                     weights: *weights,
                 },
             ),
@@ -245,7 +245,7 @@ fn tokenize(enc: &TextEncoder, input: &InferInput<'_>) -> Result<(Tokens, Durati
     Ok((tokens, t.elapsed()))
 }
 
-fn text_feeds<'n>(names: &'n IoNames, b: parts::TokenBatch) -> Vec<(&'n str, Feed)> {
+fn text_feeds(names: &IoNames, b: parts::TokenBatch) -> Vec<(&str, Feed)> {
     let shape = vec![b.rows as i64, b.len as i64];
     vec![
         (names.input_ids.as_str(), Feed::I64(b.ids, shape.clone())),
@@ -327,7 +327,7 @@ fn load_audio(
     front.load(path).map_err(|e| item(input.id, e))
 }
 
-fn audio_feed<'n>(names: &'n IoNames, samples: Vec<f32>) -> (&'n str, Feed) {
+fn audio_feed(names: &IoNames, samples: Vec<f32>) -> (&str, Feed) {
     let shape = vec![1, samples.len() as i64];
     (names.input_values.as_str(), Feed::F32(samples, shape))
 }

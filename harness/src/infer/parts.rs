@@ -345,8 +345,11 @@ pub fn softmax(x: &[f32]) -> Vec<f32> {
     e.iter().map(|v| (v / s) as f32).collect()
 }
 
-/// The inputs a text graph takes, by spec name.
-pub fn text_inputs(n: &IoNames) -> ([(&str, Elem); 2], [(&str, Elem); 1]) {
+/// A graph input: its name and element type.
+pub type Input<'a> = (&'a str, Elem);
+
+/// The inputs a text graph takes (required, optional), by spec name.
+pub fn text_inputs(n: &IoNames) -> ([Input<'_>; 2], [Input<'_>; 1]) {
     (
         [
             (n.input_ids.as_str(), Elem::I64),

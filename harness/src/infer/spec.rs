@@ -194,9 +194,11 @@ pub fn parse(path: &Path, src: &str) -> Result<Plan, InferError> {
         match e.span() {
             Some(span) => {
                 let (l, c) = line_col(src, span.start);
-                InferError::Spec {
+                InferError::SpecAt {
                     file: file.clone(),
-                    msg: format!("line {l} column {c}: {msg}"),
+                    line: l,
+                    column: c,
+                    msg,
                 }
             }
             None => InferError::Spec {
