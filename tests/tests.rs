@@ -2,4 +2,5 @@
 
 mod common;
 mod gate;
+mod onnx;
 mod score;

@@ -31,6 +31,8 @@ pub enum Command {
     Gate(crate::gate::GateArgs),
     /// Record and inspect the baselines gates compare against
     Baseline(crate::baseline::BaselineArgs),
+    /// Where ONNX Runtime was found, its version, which execution providers work
+    Doctor(crate::infer::DoctorArgs),
 }
 
 /// Confidence-interval options shared by the commands that score.
@@ -82,6 +84,7 @@ pub fn main() -> i32 {
         Command::Score(a) => crate::commands::score(a),
         Command::Gate(a) => crate::gate::execute(a),
         Command::Baseline(a) => crate::baseline::execute(a),
+        Command::Doctor(a) => crate::infer::execute(a),
     };
     match result {
         Ok(code) => code,

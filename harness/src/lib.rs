@@ -1,6 +1,7 @@
 //! tonebench: the edges around the I/O-free core — reading suites and predictions, running
 //! models, writing reports — and the command line.
 
+pub mod audio;
 pub mod baseline;
 pub mod cli;
 pub mod commands;
@@ -8,6 +9,7 @@ pub mod config;
 pub mod evaluate;
 pub mod exit;
 pub mod gate;
+pub mod infer;
 pub mod markdown;
 pub mod output;
 pub mod predictions;
