@@ -2,5 +2,6 @@
 //! models, writing reports — and the command line.
 
 pub mod exit;
+pub mod render;
 pub mod suite;
 pub mod table;
