@@ -1,1 +1,3 @@
+//! tonebench's integration tests: one binary, one module per area.
 
+mod html;

@@ -590,10 +590,7 @@ fn comparison_view(models: &[(String, Option<String>, &ModelReport, &Report)]) -
         vec![
             Cell::new(x.macro_avg.precision, None),
             Cell::new(x.macro_avg.recall, None),
-            Cell::new(
-                x.macro_avg.f1,
-                x.intervals.as_ref().map(|i| &i.macro_f1),
-            ),
+            Cell::new(x.macro_avg.f1, x.intervals.as_ref().map(|i| &i.macro_f1)),
         ]
     }));
     rows.push(avg("weighted avg", &|m| {
@@ -738,7 +735,12 @@ fn confusion_view(index: usize, name: &str, m: &ModelReport) -> ConfusionView {
         8..=12 => 44,
         _ => 32,
     };
-    let max_label = c.labels.iter().map(|l| l.chars().count()).max().unwrap_or(4);
+    let max_label = c
+        .labels
+        .iter()
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(4);
     let left = (max_label.min(16) as u32) * 7 + 28;
     let top: u32 = 44;
     let mut cells = Vec::new();

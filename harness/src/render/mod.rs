@@ -58,12 +58,9 @@ pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
 /// Errors of the report renderers.
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
-    #[error("template {name}: {source:#}")]
-    Template {
-        name: String,
-        #[source]
-        source: minijinja::Error,
-    },
+    /// `message` is minijinja's error chain: each template and line down to the cause.
+    #[error("rendering {name}: {message}")]
+    Template { name: String, message: String },
     #[error("compare needs at least one report")]
     NoReports,
 }
@@ -118,9 +115,18 @@ pub fn environment(dir: Option<&Path>) -> Environment<'static> {
 fn render_view(view: &html::ReportView, opts: &HtmlOptions) -> Result<String, RenderError> {
     const NAME: &str = "html/base.html";
     let env = environment(opts.templates.as_deref());
-    let wrap = |source| RenderError::Template {
-        name: NAME.to_string(),
-        source,
+    let wrap = |e: minijinja::Error| {
+        let mut message = e.to_string();
+        let mut cause = std::error::Error::source(&e);
+        while let Some(c) = cause {
+            message.push_str(": ");
+            message.push_str(&c.to_string());
+            cause = c.source();
+        }
+        RenderError::Template {
+            name: NAME.to_string(),
+            message,
+        }
     };
     let template = env.get_template(NAME).map_err(wrap)?;
     template
