@@ -494,7 +494,7 @@ fn chromium_runs_no_script_and_logs_nothing() {
     let _ = std::fs::remove_file(&shot);
     let out = Command::new(&browser)
         .args(browser_args(&tmp.path().join("profile-shot")))
-        .arg("--window-size=1280,3000")
+        .arg("--window-size=1280,4000")
         .arg(format!("--screenshot={}", shot.display()))
         .arg(format!("file://{}", clean.display()))
         .output()

@@ -95,7 +95,7 @@ pub fn count(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -177,7 +177,7 @@ mod tests {
         assert_eq!(count(0), "0");
         assert_eq!(count(999), "999");
         assert_eq!(count(1234567), "1,234,567");
-        assert_eq!(millis(3.14159), "3.14 ms");
+        assert_eq!(millis(3.004), "3.00 ms");
         assert_eq!(millis(12.34), "12.3 ms");
         assert_eq!(millis(1234.4), "1,234 ms");
         assert_eq!(confidence(0.95), "95%");

@@ -140,7 +140,7 @@ pub fn report(spec: &SampleSpec) -> Report {
         let mut files = IndexMap::new();
         files.insert(
             format!("model-{}/model.onnx", mi + 1),
-            format!("{:064x}", rng.next()),
+            format!("{:016x}", rng.next()).repeat(4),
         );
         models.push(ModelReport {
             name: format!("model-{}", mi + 1),
