@@ -174,6 +174,15 @@ fn empty_cohorts_and_latency_say_so() {
 }
 
 #[test]
+fn a_report_without_models_still_renders() {
+    let mut report = sample::report(&spec(1, 0, 3));
+    report.models.clear();
+    let html = render(&report);
+    assert!(section(&html, "summary").contains("0 models") || html.contains("· 0 models"));
+    assert_eq!(count(section(&html, "confusion"), "<svg"), 0);
+}
+
+#[test]
 fn latency_chart_has_a_row_per_model() {
     let html = render(&sample::report(&spec(3, 0, 3)));
     let latency = section(&html, "latency");
@@ -221,7 +230,7 @@ fn evil_report() -> Report {
     });
     report.suite.name = format!("suite {EVIL}");
     report.suite.description = EVIL.into();
-    report.models[0].name = format!("model {EVIL}");
+    report.models[0].name = format!("model {EVIL} \" onmouseover=\"alert(2)");
     report.models[0].source.path = EVIL.into();
     report.models[0].source.provider = Some(EVIL.into());
     report.models[0].cohorts[0].partition = EVIL.into();
@@ -241,6 +250,9 @@ fn user_strings_are_escaped() {
     let html = render(&evil_report());
     assert!(!html.to_lowercase().contains("<script"), "a raw script tag");
     assert!(!html.contains("<img"), "a raw img tag");
+    // Quotes are escaped too, so a name cannot break out of an attribute.
+    assert!(!html.contains("\" onmouseover="), "a raw attribute");
+    assert!(html.contains("aria-label=\"confusion matrix of model &lt;script&gt;"));
     // Escaped text appears where each string is shown.
     let escaped = "&lt;script&gt;alert(1)&lt;";
     for id in [
