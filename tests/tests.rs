@@ -2,5 +2,6 @@
 
 mod common;
 mod gate;
+mod html;
 mod onnx;
 mod score;

@@ -31,6 +31,10 @@ pub enum Command {
     Gate(crate::gate::GateArgs),
     /// Record and inspect the baselines gates compare against
     Baseline(crate::baseline::BaselineArgs),
+    /// Re-render report.html from a run's report.json
+    Report(crate::render::ReportArgs),
+    /// Render several runs side by side
+    Compare(crate::render::CompareArgs),
     /// Where ONNX Runtime was found, its version, which execution providers work
     Doctor(crate::infer::DoctorArgs),
 }
@@ -84,6 +88,8 @@ pub fn main() -> i32 {
         Command::Score(a) => crate::commands::score(a),
         Command::Gate(a) => crate::gate::execute(a),
         Command::Baseline(a) => crate::baseline::execute(a),
+        Command::Report(a) => crate::render::execute(a),
+        Command::Compare(a) => crate::render::execute_compare(a),
         Command::Doctor(a) => crate::infer::execute(a),
     };
     match result {

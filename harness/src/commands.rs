@@ -91,7 +91,7 @@ pub fn finish_run(
     crate::summary::print(&mut stdout, &report)?;
     writeln!(
         stdout,
-        "wrote {}/{{report.json, report.md, predictions.parquet}}",
+        "wrote {}/{{report.json, report.md, report.html, predictions.parquet}}",
         out.display()
     )?;
     Ok(report)

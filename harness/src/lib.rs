@@ -13,6 +13,7 @@ pub mod infer;
 pub mod markdown;
 pub mod output;
 pub mod predictions;
+pub mod render;
 pub mod suite;
 pub mod summary;
 pub mod table;

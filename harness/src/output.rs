@@ -91,6 +91,10 @@ impl RunFiles {
         self.dir.join("report.json")
     }
 
+    pub fn report_html(&self) -> PathBuf {
+        self.dir.join("report.html")
+    }
+
     pub fn report_md(&self) -> PathBuf {
         self.dir.join("report.md")
     }
@@ -103,7 +107,10 @@ impl RunFiles {
     pub fn write_report(&self, report: &Report) -> anyhow::Result<()> {
         write_atomic(&self.report_json(), &report_json(report))?;
         let md = crate::markdown::render(report).context("cannot render report.md")?;
-        write_atomic(&self.report_md(), md.as_bytes())
+        write_atomic(&self.report_md(), md.as_bytes())?;
+        let html = crate::render::render_html(report, &Default::default())
+            .context("cannot render report.html")?;
+        write_atomic(&self.report_html(), html.as_bytes())
     }
 }
 
