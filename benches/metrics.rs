@@ -87,7 +87,7 @@ fn bench(c: &mut Criterion) {
                     batch_size: None,
                     threads: None,
                 },
-                pred: preds.pred,
+                pred: preds.pred.into_iter().map(Some).collect(),
                 probs: preds.probs,
                 latency_ms: preds.latency_ms,
                 warnings: Vec::new(),

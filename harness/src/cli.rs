@@ -25,6 +25,8 @@ pub struct Cli {
 pub enum Command {
     /// The whole job on the bundled demo suite and models; writes reports/demo/
     Demo(crate::commands::DemoArgs),
+    /// Run ONNX models over a suite and score them
+    Run(crate::run::RunArgs),
     /// Score predictions made outside tonebench against a suite
     Score(crate::commands::ScoreArgs),
     /// Release gate: check a run's report against rules and, optionally, a baseline
@@ -85,6 +87,7 @@ pub fn main() -> i32 {
     };
     let result = match &cli.command {
         Command::Demo(a) => crate::commands::demo(a),
+        Command::Run(a) => crate::run::execute(a),
         Command::Score(a) => crate::commands::score(a),
         Command::Gate(a) => crate::gate::execute(a),
         Command::Baseline(a) => crate::baseline::execute(a),

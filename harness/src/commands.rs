@@ -66,7 +66,7 @@ pub fn external_run(suite: &Suite, path: &Path, name: Option<&str>) -> anyhow::R
             batch_size: None,
             threads: None,
         },
-        pred: p.pred,
+        pred: p.pred.into_iter().map(Some).collect(),
         probs: p.probs,
         latency_ms: p.latency_ms,
         warnings: Vec::new(),

@@ -16,8 +16,9 @@ pub struct ModelRun {
     pub name: String,
     pub modality: Modality,
     pub source: Source,
-    /// Predicted label index per suite item.
-    pub pred: Vec<usize>,
+    /// Predicted label index per suite item; `None` for an item that failed (`--keep-going`),
+    /// which is left out of this model's metrics.
+    pub pred: Vec<Option<usize>>,
     /// `k` probabilities per item, in suite label order.
     pub probs: Option<Vec<f64>>,
     pub latency_ms: Option<Vec<Option<f64>>>,
@@ -38,7 +39,12 @@ pub fn evaluate(suite: &Suite, runs: &[ModelRun], cfg: &EvalConfig) -> Report {
     let models = runs
         .iter()
         .map(|run| {
-            let cm = Confusion::from_pairs(labels.len(), &truth, &run.pred);
+            let mut cm = Confusion::zeros(labels.len());
+            for (&t, p) in truth.iter().zip(&run.pred) {
+                if let Some(p) = *p {
+                    cm.add(t, p);
+                }
+            }
             let metrics = Metrics::compute(&cm, labels);
             let intervals =
                 (cfg.bootstrap.resamples > 0).then(|| confusion_intervals(&cm, &cfg.bootstrap));
@@ -51,6 +57,17 @@ pub fn evaluate(suite: &Suite, runs: &[ModelRun], cfg: &EvalConfig) -> Report {
                     message: format!("{} is 0/0 ({}); reported as 0", u.metric, u.reason),
                 })
                 .collect();
+            let missing = run.pred.iter().filter(|p| p.is_none()).count();
+            if missing > 0 {
+                warnings.push(Warning {
+                    code: "items_not_scored".into(),
+                    metric: None,
+                    message: format!(
+                        "{missing} of {} items have no prediction and are left out of this model's metrics",
+                        run.pred.len()
+                    ),
+                });
+            }
             warnings.extend(run.warnings.iter().cloned());
             ModelReport {
                 name: run.name.clone(),

@@ -41,7 +41,7 @@ pub fn predictions_frame(suite: &Suite, runs: &[ModelRun]) -> PolarsResult<DataF
             id.push(item.id.as_str());
             model.push(run.name.as_str());
             truth.push(labels[item.label].as_str());
-            pred.push(labels[run.pred[i]].as_str());
+            pred.push(run.pred[i].map(|p| labels[p].as_str()));
             for (c, col) in probs.iter_mut().enumerate() {
                 col.push(run.probs.as_ref().map(|p| p[i * k + c]));
             }
