@@ -673,3 +673,53 @@ fn doctor_reports_a_working_cpu_provider() {
     assert_eq!(info.version, "1.31.1");
     assert!(info.providers.iter().any(|(n, s)| n == "CPU" && s == "ok"));
 }
+
+#[test]
+fn resampled_inputs_are_bit_identical_to_the_reference() {
+    use sha2::{Digest, Sha256};
+    let Some(shared) = shared() else { return };
+    let rows = read_csv(&shared.join("models/audio-cnn-valence/reference_ravdess_actors13-18.csv"));
+    let (mut same_len, mut same_sha) = (0, 0);
+    for row in &rows {
+        let path = shared.join("data/ravdess-dev").join(&row["file"]);
+        let l = audio::load(&path, 16000).unwrap();
+        let bytes: Vec<u8> = l
+            .waveform
+            .samples
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        let sha: String = Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        same_len += usize::from(l.waveform.samples.len().to_string() == row["n_samples_16k"]);
+        same_sha += usize::from(sha == row["sha256_f32le_16k"]);
+    }
+    eprintln!(
+        "resampled inputs: {same_len}/{} same length, {same_sha} bit-identical to the reference",
+        rows.len()
+    );
+    assert_eq!(same_len, rows.len());
+}
+
+#[test]
+fn an_unusable_cuda_provider_is_an_error_not_a_silent_cpu_fallback() {
+    let Some(_) = setup() else { return };
+    let info = infer::doctor().unwrap();
+    if info.providers.iter().any(|(n, s)| n == "CUDA" && s == "ok") {
+        eprintln!("skipped: CUDA works here");
+        return;
+    }
+    let opts = Options {
+        device: infer::Device::Cuda,
+        ..Options::default()
+    };
+    let e = Model::load(&fixture("audio-cnn-valence.toml"), &labels(), opts).unwrap_err();
+    assert!(!e.is_input());
+    assert!(
+        e.to_string()
+            .contains("cannot use the cuda execution provider"),
+        "{e}"
+    );
+}

@@ -89,30 +89,141 @@ pub fn load(path: &Path, target_rate: u32) -> Result<Loaded, AudioError> {
 /// Decodes a WAV file to mono f32: 8/16/24/32-bit integer or 32-bit float PCM, any number of
 /// channels (averaged).
 pub fn decode(path: &Path) -> Result<Waveform, AudioError> {
-    let file = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(AudioError::Missing {
-                path: path.to_path_buf(),
-            })
-        }
-        Err(e) => {
-            return Err(AudioError::Corrupt {
-                path: path.to_path_buf(),
-                reason: e.to_string(),
-            })
-        }
-    };
-    let reader = hound::WavReader::new(std::io::BufReader::new(file))
-        .map_err(|e| classify(path, e, "header"))?;
-    decode_reader(path, reader)
+    match std::fs::read(path) {
+        Ok(bytes) => decode_bytes(path, &bytes),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(AudioError::Missing {
+            path: path.to_path_buf(),
+        }),
+        Err(e) => Err(AudioError::Corrupt {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        }),
+    }
 }
 
 /// Decodes WAV bytes held in memory; `path` is only used in messages.
+///
+/// hound parses the header; plain PCM (sample container = sample width) is then converted
+/// straight from the data bytes, which is several times faster than hound's per-sample reader.
+/// Anything else (e.g. 24 valid bits in 32-bit containers) goes through hound.
 pub fn decode_bytes(path: &Path, bytes: &[u8]) -> Result<Waveform, AudioError> {
     let reader = hound::WavReader::new(std::io::Cursor::new(bytes))
         .map_err(|e| classify(path, e, "header"))?;
-    decode_reader(path, reader)
+    let spec = reader.spec();
+    check_spec(path, spec)?;
+    let channels = usize::from(spec.channels);
+    let width = usize::from(spec.bits_per_sample / 8);
+    let plain = fmt_block_align(bytes) == Some(channels * width)
+        && spec.bits_per_sample % 8 == 0
+        && matches!(
+            (spec.sample_format, spec.bits_per_sample),
+            (hound::SampleFormat::Int, 8 | 16 | 24 | 32) | (hound::SampleFormat::Float, 32)
+        );
+    if !plain {
+        return decode_reader(path, reader);
+    }
+    let declared = reader.len() as usize;
+    let start = usize::try_from(reader.into_inner().position()).unwrap_or(usize::MAX);
+    let data = bytes.get(start..).unwrap_or(&[]);
+    let need = declared.saturating_mul(width);
+    if data.len() < need {
+        return Err(AudioError::Truncated {
+            path: path.to_path_buf(),
+            reason: format!(
+                "header declares {declared} samples, file holds {}",
+                data.len() / width.max(1)
+            ),
+        });
+    }
+    let data = &data[..need];
+    let interleaved: Vec<f32> = match (spec.sample_format, width) {
+        (hound::SampleFormat::Float, _) => data
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect(),
+        // 8-bit WAV is unsigned with an offset of 128.
+        (_, 1) => data
+            .iter()
+            .map(|&b| (f32::from(b) - 128.0) / 128.0)
+            .collect(),
+        (_, 2) => data
+            .chunks_exact(2)
+            .map(|b| f32::from(i16::from_le_bytes([b[0], b[1]])) / 32768.0)
+            .collect(),
+        (_, 3) => data
+            .chunks_exact(3)
+            .map(|b| {
+                let v = i32::from_le_bytes([0, b[0], b[1], b[2]]) >> 8;
+                (f64::from(v) / 8_388_608.0) as f32
+            })
+            .collect(),
+        _ => data
+            .chunks_exact(4)
+            .map(|b| {
+                (f64::from(i32::from_le_bytes([b[0], b[1], b[2], b[3]])) / 2_147_483_648.0) as f32
+            })
+            .collect(),
+    };
+    mono(path, interleaved, channels, spec.sample_rate)
+}
+
+/// `block_align` of the first `fmt ` chunk (bytes per frame), if the RIFF layout is readable.
+fn fmt_block_align(bytes: &[u8]) -> Option<usize> {
+    let mut at = 12;
+    while at + 8 <= bytes.len() {
+        let id = &bytes[at..at + 4];
+        let len = u32::from_le_bytes(bytes[at + 4..at + 8].try_into().ok()?) as usize;
+        if id == b"fmt " {
+            let b = bytes.get(at + 20..at + 22)?;
+            return Some(usize::from(u16::from_le_bytes([b[0], b[1]])));
+        }
+        at = at.checked_add(8 + len + (len & 1))?;
+    }
+    None
+}
+
+fn check_spec(path: &Path, spec: hound::WavSpec) -> Result<(), AudioError> {
+    if spec.channels == 0 {
+        return Err(AudioError::Corrupt {
+            path: path.to_path_buf(),
+            reason: "header declares 0 channels".into(),
+        });
+    }
+    if spec.sample_rate == 0 {
+        return Err(AudioError::Corrupt {
+            path: path.to_path_buf(),
+            reason: "header declares a sample rate of 0 Hz".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Averages interleaved channels into one.
+fn mono(
+    path: &Path,
+    interleaved: Vec<f32>,
+    channels: usize,
+    sample_rate: u32,
+) -> Result<Waveform, AudioError> {
+    let frames = interleaved.len() / channels.max(1);
+    if frames == 0 {
+        return Err(AudioError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    let samples = if channels == 1 {
+        interleaved
+    } else {
+        let inv = 1.0 / channels as f64;
+        interleaved
+            .chunks_exact(channels)
+            .map(|frame| (frame.iter().map(|&s| f64::from(s)).sum::<f64>() * inv) as f32)
+            .collect()
+    };
+    Ok(Waveform {
+        samples,
+        sample_rate,
+    })
 }
 
 fn classify(path: &Path, e: hound::Error, during: &str) -> AudioError {
@@ -150,19 +261,8 @@ fn decode_reader<R: std::io::Read>(
     mut reader: hound::WavReader<R>,
 ) -> Result<Waveform, AudioError> {
     let spec = reader.spec();
+    check_spec(path, spec)?;
     let channels = usize::from(spec.channels);
-    if channels == 0 {
-        return Err(AudioError::Corrupt {
-            path: path.to_path_buf(),
-            reason: "header declares 0 channels".into(),
-        });
-    }
-    if spec.sample_rate == 0 {
-        return Err(AudioError::Corrupt {
-            path: path.to_path_buf(),
-            reason: "header declares a sample rate of 0 Hz".into(),
-        });
-    }
     let declared = reader.len() as usize;
     let interleaved: Vec<f32> = match (spec.sample_format, spec.bits_per_sample) {
         (hound::SampleFormat::Int, bits @ (8 | 16 | 24 | 32)) => {
@@ -203,25 +303,7 @@ fn decode_reader<R: std::io::Read>(
             ),
         });
     }
-    let frames = interleaved.len() / channels;
-    if frames == 0 {
-        return Err(AudioError::Empty {
-            path: path.to_path_buf(),
-        });
-    }
-    let samples = if channels == 1 {
-        interleaved
-    } else {
-        let inv = 1.0 / channels as f64;
-        interleaved
-            .chunks_exact(channels)
-            .map(|frame| (frame.iter().map(|&s| f64::from(s)).sum::<f64>() * inv) as f32)
-            .collect()
-    };
-    Ok(Waveform {
-        samples,
-        sample_rate: spec.sample_rate,
-    })
+    mono(path, interleaved, channels, spec.sample_rate)
 }
 
 mod resample;

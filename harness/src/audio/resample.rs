@@ -65,7 +65,7 @@ pub fn resample_poly(x: &[f32], from: u32, to: u32) -> Result<Vec<f32>, String> 
     let g = gcd(u64::from(from), u64::from(to));
     let up = (u64::from(to) / g) as usize;
     let down = (u64::from(from) / g) as usize;
-    if up == 1 && down == 1 {
+    if (up == 1 && down == 1) || x.is_empty() {
         return Ok(x.to_vec());
     }
     let max_rate = up.max(down);
@@ -87,26 +87,51 @@ pub fn resample_poly(x: &[f32], from: u32, to: u32) -> Result<Vec<f32>, String> 
     let mut padded = vec![0.0; n_pre_pad];
     padded.extend_from_slice(&h);
     let h = padded;
-    // Split the filter into `up` phases: phase p holds taps p, p+up, p+2up, ...
+    // Split the filter into `up` phases (phase p holds taps p, p+up, p+2up, ...), each stored
+    // reversed so that one output is a straight dot product with a slice of the input.
     let phases: Vec<Vec<f64>> = (0..up)
-        .map(|p| h.iter().skip(p).step_by(up).copied().collect())
+        .map(|p| {
+            let mut v: Vec<f64> = h.iter().skip(p).step_by(up).copied().collect();
+            v.reverse();
+            v
+        })
         .collect();
+    let xs: Vec<f64> = x.iter().map(|&v| f64::from(v)).collect();
     let mut y = Vec::with_capacity(n_out);
     for i in 0..n_out {
         // Full-convolution index of the upsampled signal: y[k] = Σ_j h[j] · xu[k·down − j].
         let t = (i + n_pre_remove) * down;
-        let p = t % up;
-        let phase = &phases[p];
-        // Taps j = p + m·up pair with input sample (t − j) / up = t/up − m (integer division).
+        let rev = &phases[t % up];
+        let len = rev.len();
+        // Tap m of the phase pairs with input sample base − m; keep those inside [0, n_in).
         let base = t / up;
-        let mut acc = 0.0f64;
-        // m ranges over taps whose input index base − m lies inside [0, n_in).
         let m_lo = base.saturating_sub(n_in - 1);
-        let m_hi = phase.len().min(base + 1);
-        for (m, &c) in phase.iter().enumerate().take(m_hi).skip(m_lo) {
-            acc += c * f64::from(x[base - m]);
+        let m_hi = len.min(base + 1);
+        if m_lo >= m_hi {
+            y.push(0.0);
+            continue;
         }
-        y.push(acc as f32);
+        let xin = &xs[base + 1 - m_hi..base + 1 - m_lo];
+        let taps = &rev[len - m_hi..len - m_lo];
+        y.push(dot(taps, xin) as f32);
     }
     Ok(y)
+}
+
+/// Dot product with four independent accumulators (lets the compiler vectorise it).
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 4];
+    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        acc[0] += x[0] * y[0];
+        acc[1] += x[1] * y[1];
+        acc[2] += x[2] * y[2];
+        acc[3] += x[3] * y[3];
+    }
+    let mut s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    for (x, y) in ra.iter().zip(rb) {
+        s += x * y;
+    }
+    s
 }

@@ -44,9 +44,14 @@ pub enum InferError {
     /// label mismatch, 3 for a graph that cannot be loaded or run).
     #[error("model {file}: {msg}")]
     Model { file: String, msg: String },
-    /// One input could not be processed; the others can go on (`--keep-going`).
+    /// One input could not be read (missing or bad audio, no text); the others can go on
+    /// (`--keep-going`). Exit 2.
     #[error("item {id}: {msg}")]
     Item { id: String, msg: String },
+    /// ONNX Runtime failed on one input (e.g. a clip too short for the graph); the others can
+    /// go on (`--keep-going`). Exit 3.
+    #[error("item {id}: {msg}")]
+    ItemRun { id: String, msg: String },
 }
 
 impl InferError {
@@ -57,8 +62,13 @@ impl InferError {
             InferError::Model { msg, .. } => {
                 msg.starts_with("tokenizer") || msg.starts_with("labels")
             }
-            InferError::Runtime(_) => false,
+            InferError::Runtime(_) | InferError::ItemRun { .. } => false,
         }
+    }
+
+    /// Whether the error concerns one item only (the run may skip it with `--keep-going`).
+    pub fn is_item(&self) -> bool {
+        matches!(self, InferError::Item { .. } | InferError::ItemRun { .. })
     }
 
     /// Wraps the error with the exit code DESIGN.md gives it.

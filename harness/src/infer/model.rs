@@ -306,10 +306,10 @@ fn text_predict(
             }
             Err(e) => {
                 for (slot, _, _) in ok {
-                    out[slot] = Err(item(
-                        inputs[slot].id,
-                        format!("{}: inference failed: {e}", t.graph.file.display()),
-                    ));
+                    out[slot] = Err(InferError::ItemRun {
+                        id: inputs[slot].id.to_string(),
+                        msg: format!("{}: inference failed: {e}", t.graph.file.display()),
+                    });
                 }
             }
         }
@@ -340,11 +340,9 @@ fn finish(
     mut timings: Timings,
     audio_s: Option<f64>,
 ) -> Result<Prediction, InferError> {
-    let (rows, dt) = graph.run(feeds, 1).map_err(|e| {
-        item(
-            input.id,
-            format!("{}: inference failed: {e}", graph.file.display()),
-        )
+    let (rows, dt) = graph.run(feeds, 1).map_err(|e| InferError::ItemRun {
+        id: input.id.to_string(),
+        msg: format!("{}: inference failed: {e}", graph.file.display()),
     })?;
     timings.inference = dt;
     let tp = Instant::now();

@@ -144,7 +144,10 @@ fn python_lib() -> Option<PathBuf> {
 pub fn runtime() -> Result<&'static Runtime, InferError> {
     RUNTIME
         .get_or_init(|| {
-            let (path, source) = locate().map_err(|e| e.to_string())?;
+            let (path, source) = locate().map_err(|e| match e {
+                InferError::Runtime(m) => m,
+                other => other.to_string(),
+            })?;
             let builder = ort::init_from(&path).map_err(|e| {
                 format!(
                     "cannot load ONNX Runtime from {} ({source}): {e}; {SETUP_HINT}",

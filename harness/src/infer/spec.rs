@@ -1,5 +1,11 @@
 //! Model spec v1 (`model.toml`, DESIGN.md "Model spec"): the file as written ([`ModelSpec`])
 //! and its checked form ([`Plan`]) with paths resolved and the model kind decided.
+//!
+//! Keys beyond DESIGN.md's: `description` (top level); `max-tokens` is optional (the
+//! tokenizer file's own truncation applies without it); each of `[text]`, `[audio]` and
+//! `[hybrid]` takes `inputs = { input-ids = "...", attention-mask = "...",
+//! token-type-ids = "...", input-values = "...", output = "..." }` to rename graph inputs
+//! and pick an output other than the first. `[fusion] weights` are (text, audio).
 
 use std::path::{Path, PathBuf};
 
