@@ -109,8 +109,8 @@ def write_items(path, rows):
 
 SUITE_TOML = """format-version = 1
 name = "demo"
-description = \"\"\"SYNTHETIC demo suite bundled with tonebench: {n} short call-centre sentences with clear \
-sentiment, spoken by espeak-ng voices ({s} speakers = accent x voice variant, several speaking styles). \
+description = \"\"\"SYNTHETIC demo suite bundled with tonebench: {n} clips of {k} short call-centre sentences \
+with clear sentiment, spoken by espeak-ng voices ({s} speakers = accent x voice variant, several speaking styles). \
 Made by scripts/demo/make_demo.sh (seed {seed}); see README.md. License: the tonebench project's own.\"\"\"
 labels = ["negative", "neutral", "positive"]
 items = "items.csv"
@@ -174,7 +174,7 @@ def main():
                                  accent=ACCENTS[lang], style=style))
     write_items(args.suite_dir / "items.csv", rows)
     (args.suite_dir / "suite.toml").write_text(
-        SUITE_TOML.format(n=len(rows), s=len(TEST_SPEAKERS), seed=args.seed))
+        SUITE_TOML.format(n=len(rows), k=len(test_sents), s=len(TEST_SPEAKERS), seed=args.seed))
     print(f"test suite: {len(rows)} clips, {len(TEST_SPEAKERS)} speakers -> {args.suite_dir}")
 
     # ---- training split (not committed) ----
@@ -197,7 +197,7 @@ def main():
                                  accent=ACCENTS[lang], style=style))
     write_items(tdir / "items.csv", rows)
     (tdir / "suite.toml").write_text(
-        SUITE_TOML.format(n=len(rows), s=len(tr_speakers), seed=args.seed).replace('name = "demo"', 'name = "demo-train"'))
+        SUITE_TOML.format(n=len(rows), k=len(train_sents), s=len(tr_speakers), seed=args.seed).replace('name = "demo"', 'name = "demo-train"'))
     print(f"training split: {len(rows)} clips, {len(tr_speakers)} speakers -> {tdir}")
 
 
