@@ -3,6 +3,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use anyhow::Context;
 use clap::Args;
 use tonebench_core::report::{Modality, Report, Source};
 
@@ -125,24 +126,29 @@ pub fn demo_suite_dir() -> anyhow::Result<PathBuf> {
 
 pub fn demo(args: &DemoArgs) -> anyhow::Result<i32> {
     let dir = demo_suite_dir()?;
-    let suite = load_suite(&dir)?;
-    let mut runs = Vec::new();
-    for (name, file) in [
-        ("demo-text", "reference_text.csv"),
-        ("demo-audio", "reference_audio.csv"),
-        ("demo-hybrid", "reference_hybrid.csv"),
-    ] {
-        let path = dir.join("models").join(file);
-        if path.is_file() {
-            runs.push(external_run(&suite, &path, Some(name))?);
-        }
+    let models: Vec<PathBuf> = ["text.toml", "audio.toml", "hybrid.toml", "late-fusion.toml"]
+        .iter()
+        .map(|m| dir.join("models").join(m))
+        .collect();
+    // The demo always starts afresh: an earlier demo's journal is not resumed.
+    let journal = crate::journal::Journal::path_in(&args.out);
+    if journal.exists() {
+        std::fs::remove_file(&journal)
+            .with_context(|| format!("cannot remove {}", journal.display()))?;
     }
-    if runs.is_empty() {
-        return Err(exit::input(anyhow::anyhow!(
-            "the demo suite {} has no bundled predictions",
-            dir.display()
-        )));
-    }
-    finish_run(&suite, &runs, &args.bootstrap, &args.out)?;
-    Ok(exit::SUCCESS)
+    let run = crate::run::RunArgs {
+        suite: dir,
+        models,
+        out: Some(args.out.clone()),
+        exec: crate::run::ExecArgs {
+            threads: 0,
+            batch: 1,
+            device: crate::infer::Device::Cpu,
+        },
+        resume: false,
+        keep_going: false,
+        sensitivity_sample: 0,
+        bootstrap: args.bootstrap.clone(),
+    };
+    crate::run::execute(&run)
 }

@@ -88,8 +88,16 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<i32> {
     let (mut journal, mut done) = Journal::open(&out).map_err(exit::runtime)?;
     let runs = run_models(&suite, args, &mut journal, &mut done, &files)?;
     crate::commands::finish_run(&suite, &runs, &args.bootstrap, &out)?;
+    // With --keep-going the report is complete, but the exit code still says items failed.
     let failed: usize = runs.iter().map(|r| r.pred.iter().filter(|p| p.is_none()).count()).sum();
-    Ok(if failed > 0 { exit::RUNTIME_FAILURE } else { exit::SUCCESS })
+    if failed > 0 {
+        eprintln!(
+            "error: {failed} item prediction(s) failed and are not scored; see the warnings in {}",
+            out.join("report.json").display()
+        );
+        return Ok(exit::INVALID_INPUT);
+    }
+    Ok(exit::SUCCESS)
 }
 
 /// Runs every model (skipping what the journal already holds) and returns their runs.
