@@ -4,4 +4,5 @@ mod common;
 mod gate;
 mod html;
 mod onnx;
+mod run;
 mod score;

@@ -202,7 +202,11 @@ impl MetricsReport {
             macro_avg: m.macro_avg.into(),
             weighted: m.weighted.into(),
             micro: m.micro.into(),
-            per_class: labels.iter().cloned().zip(m.per_class.iter().copied()).collect(),
+            per_class: labels
+                .iter()
+                .cloned()
+                .zip(m.per_class.iter().copied())
+                .collect(),
             confusion: ConfusionReport {
                 labels: labels.to_vec(),
                 matrix: cm.rows(),
@@ -211,7 +215,11 @@ impl MetricsReport {
                 accuracy: i.accuracy,
                 balanced_accuracy: i.balanced_accuracy,
                 macro_f1: i.macro_f1,
-                per_class: labels.iter().cloned().zip(i.per_class.iter().copied()).collect(),
+                per_class: labels
+                    .iter()
+                    .cloned()
+                    .zip(i.per_class.iter().copied())
+                    .collect(),
             }),
         }
     }

@@ -1,0 +1,251 @@
+//! `tonebench run` and `tonebench demo` end to end: the demo models reproduce their ONNX Runtime
+//! Python references, an interrupted run resumes to the same report without redoing work, and
+//! failing items stop the run or, with --keep-going, are recorded.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use tonebench::table::Table;
+
+use crate::common::{read_json, root, shared, tonebench, write_suite};
+
+/// Whether ONNX Runtime can be loaded; prints why a test is skipped when not.
+fn ort(test: &str) -> bool {
+    match tonebench::infer::runtime::runtime() {
+        Ok(_) => true,
+        Err(e) => {
+            eprintln!("skipped {test}: {e}");
+            false
+        }
+    }
+}
+
+/// id → probabilities from a table with id and p_<label> columns (rows of one model).
+fn probs(path: &Path, model: Option<&str>) -> HashMap<String, [f64; 3]> {
+    let t = Table::read(path).unwrap();
+    let ids = t.strings("id").unwrap();
+    let models = model.map(|_| t.strings("model").unwrap());
+    let cols: Vec<Vec<Option<f64>>> = ["p_negative", "p_neutral", "p_positive"]
+        .iter()
+        .map(|c| t.floats(c).unwrap())
+        .collect();
+    (0..t.height())
+        .filter(|&r| match (&models, model) {
+            (Some(m), Some(want)) => m[r].as_deref() == Some(want),
+            _ => true,
+        })
+        .map(|r| {
+            let p = [0, 1, 2].map(|c| cols[c][r].unwrap());
+            (ids[r].clone().unwrap(), p)
+        })
+        .collect()
+}
+
+fn argmax(p: &[f64; 3]) -> usize {
+    (0..3).fold(0, |b, i| if p[i] > p[b] { i } else { b })
+}
+
+#[test]
+fn demo_models_reproduce_their_python_references() {
+    if !ort("demo_models_reproduce_their_python_references") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let demo = root().join("suites/demo");
+    let mut cmd = tonebench();
+    cmd.args(["run", "--suite"])
+        .arg(&demo)
+        .arg("--out")
+        .arg(tmp.path());
+    for m in ["text", "audio", "hybrid", "late-fusion"] {
+        cmd.arg("--model")
+            .arg(demo.join(format!("models/{m}.toml")));
+    }
+    cmd.assert().success();
+    let preds = tmp.path().join("predictions.parquet");
+    for m in ["text", "audio", "hybrid", "late-fusion"] {
+        let want = probs(&demo.join(format!("models/reference_{m}.csv")), None);
+        let got = probs(&preds, Some(&format!("demo-{m}")));
+        assert_eq!(got.len(), 108, "{m}");
+        let mut max_diff = 0f64;
+        for (id, w) in &want {
+            let g = &got[id];
+            assert_eq!(argmax(g), argmax(w), "{m} {id}: {g:?} vs {w:?}");
+            for c in 0..3 {
+                max_diff = max_diff.max((g[c] - w[c]).abs());
+            }
+        }
+        assert!(max_diff < 1e-4, "{m}: max |Δp| {max_diff}");
+    }
+    let report = read_json(&tmp.path().join("report.json"));
+    let models = report["models"].as_array().unwrap();
+    assert_eq!(models.len(), 4);
+    assert_eq!(models[0]["source"]["kind"], "onnx");
+    assert_eq!(models[0]["source"]["batch_size"], 1);
+    assert!(models[0]["source"]["ort_version"]
+        .as_str()
+        .unwrap()
+        .starts_with("1."));
+    assert_eq!(models[1]["modality"], "audio");
+}
+
+fn run_text_model(suite: &Path, out: &Path, extra: &[&str]) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_tonebench"));
+    cmd.args(["run", "--suite"])
+        .arg(suite)
+        .arg("--model")
+        .arg(root().join("tests/fixtures/models/text-minilm-sentiment.toml"))
+        .arg("--out")
+        .arg(out)
+        .args(["--threads", "1"])
+        .args(extra)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    cmd
+}
+
+fn journal_items(dir: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(dir.join("predictions.journal.jsonl")).unwrap_or_default();
+    text.lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["kind"] == "item")
+        .map(|v| v["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn kill_9_then_resume_gives_the_same_report_and_redoes_nothing() {
+    let Some(shared) = shared("kill_9_then_resume") else {
+        return;
+    };
+    if !ort("kill_9_then_resume") {
+        return;
+    }
+    let suite = shared.join("suites/fpb-allagree");
+    let tmp = tempfile::tempdir().unwrap();
+    let whole = tmp.path().join("whole");
+    let cut = tmp.path().join("cut");
+    assert!(run_text_model(&suite, &whole, &[])
+        .status()
+        .unwrap()
+        .success());
+
+    let mut child = run_text_model(&suite, &cut, &[]).spawn().unwrap();
+    let start = Instant::now();
+    while journal_items(&cut).len() < 300 {
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "the run never got going"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended before it was killed"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL: no chance to clean up
+    child.wait().unwrap();
+    let before = journal_items(&cut).len();
+    assert!(before < 2264, "killed mid-run ({before} items done)");
+
+    // Without --resume an interrupted folder is refused rather than overwritten.
+    let status = run_text_model(&suite, &cut, &[]).status().unwrap();
+    assert_eq!(status.code(), Some(2));
+
+    assert!(run_text_model(&suite, &cut, &["--resume"])
+        .status()
+        .unwrap()
+        .success());
+    let ids = journal_items(&cut);
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(ids.len(), 2264, "every item predicted exactly once");
+    assert_eq!(unique.len(), 2264);
+    assert_eq!(
+        std::fs::read(whole.join("report.json")).unwrap(),
+        std::fs::read(cut.join("report.json")).unwrap(),
+        "a resumed run reports exactly what an uninterrupted one does"
+    );
+}
+
+fn audio_suite(dir: &Path) -> PathBuf {
+    let demo = root().join("suites/demo");
+    let items = std::fs::read_to_string(demo.join("items.csv")).unwrap();
+    let mut lines: Vec<String> = items.lines().take(7).map(str::to_owned).collect();
+    // Row 4 (line 4) points at a file that does not exist.
+    let cols: Vec<&str> = lines[3].split(',').collect();
+    let audio_col = items
+        .lines()
+        .next()
+        .unwrap()
+        .split(',')
+        .position(|c| c == "audio")
+        .unwrap();
+    let mut broken: Vec<String> = cols.iter().map(|s| s.to_string()).collect();
+    broken[audio_col] = "missing.wav".into();
+    lines[3] = broken.join(",");
+    let manifest = format!(
+        "format-version = 1\nname = \"broken\"\nlabels = [\"negative\", \"neutral\", \"positive\"]\nitems = \"items.csv\"\naudio-root = \"{}\"\n",
+        demo.join("audio").display()
+    );
+    write_suite(
+        dir,
+        &manifest,
+        &[("items.csv", (lines.join("\n") + "\n").as_bytes())],
+    )
+}
+
+#[test]
+fn a_bad_item_stops_the_run_unless_keep_going() {
+    if !ort("a_bad_item_stops_the_run_unless_keep_going") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let suite = audio_suite(&tmp.path().join("suite"));
+    let model = root().join("suites/demo/models/audio.toml");
+    let out = tonebench()
+        .args(["run", "--suite"])
+        .arg(&suite)
+        .arg("--model")
+        .arg(&model)
+        .arg("--out")
+        .arg(tmp.path().join("stop"))
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("missing.wav"), "{err}");
+    assert!(err.contains("--keep-going"), "{err}");
+    assert!(!err.contains("panicked"));
+
+    let out = tonebench()
+        .args(["run", "--keep-going", "--suite"])
+        .arg(&suite)
+        .arg("--model")
+        .arg(&model)
+        .arg("--out")
+        .arg(tmp.path().join("go"))
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("1 item prediction(s) failed"), "{err}");
+    let report = read_json(&tmp.path().join("go/report.json"));
+    let m = &report["models"][0];
+    let support: u64 = m["metrics"]["per_class"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|c| c["support"].as_u64().unwrap())
+        .sum();
+    assert_eq!(support, 5, "the failed item is left out of the metrics");
+    let warnings = m["warnings"].to_string();
+    assert!(
+        warnings.contains("item_failed") && warnings.contains("missing.wav"),
+        "{warnings}"
+    );
+}
