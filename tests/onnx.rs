@@ -45,35 +45,20 @@ fn fixture(name: &str) -> PathBuf {
     repo().join("tests/fixtures/models").join(name)
 }
 
-/// Minimal CSV reader (RFC 4180 quoting) into rows of named fields.
+/// A CSV table (read with tonebench's own table reader) as rows of named fields.
 fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
-    let text = std::fs::read_to_string(path).unwrap();
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    let (mut row, mut field, mut quoted) = (Vec::new(), String::new(), false);
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                chars.next();
-                field.push('"');
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => row.push(std::mem::take(&mut field)),
-            ('\n', false) => {
-                row.push(std::mem::take(&mut field));
-                rows.push(std::mem::take(&mut row));
-            }
-            ('\r', false) => {}
-            (c, _) => field.push(c),
-        }
-    }
-    if !field.is_empty() || !row.is_empty() {
-        row.push(field);
-        rows.push(row);
-    }
-    let header = rows.remove(0);
-    rows.into_iter()
-        .map(|r| header.iter().cloned().zip(r).collect())
+    let t = tonebench::table::Table::read(path).unwrap();
+    let cols: Vec<(String, Vec<Option<String>>)> = t
+        .columns()
+        .iter()
+        .map(|c| (c.clone(), t.strings(c).unwrap()))
+        .collect();
+    (0..t.height())
+        .map(|r| {
+            cols.iter()
+                .map(|(name, v)| (name.clone(), v[r].clone().unwrap_or_default()))
+                .collect()
+        })
         .collect()
 }
 
