@@ -11,7 +11,6 @@ pub mod exit;
 pub mod gate;
 pub mod infer;
 pub mod journal;
-pub mod markdown;
 pub mod output;
 pub mod predictions;
 pub mod render;

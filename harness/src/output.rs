@@ -106,7 +106,7 @@ impl RunFiles {
     /// Writes the report in every format.
     pub fn write_report(&self, report: &Report) -> anyhow::Result<()> {
         write_atomic(&self.report_json(), &report_json(report))?;
-        let md = crate::markdown::render(report).context("cannot render report.md")?;
+        let md = crate::render::markdown::render(report).context("cannot render report.md")?;
         write_atomic(&self.report_md(), md.as_bytes())?;
         let html = crate::render::render_html(report, &Default::default())
             .context("cannot render report.html")?;

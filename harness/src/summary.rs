@@ -4,7 +4,7 @@ use std::io::Write;
 
 use tonebench_core::report::Report;
 
-use crate::markdown::num;
+use crate::render::markdown::num;
 
 /// Prints one header line and one line per model.
 pub fn print(out: &mut impl Write, report: &Report) -> std::io::Result<()> {

@@ -7,6 +7,7 @@
 //! so a file `DIR/html/cohorts.html` replaces just that section.
 
 pub mod format;
+pub mod markdown;
 pub mod html;
 pub mod sample;
 

@@ -6,12 +6,9 @@ use serde::Serialize;
 use tonebench_core::bootstrap::Interval;
 use tonebench_core::report::Report;
 
-const TEMPLATE: &str = include_str!("../../templates/markdown/report.md");
+const TEMPLATE: &str = include_str!("../../../templates/markdown/report.md");
 
-/// A metric with three decimals.
-pub fn num(v: f64) -> String {
-    format!("{v:.3}")
-}
+pub use super::format::score as num;
 
 /// A metric and its interval: `0.599 [0.579, 0.619]`.
 pub fn with_ci(v: f64, ci: Option<&Interval>) -> String {
