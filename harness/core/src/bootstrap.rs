@@ -128,7 +128,13 @@ pub fn confusion_intervals(cm: &Confusion, cfg: &BootstrapConfig) -> Intervals {
     let mut bal = Vec::with_capacity(b);
     let mut mf1 = Vec::with_capacity(b);
     let mut per: Vec<[Vec<f64>; 3]> = (0..k)
-        .map(|_| [Vec::with_capacity(b), Vec::with_capacity(b), Vec::with_capacity(b)])
+        .map(|_| {
+            [
+                Vec::with_capacity(b),
+                Vec::with_capacity(b),
+                Vec::with_capacity(b),
+            ]
+        })
         .collect();
     for _ in 0..b {
         sampler.draw(cm.cells(), &mut cells);
@@ -204,7 +210,10 @@ mod tests {
         for i in 0..3 {
             let mean = sums[i] / n as f64;
             // The standard error of the mean is below 0.5 for every cell here.
-            assert!((mean - cells[i] as f64).abs() < 2.5, "cell {i}: mean {mean}");
+            assert!(
+                (mean - cells[i] as f64).abs() < 2.5,
+                "cell {i}: mean {mean}"
+            );
         }
     }
 

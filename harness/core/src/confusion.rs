@@ -34,7 +34,12 @@ impl Confusion {
 
     /// Builds a matrix from its row-major cells.
     pub fn from_cells(k: usize, counts: Vec<u64>) -> Self {
-        assert_eq!(counts.len(), k * k, "a {k}x{k} matrix needs {} cells", k * k);
+        assert_eq!(
+            counts.len(),
+            k * k,
+            "a {k}x{k} matrix needs {} cells",
+            k * k
+        );
         Confusion { k, counts }
     }
 

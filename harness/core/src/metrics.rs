@@ -65,7 +65,8 @@ impl Metrics {
     /// `undefined` list.
     pub fn compute(cm: &Confusion, labels: &[String]) -> Metrics {
         let mut undefined = Vec::new();
-        let mut note = |metric: String, reason: String| undefined.push(Undefined { metric, reason });
+        let mut note =
+            |metric: String, reason: String| undefined.push(Undefined { metric, reason });
         let k = cm.k();
         let total = cm.total() as f64;
         let correct = cm.correct() as f64;
@@ -114,7 +115,10 @@ impl Metrics {
         };
         let weighted_mean = |f: fn(&ClassMetrics) -> f64| {
             ratio(
-                per_class.iter().map(|c| f(c) * c.support as f64).sum::<f64>(),
+                per_class
+                    .iter()
+                    .map(|c| f(c) * c.support as f64)
+                    .sum::<f64>(),
                 total,
             )
             .unwrap_or(0.0)
@@ -141,8 +145,7 @@ impl Metrics {
             .filter(|c| c.support > 0)
             .map(|c| c.recall)
             .collect();
-        let balanced_accuracy =
-            ratio(present.iter().sum(), present.len() as f64).unwrap_or(0.0);
+        let balanced_accuracy = ratio(present.iter().sum(), present.len() as f64).unwrap_or(0.0);
 
         let cohen_kappa = if total == 0.0 {
             0.0
@@ -177,8 +180,11 @@ impl Metrics {
         let k = cm.k();
         (0..k)
             .map(|c| {
-                ratio(2.0 * cm.get(c, c) as f64, (cm.support(c) + cm.predicted(c)) as f64)
-                    .unwrap_or(0.0)
+                ratio(
+                    2.0 * cm.get(c, c) as f64,
+                    (cm.support(c) + cm.predicted(c)) as f64,
+                )
+                .unwrap_or(0.0)
             })
             .sum::<f64>()
             / k as f64

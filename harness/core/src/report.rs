@@ -202,7 +202,11 @@ impl MetricsReport {
             macro_avg: m.macro_avg.into(),
             weighted: m.weighted.into(),
             micro: m.micro.into(),
-            per_class: labels.iter().cloned().zip(m.per_class.iter().copied()).collect(),
+            per_class: labels
+                .iter()
+                .cloned()
+                .zip(m.per_class.iter().copied())
+                .collect(),
             confusion: ConfusionReport {
                 labels: labels.to_vec(),
                 matrix: cm.rows(),
@@ -211,7 +215,11 @@ impl MetricsReport {
                 accuracy: i.accuracy,
                 balanced_accuracy: i.balanced_accuracy,
                 macro_f1: i.macro_f1,
-                per_class: labels.iter().cloned().zip(i.per_class.iter().copied()).collect(),
+                per_class: labels
+                    .iter()
+                    .cloned()
+                    .zip(i.per_class.iter().copied())
+                    .collect(),
             }),
         }
     }
@@ -226,6 +234,16 @@ pub struct CohortGroup {
     pub accuracy: f64,
     pub error_rate: f64,
     pub macro_f1: f64,
+    /// Recall of every class that has items in the cohort, in label order.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub per_class_recall: IndexMap<String, f64>,
+    /// Percentile interval of `error_rate` from a bootstrap that resamples speakers (items
+    /// without a speaker are their own unit); `None` when the run asked for no resamples.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_rate_ci: Option<Interval>,
+    /// Below the minimum size (`min_size` of the partition): reported, never named worst.
+    #[serde(default)]
+    pub too_small: bool,
 }
 
 /// A partition of the suite into cohorts and the statistics of its worst cohort (DESIGN.md).
@@ -243,6 +261,26 @@ pub struct CohortReport {
     pub ratio: Option<f64>,
     pub p_value: Option<f64>,
     pub p_adjusted: Option<f64>,
+    /// The worst-vs-rest test behind `p_value`: `fisher_exact` (two-sided, on items).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test: Option<String>,
+    /// The size a cohort needs to be named worst, e.g. `5 speakers` or `30 items`.
+    #[serde(default)]
+    pub min_size: String,
+    /// Items in no cohort of this partition (missing metadata value, no speaker).
+    #[serde(default)]
+    pub items_outside: u64,
+    /// Embedding partitions: number of clusters and how it was chosen (`auto`, `fixed`, `saved`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub k: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub k_method: Option<String>,
+    /// Mean silhouette of the speaker clustering.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub silhouette: Option<f64>,
+    /// Mean adjusted Rand index of the speaker partition against re-fits with other seeds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stability_ari: Option<f64>,
 }
 
 /// Latency figures of one model on one device (DESIGN.md `latency`).
