@@ -212,13 +212,21 @@ pub fn auto_range(n: usize) -> std::ops::RangeInclusive<usize> {
     2..=10.min(n.saturating_sub(1))
 }
 
-/// Picks k by the highest silhouette over [`auto_range`]; ties go to the smaller k. Returns
-/// the chosen clustering, its k, and the silhouette of every k tried.
+/// The outcome of `k = "auto"`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AutoK {
+    pub clustering: Clustering,
+    pub k: usize,
+    /// Silhouette of every k tried, in order.
+    pub scores: Vec<(usize, f64)>,
+}
+
+/// Picks k by the highest silhouette over [`auto_range`]; ties go to the smaller k.
 pub fn choose_k(
     points: &[Vec<f64>],
     seed: u64,
     settings: &KMeansSettings,
-) -> Result<(Clustering, usize, Vec<(usize, f64)>), KMeansError> {
+) -> Result<AutoK, KMeansError> {
     let data = to_array(points);
     let mut best: Option<(Clustering, usize, f64)> = None;
     let mut scores = Vec::new();
@@ -231,7 +239,11 @@ pub fn choose_k(
         }
     }
     match best {
-        Some((c, k, _)) => Ok((c, k, scores)),
+        Some((clustering, k, _)) => Ok(AutoK {
+            clustering,
+            k,
+            scores,
+        }),
         None => Err(KMeansError::TooFewPoints {
             k: 2,
             n: points.len(),

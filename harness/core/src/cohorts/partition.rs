@@ -250,8 +250,8 @@ pub fn embedding_partition(
                     speakers: n,
                 });
             }
-            let (c, k, s) = kmeans::choose_k(&points, cfg.seed, &settings)?;
-            (c, k, s, "auto")
+            let auto = kmeans::choose_k(&points, cfg.seed, &settings)?;
+            (auto.clustering, auto.k, auto.scores, "auto")
         }
     };
     let silhouette = kmeans::silhouette(&points, &clustering.labels);
