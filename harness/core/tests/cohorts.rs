@@ -219,8 +219,9 @@ fn planted_cluster_is_named_worst_and_auto_k_finds_it() {
     close(r.worst_share_pct.unwrap(), 100.0 * 6.0 / 24.0);
     close(r.difference.unwrap(), 0.5 - 0.1);
     close(r.ratio.unwrap(), 0.5 / 0.9);
-    assert_eq!(r.test.as_deref(), Some("fisher_exact"));
-    assert!(r.p_value.unwrap() < 1e-6);
+    // No shuffle of speakers over cohorts reaches the planted gap: p = (1 + 0) / (1 + 200).
+    assert_eq!(r.test.as_deref(), Some("speaker_permutation_max_gap"));
+    close(r.p_value.unwrap(), 1.0 / 201.0);
 
     // The saved centroids put the same speakers in the same cohorts in a later run.
     let json = serde_json::to_string(&parts.model).unwrap();
@@ -504,4 +505,43 @@ fn fusion_gain_is_hybrid_minus_best_single() {
     close(g[0].gain, 0.7 - 0.65);
     assert_eq!(g[1].best_single, "t");
     close(g[1].gain, 0.68 - 0.7);
+}
+
+#[test]
+fn no_planted_gap_gives_a_large_permutation_p() {
+    // Every speaker has 2 errors in 20 items: gaps are all 0, every shuffle ties, p = 1.
+    let p = planted(4, 6, 99);
+    let metadata = IndexMap::new();
+    let emb = [EmbeddingSource {
+        name: "e".into(),
+        vectors: p.vectors,
+    }];
+    let cfg = CohortConfig {
+        resamples: 100,
+        ..CohortConfig::default()
+    };
+    let inputs = CohortInputs {
+        speakers: &p.speakers,
+        metadata: &metadata,
+        embeddings: &emb,
+    };
+    let parts = build_partitions(&inputs, &cfg, None).unwrap();
+    let labels = labels();
+    let outcome = Outcome {
+        labels: &labels,
+        truth: &p.truth,
+        pred: &p.pred,
+    };
+    let (r, _) = analyze(&parts.partitions, &p.speakers, &outcome, &cfg).unwrap();
+    assert_eq!(r[0].p_value, Some(1.0));
+    close(r[0].gap_abs.unwrap(), 0.0);
+    // Without resamples the test falls back to Fisher's exact test on items.
+    let cfg = CohortConfig {
+        resamples: 0,
+        ..cfg
+    };
+    let (r, _) = analyze(&parts.partitions, &p.speakers, &outcome, &cfg).unwrap();
+    assert_eq!(r[0].test.as_deref(), Some("fisher_exact"));
+    assert_eq!(r[0].p_value, Some(1.0));
+    assert!(r[0].groups.iter().all(|g| g.error_rate_ci.is_none()));
 }

@@ -207,6 +207,32 @@ pub fn adjusted_rand_index(a: &[usize], b: &[usize]) -> f64 {
     (index - expected) / (max - expected)
 }
 
+/// Above this many speakers, `k = "auto"` scores the silhouette on a seeded sample of this
+/// many (scikit-learn's `silhouette_score(sample_size=…)`): the exact score costs O(n²).
+pub const SILHOUETTE_SAMPLE: usize = 2000;
+
+/// All indices when `n ≤ SILHOUETTE_SAMPLE`, else a seeded sample of that many, sorted.
+pub fn silhouette_sample(n: usize, seed: u64) -> Vec<usize> {
+    if n <= SILHOUETTE_SAMPLE {
+        return (0..n).collect();
+    }
+    let mut rng = Xoshiro256Plus::seed_from_u64(seed ^ 0x5111_0e77e);
+    let mut idx = rand::seq::index::sample(&mut rng, n, SILHOUETTE_SAMPLE).into_vec();
+    idx.sort_unstable();
+    idx
+}
+
+/// [`silhouette`] on [`silhouette_sample`] of the points.
+pub fn sampled_silhouette(points: &[Vec<f64>], labels: &[usize], seed: u64) -> Option<f64> {
+    let sample = silhouette_sample(points.len(), seed);
+    if sample.len() == points.len() {
+        return silhouette(points, labels);
+    }
+    let p: Vec<Vec<f64>> = sample.iter().map(|&i| points[i].clone()).collect();
+    let l: Vec<usize> = sample.iter().map(|&i| labels[i]).collect();
+    silhouette(&p, &l)
+}
+
 /// The k range searched by `k = "auto"`: 2 ..= min(10, n − 1).
 pub fn auto_range(n: usize) -> std::ops::RangeInclusive<usize> {
     2..=10.min(n.saturating_sub(1))
@@ -228,11 +254,14 @@ pub fn choose_k(
     settings: &KMeansSettings,
 ) -> Result<AutoK, KMeansError> {
     let data = to_array(points);
+    let sample = silhouette_sample(points.len(), seed);
+    let sample_points: Vec<Vec<f64>> = sample.iter().map(|&i| points[i].clone()).collect();
     let mut best: Option<(Clustering, usize, f64)> = None;
     let mut scores = Vec::new();
     for k in auto_range(points.len()) {
         let c = kmeans(&data, k, seed, settings)?;
-        let s = silhouette(points, &c.labels).unwrap_or(f64::NEG_INFINITY);
+        let labels: Vec<usize> = sample.iter().map(|&i| c.labels[i]).collect();
+        let s = silhouette(&sample_points, &labels).unwrap_or(f64::NEG_INFINITY);
         scores.push((k, s));
         if best.as_ref().is_none_or(|(_, _, bs)| s > *bs) {
             best = Some((c, k, s));

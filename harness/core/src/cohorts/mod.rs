@@ -10,11 +10,13 @@
 //!    [`adjust_p_values`] fills `p_adjusted` by Benjamini–Hochberg across every cohort test of
 //!    the run.
 //!
-//! The worst-vs-rest test is Fisher's exact test on the 2×2 table (errors, correct) × (worst,
-//! rest) of items. Items of one speaker are not independent, so this p-value is optimistic when
-//! speakers contribute many items; the per-cohort confidence intervals resample speakers
-//! (cluster bootstrap) and are the better guide to uncertainty. The worst cohort is also chosen
-//! as the maximum, so the test is a screening statistic, not a confirmatory one.
+//! The worst-vs-rest test (`test` in the report): in suites with speakers, where every speaker
+//! is in one cohort of the partition, a speaker-level permutation test of the largest
+//! `error(cohort) − error(rest)` over eligible cohorts (`speaker_permutation_max_gap`): items of
+//! one speaker are not independent, and taking the maximum accounts for the worst cohort having
+//! been picked. Otherwise (no speakers, speakers in several cohorts, or no resamples) Fisher's
+//! exact test, two-sided, on the 2×2 table (errors, correct) × (worst, rest) of items
+//! (`fisher_exact`), which is optimistic when the worst cohort was picked among many.
 
 pub mod compare;
 pub mod kmeans;
@@ -502,6 +504,10 @@ fn analyze_partition(
         (max > 0.0).then(|| min / max)
     };
 
+    let eligible_flags: Vec<bool> = tallies
+        .iter()
+        .map(|t| t.cm.total() > 0 && eligible(t))
+        .collect();
     // worst: highest error among eligible, non-empty cohorts; ties go to the first.
     let mut worst: Option<usize> = None;
     for (i, (g, t)) in groups.iter().zip(&tallies).enumerate() {
@@ -581,13 +587,23 @@ fn analyze_partition(
                 let gap = err_w - err_out;
                 report.gap_abs = Some(gap);
                 report.gap_rel_pct = (err_out > 0.0).then(|| 100.0 * gap / err_out);
-                report.p_value = Some(fisher_exact_two_sided(
-                    worst_t.errors(),
-                    worst_t.cm.correct(),
-                    outside.errors(),
-                    outside.cm.correct(),
-                ));
-                report.test = Some("fisher_exact".into());
+                let permutation = if has_speakers {
+                    speaker_permutation(&tallies, &eligible_flags, cfg, &p.name)
+                } else {
+                    None
+                };
+                (report.p_value, report.test) = match permutation {
+                    Some(pv) => (Some(pv), Some("speaker_permutation_max_gap".into())),
+                    None => (
+                        Some(fisher_exact_two_sided(
+                            worst_t.errors(),
+                            worst_t.cm.correct(),
+                            outside.errors(),
+                            outside.cm.correct(),
+                        )),
+                        Some("fisher_exact".into()),
+                    ),
+                };
             } else {
                 warnings.push(Warning {
                     code: "cohort_no_test".into(),
@@ -602,6 +618,35 @@ fn analyze_partition(
     }
     report.groups = groups;
     report
+}
+
+/// The speaker-level max-gap permutation p-value of a partition, when every speaker is in
+/// exactly one of its cohorts and the run has resamples; `None` otherwise (Fisher is used).
+fn speaker_permutation(
+    tallies: &[Tally],
+    eligible: &[bool],
+    cfg: &CohortConfig,
+    partition: &str,
+) -> Option<f64> {
+    let mut seen = indexmap::IndexSet::new();
+    let mut units = Vec::new();
+    let mut cohort = Vec::new();
+    for (c, t) in tallies.iter().enumerate() {
+        for (key, u) in &t.units {
+            if !seen.insert(key) {
+                return None;
+            }
+            units.push(*u);
+            cohort.push(c);
+        }
+    }
+    stats::max_gap_permutation_p(
+        &units,
+        &cohort,
+        eligible,
+        cfg.resamples,
+        derive_seed(cfg.seed, &format!("{partition}\u{1f}permutation")),
+    )
 }
 
 /// Fills `p_adjusted` by Benjamini–Hochberg across every cohort test given (pass every

@@ -254,7 +254,7 @@ pub fn embedding_partition(
             (auto.clustering, auto.k, auto.scores, "auto")
         }
     };
-    let silhouette = kmeans::silhouette(&points, &clustering.labels);
+    let silhouette = kmeans::sampled_silhouette(&points, &clustering.labels, cfg.seed);
     let data = kmeans::to_array(&points);
     let mut aris = Vec::new();
     for i in 1..=cfg.stability_seeds as u64 {
@@ -349,7 +349,7 @@ pub fn saved_partition(
             k: saved.centroids.len(),
             k_method: "saved".into(),
             silhouette_by_k: Vec::new(),
-            silhouette: kmeans::silhouette(&points, &labels),
+            silhouette: kmeans::sampled_silhouette(&points, &labels, saved.seed),
             stability_ari: None,
             speakers: map,
             centroids: saved.centroids.clone(),

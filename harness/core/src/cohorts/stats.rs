@@ -106,6 +106,58 @@ pub fn derive_seed(seed: u64, name: &str) -> u64 {
     h
 }
 
+/// Speaker-level permutation test of the worst cohort's gap that accounts for the worst cohort
+/// having been picked as the maximum.
+///
+/// `units` are the partition's resampling units (speakers; speakerless items alone), `cohort`
+/// the cohort of each unit, `eligible[c]` whether cohort `c` may be named worst. The statistic
+/// is the largest `error(c) − error(rest)` over eligible cohorts; units are shuffled across
+/// cohorts (cohort sizes in units kept, so eligibility by speaker count is kept too) and the
+/// one-sided p-value is `(1 + #{permuted ≥ observed}) / (1 + resamples)`. `None` without
+/// resamples or without an eligible cohort.
+pub fn max_gap_permutation_p(
+    units: &[Unit],
+    cohort: &[usize],
+    eligible: &[bool],
+    resamples: u32,
+    seed: u64,
+) -> Option<f64> {
+    use rand::seq::SliceRandom;
+    if resamples == 0 || !eligible.iter().any(|&e| e) {
+        return None;
+    }
+    let k = eligible.len();
+    let total_e: u64 = units.iter().map(|u| u.errors).sum();
+    let total_n: u64 = units.iter().map(|u| u.items).sum();
+    let stat = |labels: &[usize], e: &mut [u64], n: &mut [u64]| {
+        e.iter_mut().for_each(|x| *x = 0);
+        n.iter_mut().for_each(|x| *x = 0);
+        for (u, &c) in units.iter().zip(labels) {
+            e[c] += u.errors;
+            n[c] += u.items;
+        }
+        (0..k)
+            .filter(|&c| eligible[c] && n[c] > 0 && n[c] < total_n)
+            .map(|c| e[c] as f64 / n[c] as f64 - (total_e - e[c]) as f64 / (total_n - n[c]) as f64)
+            .fold(f64::NEG_INFINITY, f64::max)
+    };
+    let (mut e, mut n) = (vec![0u64; k], vec![0u64; k]);
+    let observed = stat(cohort, &mut e, &mut n);
+    if !observed.is_finite() {
+        return None;
+    }
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let mut labels = cohort.to_vec();
+    let mut hits = 0u32;
+    for _ in 0..resamples {
+        labels.shuffle(&mut rng);
+        if stat(&labels, &mut e, &mut n) >= observed - 1e-12 {
+            hits += 1;
+        }
+    }
+    Some((1 + hits) as f64 / (1 + resamples) as f64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
