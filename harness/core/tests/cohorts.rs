@@ -545,3 +545,77 @@ fn no_planted_gap_gives_a_large_permutation_p() {
     assert_eq!(r[0].p_value, Some(1.0));
     assert!(r[0].groups.iter().all(|g| g.error_rate_ci.is_none()));
 }
+
+#[test]
+fn k_reads_as_auto_or_an_integer() {
+    let k: KChoice = serde_json::from_str("\"auto\"").unwrap();
+    assert_eq!(k, KChoice::Auto);
+    let k: KChoice = serde_json::from_str("4").unwrap();
+    assert_eq!(k, KChoice::Fixed(4));
+    assert_eq!(serde_json::to_string(&KChoice::Fixed(4)).unwrap(), "4");
+    let e = serde_json::from_str::<KChoice>("\"four\"")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("k = \"four\" is neither \"auto\" nor an integer"),
+        "{e}"
+    );
+    assert!(serde_json::from_str::<KChoice>("1").is_err());
+}
+
+#[test]
+fn same_inputs_same_bytes_and_membership_rows() {
+    let p = planted(3, 5, 1);
+    let mut metadata = IndexMap::new();
+    let half: Vec<Option<String>> = p
+        .speakers
+        .iter()
+        .map(|s| {
+            s.as_ref()
+                .map(|s| if s.ends_with("_0") { "x" } else { "y" }.to_string())
+        })
+        .collect();
+    metadata.insert("band".to_string(), half);
+    let emb = [EmbeddingSource {
+        name: "e".into(),
+        vectors: p.vectors,
+    }];
+    let cfg = CohortConfig {
+        metadata: vec!["band".into()],
+        min_speakers: 2,
+        ..CohortConfig::default()
+    };
+    let inputs = CohortInputs {
+        speakers: &p.speakers,
+        metadata: &metadata,
+        embeddings: &emb,
+    };
+    let labels = labels();
+    let outcome = Outcome {
+        labels: &labels,
+        truth: &p.truth,
+        pred: &p.pred,
+    };
+    let run = || {
+        let parts = build_partitions(&inputs, &cfg, None).unwrap();
+        let (mut r, w) = analyze(&parts.partitions, &p.speakers, &outcome, &cfg).unwrap();
+        adjust_p_values(r.iter_mut());
+        let rows = tonebench_core::cohorts::membership_rows(&parts.partitions, &p.speakers);
+        (
+            serde_json::to_string(&r).unwrap(),
+            serde_json::to_string(&parts.model).unwrap(),
+            w,
+            rows,
+        )
+    };
+    let a = run();
+    assert_eq!(a, run());
+    // band: 3 speakers in x, 12 in y; embedding: 15 speakers → 15 + 15 rows.
+    let rows = &a.3;
+    assert_eq!(rows.len(), 30);
+    assert_eq!(rows[0], ("band".into(), "x".into(), "spk0_0".into()));
+    assert_eq!(
+        rows.iter().filter(|r| r.0 == "band" && r.1 == "x").count(),
+        3
+    );
+}

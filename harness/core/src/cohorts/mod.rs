@@ -37,13 +37,42 @@ pub const MIN_ITEMS_WITHOUT_SPEAKERS: usize = 30;
 /// Mean adjusted Rand index below which embedding cohorts are reported as unstable.
 pub const STABILITY_THRESHOLD: f64 = 0.8;
 
-/// How many clusters embedding cohorts have.
+/// How many clusters embedding cohorts have: `k = "auto"` or `k = 4` in suite.toml.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(try_from = "KValue", into = "KValue")]
 pub enum KChoice {
     /// The highest silhouette over k = 2 ..= min(10, speakers − 1).
     Auto,
     Fixed(usize),
+}
+
+/// `k` as written: the string `"auto"` or an integer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum KValue {
+    Int(usize),
+    Str(String),
+}
+
+impl TryFrom<KValue> for KChoice {
+    type Error = String;
+    fn try_from(v: KValue) -> Result<Self, String> {
+        match v {
+            KValue::Int(k) if k >= 2 => Ok(KChoice::Fixed(k)),
+            KValue::Int(k) => Err(format!("k = {k} is too small; use k ≥ 2 or \"auto\"")),
+            KValue::Str(s) if s == "auto" => Ok(KChoice::Auto),
+            KValue::Str(s) => Err(format!("k = \"{s}\" is neither \"auto\" nor an integer")),
+        }
+    }
+}
+
+impl From<KChoice> for KValue {
+    fn from(k: KChoice) -> Self {
+        match k {
+            KChoice::Auto => KValue::Str("auto".into()),
+            KChoice::Fixed(k) => KValue::Int(k),
+        }
+    }
 }
 
 /// The `[cohorts]` settings of a suite plus the run's bootstrap settings.
