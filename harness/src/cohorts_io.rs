@@ -270,6 +270,22 @@ pub fn read_cohorts_json(path: &Path) -> Result<CohortModel, CohortsIoError> {
     })
 }
 
+/// Writes `cohorts.csv` and, when there are embedding partitions, `cohorts.json` into a run's
+/// output folder.
+pub fn write_run_files(
+    dir: &Path,
+    partitions: &[tonebench_core::cohorts::Partition],
+    speakers: &[Option<String>],
+    model: &CohortModel,
+) -> Result<(), CohortsIoError> {
+    let rows = tonebench_core::cohorts::membership_rows(partitions, speakers);
+    write_cohorts_csv(&dir.join("cohorts.csv"), &rows)?;
+    if !model.partitions.is_empty() {
+        write_cohorts_json(&dir.join("cohorts.json"), model)?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -619,3 +619,22 @@ fn same_inputs_same_bytes_and_membership_rows() {
         3
     );
 }
+
+#[test]
+fn identical_vectors_do_not_panic() {
+    let speakers: Vec<Option<String>> = (0..6).map(|i| Some(format!("s{i}"))).collect();
+    let vectors = (0..6).map(|i| (format!("s{i}"), vec![1.0, 1.0])).collect();
+    let metadata = IndexMap::new();
+    let emb = [EmbeddingSource {
+        name: "e".into(),
+        vectors,
+    }];
+    let inputs = CohortInputs {
+        speakers: &speakers,
+        metadata: &metadata,
+        embeddings: &emb,
+    };
+    let parts = build_partitions(&inputs, &CohortConfig::default(), None).unwrap();
+    let info = parts.partitions[0].clustering.as_ref().unwrap();
+    assert!(info.silhouette.unwrap_or(0.0).abs() < 1e-12);
+}
