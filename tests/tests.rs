@@ -1,1 +1,7 @@
+//! tonebench's integration tests: one binary, one module per feature area.
 
+mod common;
+mod gate;
+mod html;
+mod onnx;
+mod score;

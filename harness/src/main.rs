@@ -1,1 +1,5 @@
-fn main(){}
+//! The `tonebench` binary: everything lives in the library.
+
+fn main() {
+    std::process::exit(tonebench::cli::main());
+}

@@ -1,10 +1,13 @@
 //! Suites, format version 1 (DESIGN.md): `suite.toml` as written ([`SuiteManifest`]) and the
 //! checked, resolved [`Suite`] that the rest of tonebench works with.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use tonebench_core::LabelSet;
+
+use crate::config::{parse_toml, ConfigError};
+use crate::table::{RowRef, Table, TableError};
 
 /// `suite.toml` as written. Unknown keys are errors.
 #[derive(Debug, Clone, Deserialize)]
@@ -101,7 +104,7 @@ pub struct Item {
     /// Values of [`Suite::metadata_columns`], in that order.
     pub meta: Vec<Option<String>>,
     /// Where the item was written: a line for CSV/TSV/JSONL, a row for Parquet.
-    pub origin: crate::table::RowRef,
+    pub origin: RowRef,
 }
 
 /// A checked suite: labels indexed, items validated, paths resolved.
@@ -119,6 +122,342 @@ pub struct Suite {
     pub cohorts: Option<CohortSpec>,
     /// Ids of rows that `label-map` mapped to `"drop"`.
     pub dropped: Vec<String>,
+    /// `label-map` as written (empty when the suite has none).
+    pub label_map: std::collections::BTreeMap<String, String>,
     pub manifest_sha256: String,
     pub items_sha256: String,
+}
+
+/// One thing wrong with a suite's items, with where it was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub at: Option<RowRef>,
+    pub id: Option<String>,
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.at, &self.id) {
+            (Some(at), Some(id)) => write!(f, "{at} (id \"{id}\"): {}", self.message),
+            (Some(at), None) => write!(f, "{at}: {}", self.message),
+            (None, Some(id)) => write!(f, "id \"{id}\": {}", self.message),
+            (None, None) => write!(f, "{}", self.message),
+        }
+    }
+}
+
+/// Problems listed on one line: the first few, then how many more.
+pub fn list_problems(problems: &[Problem]) -> String {
+    const SHOWN: usize = 5;
+    let mut s = problems
+        .iter()
+        .take(SHOWN)
+        .map(|p| p.to_string())
+        .collect::<Vec<_>>()
+        .join("; ");
+    if problems.len() > SHOWN {
+        s.push_str(&format!("; and {} more", problems.len() - SHOWN));
+    }
+    s
+}
+
+/// Why a suite could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum SuiteError {
+    #[error(
+        "suite {path}: no suite.toml here (a suite is a folder with suite.toml and an items table)"
+    )]
+    NoManifest { path: PathBuf },
+    #[error("suite {path}: cannot read: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("suite {0}")]
+    Manifest(#[from] ConfigError),
+    #[error("suite {path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+    #[error("suite {0}")]
+    Table(#[from] TableError),
+    #[error("suite {file}: {n} problem{s}: {list}", n = problems.len(), s = if problems.len() == 1 { "" } else { "s" }, list = list_problems(problems))]
+    Items {
+        file: String,
+        problems: Vec<Problem>,
+    },
+}
+
+/// The value a `label-map` entry maps to when the row should be left out.
+pub const DROP: &str = "drop";
+
+impl Suite {
+    /// Loads and checks a suite from its folder (or its suite.toml).
+    pub fn load(path: &Path) -> Result<Suite, SuiteError> {
+        let manifest_path = if path.is_dir() {
+            path.join("suite.toml")
+        } else {
+            path.to_owned()
+        };
+        if !manifest_path.is_file() {
+            return Err(SuiteError::NoManifest {
+                path: path.to_owned(),
+            });
+        }
+        let dir = manifest_path
+            .parent()
+            .map(Path::to_owned)
+            .unwrap_or_else(|| PathBuf::from("."));
+        let text = std::fs::read_to_string(&manifest_path).map_err(|source| SuiteError::Io {
+            path: manifest_path.clone(),
+            source,
+        })?;
+        let manifest: SuiteManifest = parse_toml(&manifest_path, &text)?;
+        let invalid = |message: String| SuiteError::Invalid {
+            path: manifest_path.clone(),
+            message,
+        };
+        if manifest.format_version != 1 {
+            return Err(invalid(format!(
+                "format-version {} is not supported (this tonebench reads version 1)",
+                manifest.format_version
+            )));
+        }
+        let labels =
+            LabelSet::new(manifest.labels.clone()).map_err(|e| invalid(format!("labels: {e}")))?;
+        let label_map = manifest.label_map.clone().unwrap_or_default();
+        for (from, to) in &label_map {
+            if to != DROP && labels.index(to).is_none() {
+                return Err(invalid(format!(
+                    "label-map: \"{from}\" maps to \"{to}\", which is not one of {} (or \"drop\")",
+                    labels.listing()
+                )));
+            }
+        }
+        let cohorts = manifest
+            .cohorts
+            .as_ref()
+            .map(|c| check_cohorts(c, &dir))
+            .transpose()
+            .map_err(invalid)?;
+
+        let items_path = dir.join(&manifest.items);
+        let table = Table::read(&items_path)?;
+        let file = table.file_name();
+        let cols = &manifest.columns;
+        let defaults = ColumnsManifest::default();
+        for (key, name) in [("id", &cols.id), ("label", &cols.label)] {
+            if !table.has_column(name) {
+                return Err(invalid(format!(
+                    "{file} has no {key} column \"{name}\" (columns: {}); rename it with [columns] {key} = \"...\"",
+                    table.columns().join(", ")
+                )));
+            }
+        }
+        // An optional column renamed in [columns] must exist; a default name may be absent.
+        let optional = |key: &str, name: &String, default: &String| -> Result<bool, SuiteError> {
+            if table.has_column(name) {
+                Ok(true)
+            } else if name != default {
+                Err(invalid(format!(
+                    "[columns] {key} = \"{name}\" but {file} has no such column (columns: {})",
+                    table.columns().join(", ")
+                )))
+            } else {
+                Ok(false)
+            }
+        };
+        let has_text = optional("text", &cols.text, &defaults.text)?;
+        let has_audio = optional("audio", &cols.audio, &defaults.audio)?;
+        let has_speaker = optional("speaker", &cols.speaker, &defaults.speaker)?;
+        let roles = [
+            &cols.id,
+            &cols.label,
+            &cols.text,
+            &cols.audio,
+            &cols.speaker,
+        ];
+        let metadata_columns: Vec<String> = table
+            .columns()
+            .iter()
+            .filter(|c| !roles.contains(c))
+            .cloned()
+            .collect();
+        if let Some(spec) = &cohorts {
+            let known = |c: &String| metadata_columns.contains(c) || c == &cols.speaker;
+            for c in spec
+                .metadata
+                .iter()
+                .chain(spec.intersections.iter().flatten())
+            {
+                if !known(c) {
+                    return Err(invalid(format!(
+                        "[cohorts] names column \"{c}\", which {file} does not have (metadata columns: {})",
+                        metadata_columns.join(", ")
+                    )));
+                }
+            }
+        }
+
+        let ids = table.strings(&cols.id)?;
+        let raw_labels = table.strings(&cols.label)?;
+        let texts = if has_text {
+            Some(table.strings(&cols.text)?)
+        } else {
+            None
+        };
+        let audios = if has_audio {
+            Some(table.strings(&cols.audio)?)
+        } else {
+            None
+        };
+        let speakers = if has_speaker {
+            Some(table.strings(&cols.speaker)?)
+        } else {
+            None
+        };
+        let meta: Vec<Vec<Option<String>>> = metadata_columns
+            .iter()
+            .map(|c| table.strings(c))
+            .collect::<Result<_, _>>()?;
+        let audio_root = match &manifest.audio_root {
+            Some(r) => dir.join(r),
+            None => dir.clone(),
+        };
+
+        let mut problems = Vec::new();
+        let mut items = Vec::with_capacity(table.height());
+        let mut dropped = Vec::new();
+        let mut seen: std::collections::HashMap<String, RowRef> =
+            std::collections::HashMap::with_capacity(table.height());
+        for row in 0..table.height() {
+            let at = table.origin(row);
+            let problem = |id: Option<&String>, message: String| Problem {
+                at: Some(at),
+                id: id.cloned(),
+                message,
+            };
+            let Some(id) = ids[row].clone() else {
+                problems.push(problem(None, format!("empty {} column", cols.id)));
+                continue;
+            };
+            if let Some(first) = seen.get(&id) {
+                problems.push(problem(
+                    Some(&id),
+                    format!("duplicate id (first at {first})"),
+                ));
+                continue;
+            }
+            seen.insert(id.clone(), at);
+            let Some(raw) = raw_labels[row].as_deref() else {
+                problems.push(problem(Some(&id), format!("empty {} column", cols.label)));
+                continue;
+            };
+            let mapped = label_map.get(raw).map(String::as_str).unwrap_or(raw);
+            if mapped == DROP && label_map.contains_key(raw) {
+                dropped.push(id);
+                continue;
+            }
+            let Some(label) = labels.index(mapped) else {
+                let hint = if label_map.is_empty() {
+                    String::new()
+                } else {
+                    " and label-map does not map it".to_string()
+                };
+                problems.push(problem(
+                    Some(&id),
+                    format!("label \"{raw}\" is not one of {}{hint}", labels.listing()),
+                ));
+                continue;
+            };
+            let audio = audios
+                .as_ref()
+                .and_then(|a| a[row].as_ref())
+                .map(|p| audio_root.join(p));
+            items.push(Item {
+                id,
+                label,
+                text: texts.as_ref().and_then(|t| t[row].clone()),
+                audio,
+                speaker: speakers.as_ref().and_then(|s| s[row].clone()),
+                meta: meta.iter().map(|c| c[row].clone()).collect(),
+                origin: at,
+            });
+        }
+        if !problems.is_empty() {
+            return Err(SuiteError::Items { file, problems });
+        }
+        if items.is_empty() {
+            return Err(invalid(format!(
+                "{file} has no items to score ({} rows, {} dropped by label-map)",
+                table.height(),
+                dropped.len()
+            )));
+        }
+        Ok(Suite {
+            manifest_sha256: crate::table::hex_sha256(text.as_bytes()),
+            items_sha256: table.sha256().to_owned(),
+            dir,
+            manifest_path,
+            items_path,
+            name: manifest.name,
+            description: manifest.description,
+            labels,
+            items,
+            metadata_columns,
+            cohorts,
+            dropped,
+            label_map,
+        })
+    }
+
+    /// Distinct speakers, when the suite has speakers.
+    pub fn speaker_count(&self) -> Option<u64> {
+        let mut s: Vec<&str> = self
+            .items
+            .iter()
+            .filter_map(|i| i.speaker.as_deref())
+            .collect();
+        if s.is_empty() {
+            return None;
+        }
+        s.sort_unstable();
+        s.dedup();
+        Some(s.len() as u64)
+    }
+
+    /// The position of every item by id.
+    pub fn index_by_id(&self) -> std::collections::HashMap<&str, usize> {
+        self.items
+            .iter()
+            .enumerate()
+            .map(|(i, it)| (it.id.as_str(), i))
+            .collect()
+    }
+
+    /// The true label index of every item, in item order.
+    pub fn truth(&self) -> Vec<usize> {
+        self.items.iter().map(|i| i.label).collect()
+    }
+}
+
+fn check_cohorts(c: &CohortsManifest, dir: &Path) -> Result<CohortSpec, String> {
+    let k = match &c.k {
+        None => KChoice::Auto,
+        Some(toml::Value::String(s)) if s == "auto" => KChoice::Auto,
+        Some(toml::Value::Integer(n)) if *n >= 2 => KChoice::Fixed(*n as usize),
+        Some(other) => {
+            return Err(format!(
+                "[cohorts] k = {other}: expected \"auto\" or an integer of at least 2"
+            ))
+        }
+    };
+    Ok(CohortSpec {
+        metadata: c.metadata.clone(),
+        intersections: c.intersections.clone(),
+        embeddings: c.embeddings.as_ref().map(|p| dir.join(p)),
+        embedding_model: c.embedding_model.as_ref().map(|p| dir.join(p)),
+        k,
+        seed: c.seed.unwrap_or(7),
+        min_speakers: c.min_speakers.unwrap_or(5),
+    })
 }

@@ -1,11 +1,23 @@
 //! Reading item and prediction tables (.csv, .tsv, .parquet, .jsonl) through polars.
+//!
+//! Text formats are checked before polars parses them, so that a broken file is reported with
+//! its line: invalid UTF-8 or binary bytes, an unterminated quote, a row with more or fewer
+//! fields than the header, a JSON line that is not an object. Every cell is then read as text
+//! (no type inference: an id `007` stays `007`); numbers are parsed by the caller, which knows
+//! which row and column a bad one came from.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+use sha2::{Digest, Sha256};
 
 /// Where a row of a table was written, for error messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RowRef {
     /// 1-based line of a text file (CSV, TSV, JSONL).
     Line(usize),
-    /// 0-based row of a Parquet file.
+    /// 0-based data row of a Parquet file.
     Row(usize),
 }
 
@@ -15,5 +27,453 @@ impl std::fmt::Display for RowRef {
             RowRef::Line(l) => write!(f, "line {l}"),
             RowRef::Row(r) => write!(f, "row {r}"),
         }
+    }
+}
+
+/// The file formats a table can have, chosen by extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Tsv,
+    Parquet,
+    JsonLines,
+}
+
+impl Format {
+    pub fn from_path(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" => Some(Format::Csv),
+            "tsv" | "tab" => Some(Format::Tsv),
+            "parquet" | "pq" => Some(Format::Parquet),
+            "jsonl" | "ndjson" => Some(Format::JsonLines),
+            _ => None,
+        }
+    }
+}
+
+/// Why a table could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum TableError {
+    #[error("{path}: no such file")]
+    Missing { path: PathBuf },
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: unsupported table format; use .csv, .tsv, .parquet or .jsonl")]
+    UnknownFormat { path: PathBuf },
+    #[error("{path}: the file is empty")]
+    Empty { path: PathBuf },
+    #[error("{path} {at}: {message}")]
+    Malformed {
+        path: PathBuf,
+        at: RowRef,
+        message: String,
+    },
+    #[error("{path}: cannot parse as {format}: {message}")]
+    Parse {
+        path: PathBuf,
+        format: &'static str,
+        message: String,
+    },
+    #[error("{path}: column \"{column}\" appears more than once")]
+    DuplicateColumn { path: PathBuf, column: String },
+}
+
+/// A table read into memory: named text columns plus where each row came from.
+pub struct Table {
+    path: PathBuf,
+    df: DataFrame,
+    columns: Vec<String>,
+    origins: Vec<RowRef>,
+    sha256: String,
+}
+
+impl std::fmt::Debug for Table {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Table")
+            .field("path", &self.path)
+            .field("columns", &self.columns)
+            .field("rows", &self.height())
+            .finish()
+    }
+}
+
+impl Table {
+    /// Reads a table, choosing the format by extension.
+    pub fn read(path: &Path) -> Result<Table, TableError> {
+        let format = Format::from_path(path).ok_or_else(|| TableError::UnknownFormat {
+            path: path.to_owned(),
+        })?;
+        let bytes = std::fs::read(path).map_err(|source| match source.kind() {
+            std::io::ErrorKind::NotFound => TableError::Missing {
+                path: path.to_owned(),
+            },
+            _ => TableError::Io {
+                path: path.to_owned(),
+                source,
+            },
+        })?;
+        if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+            return Err(TableError::Empty {
+                path: path.to_owned(),
+            });
+        }
+        let sha256 = hex_sha256(&bytes);
+        let parse_err = |format: &'static str, e: PolarsError| TableError::Parse {
+            path: path.to_owned(),
+            format,
+            message: one_line(&e.to_string()),
+        };
+        let (df, origins) = match format {
+            Format::Csv | Format::Tsv => {
+                let sep = if format == Format::Csv { b',' } else { b'\t' };
+                let origins = scan_delimited(path, &bytes, sep)?;
+                drop(bytes);
+                let parse = CsvParseOptions::default()
+                    .with_separator(sep)
+                    .with_missing_is_null(false);
+                let df = CsvReadOptions::default()
+                    .with_has_header(true)
+                    .with_infer_schema_length(Some(0))
+                    .with_parse_options(parse)
+                    .try_into_reader_with_file_path(Some(path.to_owned()))
+                    .and_then(|r| r.finish())
+                    .map_err(|e| parse_err("CSV", e))?;
+                (df, origins)
+            }
+            Format::JsonLines => {
+                let origins = scan_json_lines(path, &bytes)?;
+                let df = JsonReader::new(std::io::Cursor::new(bytes))
+                    .with_json_format(JsonFormat::JsonLines)
+                    .finish()
+                    .map_err(|e| parse_err("JSON lines", e))?;
+                (df, origins)
+            }
+            Format::Parquet => {
+                drop(bytes);
+                let file = File::open(path).map_err(|source| TableError::Io {
+                    path: path.to_owned(),
+                    source,
+                })?;
+                let df = ParquetReader::new(file)
+                    .finish()
+                    .map_err(|e| parse_err("Parquet", e))?;
+                let origins = (0..df.height()).map(RowRef::Row).collect();
+                (df, origins)
+            }
+        };
+        let columns: Vec<String> = df
+            .get_column_names()
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        for (i, c) in columns.iter().enumerate() {
+            if columns[..i].contains(c) {
+                return Err(TableError::DuplicateColumn {
+                    path: path.to_owned(),
+                    column: c.clone(),
+                });
+            }
+        }
+        // If the pre-scan and polars disagree on the number of rows (they should not), fall
+        // back to row numbers rather than naming wrong lines.
+        let origins = if origins.len() == df.height() {
+            origins
+        } else {
+            (0..df.height()).map(RowRef::Row).collect()
+        };
+        Ok(Table {
+            path: path.to_owned(),
+            df,
+            columns,
+            origins,
+            sha256,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A short name for messages: the file name.
+    pub fn file_name(&self) -> String {
+        self.path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| self.path.display().to_string())
+    }
+
+    pub fn columns(&self) -> &[String] {
+        &self.columns
+    }
+
+    pub fn has_column(&self, name: &str) -> bool {
+        self.columns.iter().any(|c| c == name)
+    }
+
+    pub fn height(&self) -> usize {
+        self.df.height()
+    }
+
+    pub fn origin(&self, row: usize) -> RowRef {
+        self.origins[row]
+    }
+
+    /// sha256 of the file's bytes, hex.
+    pub fn sha256(&self) -> &str {
+        &self.sha256
+    }
+
+    /// A column as text; `None` for a null or empty cell. Numbers and booleans are written as
+    /// polars formats them.
+    pub fn strings(&self, name: &str) -> Result<Vec<Option<String>>, TableError> {
+        let col = self.column(name)?;
+        let cast = col
+            .cast(&DataType::String)
+            .map_err(|e| self.cast_err(name, e))?;
+        let ca = cast.str().map_err(|e| self.cast_err(name, e))?;
+        Ok(ca
+            .iter()
+            .map(|v| v.filter(|s| !s.is_empty()).map(str::to_owned))
+            .collect())
+    }
+
+    /// A column as numbers; a cell that is not a number is an error naming its row.
+    /// Empty cells are `None`.
+    pub fn floats(&self, name: &str) -> Result<Vec<Option<f64>>, TableError> {
+        let col = self.column(name)?;
+        if col.dtype().is_primitive_numeric() {
+            let cast = col
+                .cast(&DataType::Float64)
+                .map_err(|e| self.cast_err(name, e))?;
+            let ca = cast.f64().map_err(|e| self.cast_err(name, e))?;
+            return Ok(ca.iter().collect());
+        }
+        self.strings(name)?
+            .into_iter()
+            .enumerate()
+            .map(|(row, cell)| match cell {
+                None => Ok(None),
+                Some(s) => s
+                    .trim()
+                    .parse::<f64>()
+                    .map(Some)
+                    .map_err(|_| TableError::Malformed {
+                        path: self.path.clone(),
+                        at: self.origin(row),
+                        message: format!("column \"{name}\": \"{s}\" is not a number"),
+                    }),
+            })
+            .collect()
+    }
+
+    fn column(&self, name: &str) -> Result<&Column, TableError> {
+        self.df.column(name).map_err(|_| TableError::Parse {
+            path: self.path.clone(),
+            format: "table",
+            message: format!("no column \"{name}\""),
+        })
+    }
+
+    fn cast_err(&self, name: &str, e: PolarsError) -> TableError {
+        TableError::Parse {
+            path: self.path.clone(),
+            format: "table",
+            message: format!("column \"{name}\": {}", one_line(&e.to_string())),
+        }
+    }
+}
+
+/// Hex sha256 of bytes.
+pub fn hex_sha256(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Collapses a multi-line library message into one line.
+pub fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Checks a delimited text file record by record (RFC 4180 quoting) and returns the line on
+/// which each data record starts. Blank lines are skipped, as polars skips them.
+fn scan_delimited(path: &Path, bytes: &[u8], sep: u8) -> Result<Vec<RowRef>, TableError> {
+    let malformed = |line: usize, message: String| TableError::Malformed {
+        path: path.to_owned(),
+        at: RowRef::Line(line),
+        message,
+    };
+    if let Err(e) = std::str::from_utf8(bytes) {
+        let line = 1 + bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        return Err(malformed(
+            line,
+            "not UTF-8 text (is this a binary file?)".into(),
+        ));
+    }
+    let mut origins = Vec::new();
+    let mut header_fields: Option<usize> = None;
+    let mut line = 1usize;
+    let mut i = 0usize;
+    let n = bytes.len();
+    // Skip a UTF-8 byte order mark.
+    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        i = 3;
+    }
+    while i < n {
+        let start_line = line;
+        // A blank line is not a record.
+        if bytes[i] == b'\n' || (bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n')) {
+            i += if bytes[i] == b'\r' { 2 } else { 1 };
+            line += 1;
+            continue;
+        }
+        let mut fields = 1usize;
+        let mut in_quotes = false;
+        let mut at_field_start = true;
+        loop {
+            if i >= n {
+                if in_quotes {
+                    return Err(malformed(
+                        start_line,
+                        "a quoted field is never closed".into(),
+                    ));
+                }
+                break;
+            }
+            let b = bytes[i];
+            if b == 0 {
+                return Err(malformed(
+                    line,
+                    "contains a NUL byte (is this a binary file?)".into(),
+                ));
+            }
+            if in_quotes {
+                if b == b'"' {
+                    if bytes.get(i + 1) == Some(&b'"') {
+                        i += 2;
+                        continue;
+                    }
+                    in_quotes = false;
+                } else if b == b'\n' {
+                    line += 1;
+                }
+                i += 1;
+                continue;
+            }
+            if b == b'"' && at_field_start {
+                in_quotes = true;
+                at_field_start = false;
+                i += 1;
+                continue;
+            }
+            if b == sep {
+                fields += 1;
+                at_field_start = true;
+                i += 1;
+                continue;
+            }
+            if b == b'\n' {
+                line += 1;
+                i += 1;
+                break;
+            }
+            at_field_start = false;
+            i += 1;
+        }
+        match header_fields {
+            None => header_fields = Some(fields),
+            Some(h) if h != fields => {
+                return Err(malformed(
+                    start_line,
+                    format!("{fields} fields, but the header has {h}"),
+                ));
+            }
+            Some(_) => origins.push(RowRef::Line(start_line)),
+        }
+    }
+    if header_fields.is_none() {
+        return Err(TableError::Empty {
+            path: path.to_owned(),
+        });
+    }
+    Ok(origins)
+}
+
+/// Checks that every non-blank line of a JSON-lines file is a JSON object; returns their lines.
+fn scan_json_lines(path: &Path, bytes: &[u8]) -> Result<Vec<RowRef>, TableError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let line = 1 + bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        TableError::Malformed {
+            path: path.to_owned(),
+            at: RowRef::Line(line),
+            message: "not UTF-8 text (is this a binary file?)".into(),
+        }
+    })?;
+    let mut origins = Vec::new();
+    for (i, l) in text.lines().enumerate() {
+        if l.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<serde_json::Value>(l) {
+            Ok(serde_json::Value::Object(_)) => origins.push(RowRef::Line(i + 1)),
+            Ok(_) => {
+                return Err(TableError::Malformed {
+                    path: path.to_owned(),
+                    at: RowRef::Line(i + 1),
+                    message: "expected a JSON object".into(),
+                })
+            }
+            Err(e) => {
+                return Err(TableError::Malformed {
+                    path: path.to_owned(),
+                    at: RowRef::Line(i + 1),
+                    message: format!("invalid JSON: {e}"),
+                })
+            }
+        }
+    }
+    Ok(origins)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan(text: &str) -> Result<Vec<RowRef>, TableError> {
+        scan_delimited(Path::new("t.csv"), text.as_bytes(), b',')
+    }
+
+    #[test]
+    fn records_start_on_the_right_lines() {
+        let lines = scan("id,text\na,\"two\nlines\"\nb,\"say \"\"hi\"\"\"\n\nc,x\n").unwrap();
+        assert_eq!(
+            lines,
+            vec![RowRef::Line(2), RowRef::Line(4), RowRef::Line(6)]
+        );
+    }
+
+    #[test]
+    fn ragged_rows_name_their_line() {
+        let err = scan("id,label\na,b\nc,d,e\n").unwrap_err().to_string();
+        assert_eq!(err, "t.csv line 3: 3 fields, but the header has 2");
+    }
+
+    #[test]
+    fn unterminated_quotes_and_binary_are_reported() {
+        assert!(scan("id,text\na,\"open\n")
+            .unwrap_err()
+            .to_string()
+            .contains("line 2"));
+        let err = scan_delimited(Path::new("t.csv"), b"id\n\xff\xfe\x00", b',').unwrap_err();
+        assert!(err.to_string().contains("not UTF-8"), "{err}");
     }
 }

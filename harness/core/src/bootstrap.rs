@@ -11,7 +11,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
 
 use crate::metrics::ratio;
-use crate::{Confusion, Metrics};
+use crate::Confusion;
 
 /// How intervals are computed; recorded in the report.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -180,6 +180,7 @@ pub fn confusion_intervals(cm: &Confusion, cfg: &BootstrapConfig) -> Intervals {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Metrics;
 
     #[test]
     fn draws_keep_the_total_and_empty_cells() {

@@ -47,6 +47,11 @@ impl Confusion {
         self.counts[truth * self.k + pred] += 1;
     }
 
+    /// Adds `n` items with true label `truth` predicted `pred`.
+    pub fn add_n(&mut self, truth: usize, pred: usize, n: u64) {
+        self.counts[truth * self.k + pred] += n;
+    }
+
     pub fn k(&self) -> usize {
         self.k
     }

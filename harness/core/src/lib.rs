@@ -7,8 +7,10 @@
 pub mod bootstrap;
 pub mod cohorts;
 pub mod confusion;
+pub mod gate;
 pub mod labels;
 pub mod metrics;
+pub mod paired;
 pub mod report;
 
 pub use confusion::Confusion;

@@ -72,11 +72,10 @@ impl Metrics {
         let correct = cm.correct() as f64;
 
         let mut per_class = Vec::with_capacity(k);
-        for c in 0..k {
+        for (c, name) in labels.iter().enumerate().take(k) {
             let tp = cm.get(c, c) as f64;
             let support = cm.support(c);
             let predicted = cm.predicted(c) as f64;
-            let name = &labels[c];
             let precision = ratio(tp, predicted).unwrap_or_else(|| {
                 note(
                     format!("per_class.{name}.precision"),
@@ -188,5 +187,108 @@ impl Metrics {
             })
             .sum::<f64>()
             / k as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::seq::SliceRandom;
+    use rand::{Rng, SeedableRng};
+    use rand_xoshiro::Xoshiro256PlusPlus;
+
+    fn labels(k: usize) -> Vec<String> {
+        (0..k).map(|i| format!("c{i}")).collect()
+    }
+
+    fn random_pairs(rng: &mut Xoshiro256PlusPlus, n: usize, k: usize) -> (Vec<usize>, Vec<usize>) {
+        let truth: Vec<usize> = (0..n).map(|_| rng.gen_range(0..k)).collect();
+        let pred = truth
+            .iter()
+            .map(|&t| {
+                if rng.gen_bool(0.6) {
+                    t
+                } else {
+                    rng.gen_range(0..k)
+                }
+            })
+            .collect();
+        (truth, pred)
+    }
+
+    #[test]
+    fn hand_computed_case() {
+        // truth: a a a b b c ; pred: a a b b c c
+        let cm = Confusion::from_pairs(3, &[0, 0, 0, 1, 1, 2], &[0, 0, 1, 1, 2, 2]);
+        let m = Metrics::compute(&cm, &labels(3));
+        assert_eq!(m.accuracy, 4.0 / 6.0);
+        assert_eq!(m.per_class[0].precision, 1.0);
+        assert_eq!(m.per_class[1].precision, 0.5);
+        assert_eq!(m.per_class[0].recall, 2.0 / 3.0);
+        assert_eq!(m.per_class[2].f1, 2.0 * 1.0 / (1.0 + 2.0));
+        assert_eq!(m.balanced_accuracy, (2.0 / 3.0 + 0.5 + 1.0) / 3.0);
+        let pe = (3.0 * 2.0 + 2.0 * 2.0 + 1.0 * 2.0) / 36.0;
+        assert!((m.cohen_kappa - (4.0 / 6.0 - pe) / (1.0 - pe)).abs() < 1e-15);
+        assert!(m.undefined.is_empty());
+    }
+
+    #[test]
+    fn micro_f1_equals_accuracy() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+        for k in 2..6 {
+            for n in [1, 7, 100] {
+                let (t, p) = random_pairs(&mut rng, n, k);
+                let m = Metrics::compute(&Confusion::from_pairs(k, &t, &p), &labels(k));
+                assert_eq!(m.micro.f1, m.accuracy);
+                assert_eq!(m.micro.precision, m.micro.recall);
+            }
+        }
+    }
+
+    #[test]
+    fn metrics_do_not_change_when_rows_are_permuted() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(2);
+        for _ in 0..20 {
+            let (t, p) = random_pairs(&mut rng, 200, 4);
+            let a = Metrics::compute(&Confusion::from_pairs(4, &t, &p), &labels(4));
+            let mut rows: Vec<(usize, usize)> = t.into_iter().zip(p).collect();
+            rows.shuffle(&mut rng);
+            let (t2, p2): (Vec<usize>, Vec<usize>) = rows.into_iter().unzip();
+            let b = Metrics::compute(&Confusion::from_pairs(4, &t2, &p2), &labels(4));
+            assert_eq!(a, b);
+        }
+    }
+
+    #[test]
+    fn merged_shards_equal_one_whole_run() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+        let (t, p) = random_pairs(&mut rng, 300, 3);
+        let whole = Confusion::from_pairs(3, &t, &p);
+        let a = Confusion::from_pairs(3, &t[..120], &p[..120]);
+        let b = Confusion::from_pairs(3, &t[120..], &p[120..]);
+        let merged: Vec<u64> = a
+            .cells()
+            .iter()
+            .zip(b.cells())
+            .map(|(x, y)| x + y)
+            .collect();
+        assert_eq!(Confusion::from_cells(3, merged), whole);
+    }
+
+    #[test]
+    fn constant_truth_and_prediction_flags_kappa() {
+        let cm = Confusion::from_pairs(2, &[0, 0, 0], &[0, 0, 0]);
+        let m = Metrics::compute(&cm, &labels(2));
+        assert_eq!(m.cohen_kappa, 0.0);
+        let names: Vec<&str> = m.undefined.iter().map(|u| u.metric.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "per_class.c1.precision",
+                "per_class.c1.recall",
+                "per_class.c1.f1",
+                "cohen_kappa"
+            ]
+        );
     }
 }

@@ -226,7 +226,7 @@ impl MetricsReport {
 }
 
 /// One cohort of a partition.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CohortGroup {
     pub name: String,
     pub items: u64,
@@ -247,7 +247,7 @@ pub struct CohortGroup {
 }
 
 /// A partition of the suite into cohorts and the statistics of its worst cohort (DESIGN.md).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CohortReport {
     pub partition: String,
     /// `metadata` or `embedding`.

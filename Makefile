@@ -1,0 +1,24 @@
+# The two commands of the README, and the steps they need. Each target installs what it needs.
+CARGO ?= cargo
+
+.PHONY: demo test setup setup-test bench
+
+## Run the whole job on the bundled demo suite and models; writes reports/demo/.
+demo: setup
+	$(CARGO) run --locked --quiet -- demo
+
+## Run every test (unit, integration, real-model, browser).
+test: setup-test
+	TONEBENCH_BROWSER_TESTS=1 $(CARGO) test --locked --workspace
+
+## Fetch ONNX Runtime into .ort/ (from the PyPI onnxruntime wheel).
+setup:
+	bash scripts/setup.sh
+
+## setup, plus the Debian packages the tests use (headless Chromium).
+setup-test:
+	bash scripts/setup.sh --test
+
+## Criterion benchmarks of tonebench's hot paths.
+bench: setup
+	$(CARGO) bench --locked

@@ -1,0 +1,255 @@
+//! WAV decoding, downmixing and resampling to a model's sample rate.
+//!
+//! The preprocessing contract of the reference models (see `../shared/models/README.md`):
+//! integer PCM is scaled by `1 / 2^(bits-1)` (PCM16 / 32768), float PCM is taken as is,
+//! channels are averaged, and the waveform is resampled with a polyphase FIR filter that is
+//! sample-for-sample the one `scipy.signal.resample_poly` uses (Kaiser window, β = 5,
+//! half length 10 × max(up, down)). Matching the reference's resampler keeps model
+//! outputs within float rounding of the Python reference; [`resample_rubato`] offers
+//! rubato's FFT resampler for comparison.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use thiserror::Error;
+
+/// Why a WAV file could not be turned into a waveform. Every variant names the file.
+#[derive(Debug, Error)]
+pub enum AudioError {
+    #[error("audio {path}: file not found")]
+    Missing { path: PathBuf },
+    #[error("audio {path}: not a readable WAV file: {reason}")]
+    Corrupt { path: PathBuf, reason: String },
+    #[error("audio {path}: truncated WAV data: {reason}")]
+    Truncated { path: PathBuf, reason: String },
+    #[error("audio {path}: no samples (zero-length audio)")]
+    Empty { path: PathBuf },
+    #[error("audio {path}: unsupported WAV encoding: {what}")]
+    Unsupported { path: PathBuf, what: String },
+    #[error("audio {path}: cannot resample from {from} Hz to {to} Hz: {reason}")]
+    Resample {
+        path: PathBuf,
+        from: u32,
+        to: u32,
+        reason: String,
+    },
+}
+
+/// A decoded mono waveform, samples in [-1, 1] (not clipped), at `sample_rate`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Waveform {
+    pub samples: Vec<f32>,
+    pub sample_rate: u32,
+}
+
+impl Waveform {
+    /// Length in seconds.
+    pub fn duration_s(&self) -> f64 {
+        self.samples.len() as f64 / f64::from(self.sample_rate.max(1))
+    }
+}
+
+/// A waveform at the target rate plus how long decoding and resampling took.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub waveform: Waveform,
+    /// Duration of the source audio in seconds.
+    pub source_duration_s: f64,
+    pub decode: Duration,
+    pub resample: Duration,
+}
+
+/// Decodes `path` and resamples it to `target_rate` (the reference's polyphase filter).
+pub fn load(path: &Path, target_rate: u32) -> Result<Loaded, AudioError> {
+    let t0 = Instant::now();
+    let source = decode(path)?;
+    let decode = t0.elapsed();
+    let t1 = Instant::now();
+    let samples =
+        resample_poly(&source.samples, source.sample_rate, target_rate).map_err(|reason| {
+            AudioError::Resample {
+                path: path.to_path_buf(),
+                from: source.sample_rate,
+                to: target_rate,
+                reason,
+            }
+        })?;
+    let resample = t1.elapsed();
+    Ok(Loaded {
+        source_duration_s: source.duration_s(),
+        waveform: Waveform {
+            samples,
+            sample_rate: target_rate,
+        },
+        decode,
+        resample,
+    })
+}
+
+/// Decodes a WAV file to mono f32: 8/16/24/32-bit integer or 32-bit float PCM, any number of
+/// channels (averaged).
+pub fn decode(path: &Path) -> Result<Waveform, AudioError> {
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(AudioError::Missing {
+                path: path.to_path_buf(),
+            })
+        }
+        Err(e) => {
+            return Err(AudioError::Corrupt {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            })
+        }
+    };
+    let reader = hound::WavReader::new(std::io::BufReader::new(file))
+        .map_err(|e| classify(path, e, "header"))?;
+    decode_reader(path, reader)
+}
+
+/// Decodes WAV bytes held in memory; `path` is only used in messages.
+pub fn decode_bytes(path: &Path, bytes: &[u8]) -> Result<Waveform, AudioError> {
+    let reader = hound::WavReader::new(std::io::Cursor::new(bytes))
+        .map_err(|e| classify(path, e, "header"))?;
+    decode_reader(path, reader)
+}
+
+fn classify(path: &Path, e: hound::Error, during: &str) -> AudioError {
+    let path = path.to_path_buf();
+    match e {
+        hound::Error::Unsupported => AudioError::Unsupported {
+            path,
+            what: "hound does not support this format".into(),
+        },
+        // hound reports a short read either as UnexpectedEof or as "Failed to read enough bytes."
+        hound::Error::IoError(io)
+            if io.kind() == std::io::ErrorKind::UnexpectedEof
+                || io.to_string().contains("enough bytes") =>
+        {
+            AudioError::Truncated {
+                path,
+                reason: format!("file ends inside the {during}"),
+            }
+        }
+        hound::Error::FormatError(msg) if msg.contains("bits per sample") => {
+            AudioError::Unsupported {
+                path,
+                what: msg.to_string(),
+            }
+        }
+        other => AudioError::Corrupt {
+            path,
+            reason: other.to_string(),
+        },
+    }
+}
+
+fn decode_reader<R: std::io::Read>(
+    path: &Path,
+    mut reader: hound::WavReader<R>,
+) -> Result<Waveform, AudioError> {
+    let spec = reader.spec();
+    let channels = usize::from(spec.channels);
+    if channels == 0 {
+        return Err(AudioError::Corrupt {
+            path: path.to_path_buf(),
+            reason: "header declares 0 channels".into(),
+        });
+    }
+    if spec.sample_rate == 0 {
+        return Err(AudioError::Corrupt {
+            path: path.to_path_buf(),
+            reason: "header declares a sample rate of 0 Hz".into(),
+        });
+    }
+    let declared = reader.len() as usize;
+    let interleaved: Vec<f32> = match (spec.sample_format, spec.bits_per_sample) {
+        (hound::SampleFormat::Int, bits @ (8 | 16 | 24 | 32)) => {
+            let scale = 1.0 / f64::from(1u32 << (bits - 1));
+            let mut out = Vec::with_capacity(declared);
+            for s in reader.samples::<i32>() {
+                let s = s.map_err(|e| classify(path, e, "sample data"))?;
+                out.push((f64::from(s) * scale) as f32);
+            }
+            out
+        }
+        (hound::SampleFormat::Float, 32) => {
+            let mut out = Vec::with_capacity(declared);
+            for s in reader.samples::<f32>() {
+                out.push(s.map_err(|e| classify(path, e, "sample data"))?);
+            }
+            out
+        }
+        (format, bits) => {
+            return Err(AudioError::Unsupported {
+                path: path.to_path_buf(),
+                what: format!(
+                    "{bits}-bit {} PCM (supported: 8/16/24/32-bit integer, 32-bit float)",
+                    match format {
+                        hound::SampleFormat::Int => "integer",
+                        hound::SampleFormat::Float => "float",
+                    }
+                ),
+            })
+        }
+    };
+    if interleaved.len() < declared {
+        return Err(AudioError::Truncated {
+            path: path.to_path_buf(),
+            reason: format!(
+                "header declares {declared} samples, file holds {}",
+                interleaved.len()
+            ),
+        });
+    }
+    let frames = interleaved.len() / channels;
+    if frames == 0 {
+        return Err(AudioError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    let samples = if channels == 1 {
+        interleaved
+    } else {
+        let inv = 1.0 / channels as f64;
+        interleaved
+            .chunks_exact(channels)
+            .map(|frame| (frame.iter().map(|&s| f64::from(s)).sum::<f64>() * inv) as f32)
+            .collect()
+    };
+    Ok(Waveform {
+        samples,
+        sample_rate: spec.sample_rate,
+    })
+}
+
+mod resample;
+pub use resample::resample_poly;
+
+/// Resamples with rubato's synchronous FFT resampler (for comparison with [`resample_poly`]).
+pub fn resample_rubato(x: &[f32], from: u32, to: u32) -> Result<Vec<f32>, String> {
+    use rubato::audioadapter::Adapter;
+    use rubato::audioadapter_buffers::direct::SequentialSliceOfVecs;
+    use rubato::Resampler;
+    if from == to {
+        return Ok(x.to_vec());
+    }
+    let mut r = rubato::Fft::<f32>::new(
+        from as usize,
+        to as usize,
+        1024,
+        1,
+        rubato::FixedSync::Input,
+    )
+    .map_err(|e| e.to_string())?;
+    let input = vec![x.to_vec()];
+    let adapter = SequentialSliceOfVecs::new(&input, 1, x.len()).map_err(|e| e.to_string())?;
+    let out = r
+        .process_all(&adapter, x.len(), None)
+        .map_err(|e| e.to_string())?;
+    let frames = out.frames();
+    Ok((0..frames)
+        .map(|i| out.read_sample(0, i).unwrap_or(0.0))
+        .collect())
+}

@@ -1,0 +1,120 @@
+//! The command line: clap definitions and dispatch. Each command lives in its own module and
+//! returns an exit code; this module only parses arguments and maps errors to exit codes.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use tonebench_core::bootstrap::BootstrapConfig;
+
+use crate::exit;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tonebench",
+    version,
+    about = "Evaluation and fairness benchmarking for text, audio and hybrid sentiment models",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The whole job on the bundled demo suite and models; writes reports/demo/
+    Demo(crate::commands::DemoArgs),
+    /// Run ONNX models over a suite and score them
+    Run(crate::run::RunArgs),
+    /// Score predictions made outside tonebench against a suite
+    Score(crate::commands::ScoreArgs),
+    /// Release gate: check a run's report against rules and, optionally, a baseline
+    Gate(crate::gate::GateArgs),
+    /// Record and inspect the baselines gates compare against
+    Baseline(crate::baseline::BaselineArgs),
+    /// Re-render report.html from a run's report.json
+    Report(crate::render::ReportArgs),
+    /// Render several runs side by side
+    Compare(crate::render::CompareArgs),
+    /// Where ONNX Runtime was found, its version, which execution providers work
+    Doctor(crate::infer::DoctorArgs),
+}
+
+/// Confidence-interval options shared by the commands that score.
+#[derive(Debug, Clone, Args)]
+pub struct BootstrapArgs {
+    /// Bootstrap resamples for confidence intervals (0 = no intervals)
+    #[arg(long, default_value_t = 1000)]
+    pub resamples: u32,
+    /// Two-sided confidence level of the intervals
+    #[arg(long, default_value_t = 0.95)]
+    pub confidence: f64,
+    /// Seed of the bootstrap (same inputs and seed give byte-identical report.json)
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+}
+
+impl BootstrapArgs {
+    pub fn config(&self) -> anyhow::Result<BootstrapConfig> {
+        if !(self.confidence > 0.0 && self.confidence < 1.0) {
+            return Err(exit::input(anyhow::anyhow!(
+                "--confidence {} must be between 0 and 1, e.g. 0.95",
+                self.confidence
+            )));
+        }
+        Ok(BootstrapConfig {
+            resamples: self.resamples,
+            confidence: self.confidence,
+            seed: self.seed,
+        })
+    }
+}
+
+/// Parses the command line, runs the command and returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                exit::INVALID_INPUT
+            } else {
+                exit::SUCCESS
+            };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let result = match &cli.command {
+        Command::Demo(a) => crate::commands::demo(a),
+        Command::Run(a) => crate::run::execute(a),
+        Command::Score(a) => crate::commands::score(a),
+        Command::Gate(a) => crate::gate::execute(a),
+        Command::Baseline(a) => crate::baseline::execute(a),
+        Command::Report(a) => crate::render::execute(a),
+        Command::Compare(a) => crate::render::execute_compare(a),
+        Command::Doctor(a) => crate::infer::execute(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) if is_broken_pipe(&e) => exit::SUCCESS,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "error: {e:#}");
+            exit::code_for(&e)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// The output folder given, or the default one for a suite.
+pub fn out_dir(given: &Option<PathBuf>, suite: &str) -> PathBuf {
+    given
+        .clone()
+        .unwrap_or_else(|| crate::output::default_out_dir(suite))
+}

@@ -1,0 +1,39 @@
+//! TOML configuration files (suite.toml, model specs, gate files): parsing with errors that name
+//! the file, line and column, and unknown keys rejected.
+
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+
+/// A TOML file that does not parse or does not fit its schema.
+#[derive(Debug, thiserror::Error)]
+#[error("{path} line {line} column {column}: {message}")]
+pub struct ConfigError {
+    pub path: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+/// Parses `text` (read from `path`) into `T`. Structs are expected to use
+/// `#[serde(deny_unknown_fields)]`, so a misspelled key is an error naming the key and its line.
+pub fn parse_toml<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, ConfigError> {
+    toml::from_str(text).map_err(|e| {
+        let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
+        ConfigError {
+            path: path.to_owned(),
+            line,
+            column,
+            message: crate::table::one_line(e.message()),
+        }
+    })
+}
+
+/// 1-based line and column of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rfind('\n').map_or(offset, |p| offset - p - 1) + 1;
+    (line, column)
+}

@@ -1,0 +1,185 @@
+//! Running ONNX models: model spec v1, ONNX Runtime sessions, and predictions in suite label order.
+//!
+//! All use of the `ort` crate lives in this module (its API moves between release candidates).
+//! A model is composed of small parts — [`parts::TextEncoder`] (tokenize), [`parts::AudioFrontend`]
+//! (decode + resample), [`parts::Graph`] (one ONNX session, inputs checked at load) and
+//! [`parts::Head`] (softmax, label mapping) — arranged by one `match` on the spec's kind into the
+//! closed enum [`Model`]. Batch size 1 is the default because it is the only size that reproduces
+//! the reference outputs of dynamically quantized models; [`batch_sensitivity`] measures what a
+//! larger batch changes.
+
+pub mod model;
+pub mod parts;
+pub mod runtime;
+pub mod spec;
+
+use std::path::Path;
+use std::time::Duration;
+
+use thiserror::Error;
+
+pub use model::{batch_sensitivity, Model, Sensitivity};
+pub use runtime::{doctor, execute, ort_version, DoctorArgs, DoctorInfo};
+pub use spec::{ModelSpec, OutputKind, Plan};
+
+/// Failures of the inference layer. [`InferError::Item`] concerns one input only; the others
+/// concern the whole model.
+#[derive(Debug, Error)]
+pub enum InferError {
+    /// The ONNX Runtime library is missing or broken, or a provider failed (exit 3).
+    #[error("onnx runtime: {0}")]
+    Runtime(String),
+    /// The model spec file is invalid (exit 2).
+    #[error("model {file}: {msg}")]
+    Spec { file: String, msg: String },
+    /// The model spec file is not valid TOML or has an unknown or mistyped key (exit 2).
+    #[error("model {file} line {line} column {column}: {msg}")]
+    SpecAt {
+        file: String,
+        line: usize,
+        column: usize,
+        msg: String,
+    },
+    /// A file the spec names is missing or does not fit the spec (exit 2 for a tokenizer or
+    /// label mismatch, 3 for a graph that cannot be loaded or run).
+    #[error("model {file}: {msg}")]
+    Model { file: String, msg: String },
+    /// One input could not be processed; the others can go on (`--keep-going`).
+    #[error("item {id}: {msg}")]
+    Item { id: String, msg: String },
+}
+
+impl InferError {
+    /// Whether the error is invalid input (exit 2) rather than a model or runtime failure (exit 3).
+    pub fn is_input(&self) -> bool {
+        match self {
+            InferError::Spec { .. } | InferError::SpecAt { .. } | InferError::Item { .. } => true,
+            InferError::Model { msg, .. } => {
+                msg.starts_with("tokenizer") || msg.starts_with("labels")
+            }
+            InferError::Runtime(_) => false,
+        }
+    }
+
+    /// Wraps the error with the exit code DESIGN.md gives it.
+    pub fn classified(self) -> anyhow::Error {
+        if self.is_input() {
+            crate::exit::input(self)
+        } else {
+            crate::exit::runtime(self)
+        }
+    }
+}
+
+/// Where a session runs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Device {
+    #[default]
+    Cpu,
+    Cuda,
+}
+
+impl std::fmt::Display for Device {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Device::Cpu => "cpu",
+            Device::Cuda => "cuda",
+        })
+    }
+}
+
+/// How a model is run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// Intra-op threads; 0 = ONNX Runtime's default.
+    pub threads: usize,
+    /// Text batch size (dynamic padding). Audio always runs one clip per call: zero padding
+    /// changes audio model outputs.
+    pub batch: usize,
+    pub device: Device,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            threads: 0,
+            batch: 1,
+            device: Device::Cpu,
+        }
+    }
+}
+
+/// One item to predict.
+#[derive(Debug, Clone, Copy)]
+pub struct InferInput<'a> {
+    pub id: &'a str,
+    pub text: Option<&'a str>,
+    pub audio: Option<&'a Path>,
+}
+
+/// Wall time of each stage for one item. Stages run once per batch are divided evenly among
+/// the batch's items.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Timings {
+    pub decode: Duration,
+    pub resample: Duration,
+    pub tokenize: Duration,
+    pub inference: Duration,
+    pub post: Duration,
+}
+
+impl Timings {
+    pub fn total(&self) -> Duration {
+        self.decode + self.resample + self.tokenize + self.inference + self.post
+    }
+}
+
+/// One item's prediction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prediction {
+    /// Probabilities in the suite's label order.
+    pub probs: Vec<f32>,
+    pub timings: Timings,
+    /// Seconds of source audio, for real-time factors.
+    pub audio_s: Option<f64>,
+    /// Number of items in the session call that produced this prediction.
+    pub batch: usize,
+}
+
+impl Prediction {
+    /// Index of the largest probability (the first one on ties).
+    pub fn argmax(&self) -> usize {
+        argmax(&self.probs)
+    }
+}
+
+/// Index of the largest value (the first one on ties; 0 for an empty slice).
+pub fn argmax(v: &[f32]) -> usize {
+    let mut best = 0;
+    for (i, &x) in v.iter().enumerate() {
+        if x > v[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+/// sha256 (hex) over the contents of `files`, in order — the model's identity in reports.
+pub fn sha256_files(files: &[&Path]) -> std::io::Result<String> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    for f in files {
+        let mut file = std::fs::File::open(f)?;
+        loop {
+            let n = file.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            h.update(&buf[..n]);
+        }
+    }
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}

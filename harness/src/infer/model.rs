@@ -1,0 +1,461 @@
+//! A loaded model: the closed set of model kinds, each an arrangement of the parts in
+//! [`super::parts`], and batch prediction in suite label order.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use super::parts::{self, AudioFrontend, Feed, Graph, Head, TextEncoder, Tokens};
+use super::runtime::SessionOptions;
+use super::spec::{self, IoNames, Kind, Plan};
+use super::{argmax, InferError, InferInput, Options, Prediction, Timings};
+
+/// Text model: tokenize → graph → head.
+struct TextPipe {
+    enc: TextEncoder,
+    graph: Graph,
+    names: IoNames,
+}
+
+/// Audio model: decode/resample → graph → head.
+struct AudioPipe {
+    front: AudioFrontend,
+    graph: Graph,
+    names: IoNames,
+}
+
+/// The model kinds, built by one `match` in [`Model::load`].
+enum Pipeline {
+    Text(TextPipe),
+    Audio(AudioPipe),
+    /// One graph fed by a tokenizer and an audio front end.
+    Hybrid {
+        enc: TextEncoder,
+        front: AudioFrontend,
+        graph: Graph,
+        names: IoNames,
+    },
+    /// Weighted mean of a text and an audio model's probabilities.
+    Late {
+        text: Box<TextPipe>,
+        audio: Box<AudioPipe>,
+        weights: [f64; 2],
+    },
+}
+
+/// A model ready to predict.
+pub struct Model {
+    pub name: String,
+    /// The spec file.
+    pub file: PathBuf,
+    /// "text", "audio" or "hybrid" (late fusion counts as hybrid).
+    pub modality: &'static str,
+    /// The files that define the model (graphs, tokenizers), for [`Model::sha256`].
+    pub files: Vec<PathBuf>,
+    pub options: Options,
+    head: Head,
+    pipe: Pipeline,
+}
+
+impl std::fmt::Debug for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Model")
+            .field("name", &self.name)
+            .field("file", &self.file)
+            .field("modality", &self.modality)
+            .field("options", &self.options)
+            .finish()
+    }
+}
+
+fn item(id: &str, msg: impl std::fmt::Display) -> InferError {
+    InferError::Item {
+        id: id.to_string(),
+        msg: msg.to_string(),
+    }
+}
+
+impl Model {
+    /// Loads the spec at `path` and opens its graphs, checking inputs, output width and the
+    /// mapping of the model's labels onto `suite_labels`.
+    pub fn load(
+        path: &Path,
+        suite_labels: &[String],
+        options: Options,
+    ) -> Result<Self, InferError> {
+        Self::from_plan(spec::load(path)?, suite_labels, options)
+    }
+
+    /// Opens a checked spec.
+    pub fn from_plan(
+        plan: Plan,
+        suite_labels: &[String],
+        options: Options,
+    ) -> Result<Self, InferError> {
+        let head = Head::new(&plan.file, plan.output_kind, &plan.labels, suite_labels)?;
+        let n = plan.labels.len();
+        let so = SessionOptions {
+            threads: options.threads,
+            device: options.device,
+        };
+        let text = |p: &spec::TextPlan| -> Result<TextPipe, InferError> {
+            let (enc, graph) = parts::open_text(p, n, so)?;
+            Ok(TextPipe {
+                enc,
+                graph,
+                names: p.names.clone(),
+            })
+        };
+        let audio = |p: &spec::AudioPlan| -> Result<AudioPipe, InferError> {
+            let (front, graph) = parts::open_audio(p, n, so)?;
+            Ok(AudioPipe {
+                front,
+                graph,
+                names: p.names.clone(),
+            })
+        };
+        let (modality, files, pipe) = match &plan.kind {
+            Kind::Text(t) => (
+                "text",
+                vec![t.onnx.clone(), t.tokenizer.clone()],
+                Pipeline::Text(text(t)?),
+            ),
+            Kind::Audio(a) => ("audio", vec![a.onnx.clone()], Pipeline::Audio(audio(a)?)),
+            Kind::Hybrid(t, a) => {
+                let enc = TextEncoder::open(&t.tokenizer, t.max_tokens)?;
+                let (treq, topt) = parts::text_inputs(&t.names);
+                let mut req = treq.to_vec();
+                req.push((a.names.input_values.as_str(), parts::Elem::F32));
+                let graph = Graph::open(&t.onnx, so, &req, &topt, t.names.output.as_deref(), n)?;
+                (
+                    "hybrid",
+                    vec![t.onnx.clone(), t.tokenizer.clone()],
+                    Pipeline::Hybrid {
+                        enc,
+                        front: AudioFrontend {
+                            sample_rate: a.sample_rate,
+                        },
+                        graph,
+                        names: t.names.clone(),
+                    },
+                )
+            }
+            Kind::Late {
+                text: t,
+                audio: a,
+                weights,
+            } => (
+                "hybrid",
+                vec![t.onnx.clone(), t.tokenizer.clone(), a.onnx.clone()],
+                Pipeline::Late {
+                    text: Box::new(text(t)?),
+                    audio: Box::new(audio(a)?),
+                    weights: *weights,
+                },
+            ),
+        };
+        Ok(Model {
+            name: plan.name,
+            file: plan.file,
+            modality,
+            files,
+            options,
+            head,
+            pipe,
+        })
+    }
+
+    /// sha256 over the spec file and every file it names, in order.
+    pub fn sha256(&self) -> std::io::Result<String> {
+        let mut all: Vec<&Path> = vec![self.file.as_path()];
+        all.extend(self.files.iter().map(PathBuf::as_path));
+        super::sha256_files(&all)
+    }
+
+    /// Predicts `inputs`. The outer error stops the run (the model itself failed); an inner
+    /// error concerns one item only ([`InferError::Item`]) and may be skipped.
+    pub fn predict_batch(
+        &mut self,
+        inputs: &[InferInput<'_>],
+    ) -> Result<Vec<Result<Prediction, InferError>>, InferError> {
+        let batch = self.options.batch.max(1);
+        let head = &self.head;
+        match &mut self.pipe {
+            Pipeline::Text(t) => text_predict(t, head, inputs, batch),
+            Pipeline::Audio(a) => Ok(inputs.iter().map(|i| audio_one(a, head, i)).collect()),
+            Pipeline::Hybrid {
+                enc,
+                front,
+                graph,
+                names,
+            } => Ok(inputs
+                .iter()
+                .map(|i| hybrid_one(enc, front, graph, names, head, i))
+                .collect()),
+            Pipeline::Late {
+                text,
+                audio,
+                weights,
+            } => {
+                let tp = text_predict(text, head, inputs, batch)?;
+                Ok(tp
+                    .into_iter()
+                    .zip(inputs)
+                    .map(|(t, i)| {
+                        let t = t?;
+                        let a = audio_one(audio, head, i)?;
+                        Ok(late(&t, &a, *weights))
+                    })
+                    .collect())
+            }
+        }
+    }
+}
+
+/// The weighted mean of two predictions.
+fn late(t: &Prediction, a: &Prediction, [wt, wa]: [f64; 2]) -> Prediction {
+    let s = wt + wa;
+    let probs = t
+        .probs
+        .iter()
+        .zip(&a.probs)
+        .map(|(&pt, &pa)| ((wt * f64::from(pt) + wa * f64::from(pa)) / s) as f32)
+        .collect();
+    Prediction {
+        probs,
+        timings: Timings {
+            decode: a.timings.decode,
+            resample: a.timings.resample,
+            tokenize: t.timings.tokenize,
+            inference: t.timings.inference + a.timings.inference,
+            post: t.timings.post + a.timings.post,
+        },
+        audio_s: a.audio_s,
+        batch: t.batch,
+    }
+}
+
+fn tokenize(enc: &TextEncoder, input: &InferInput<'_>) -> Result<(Tokens, Duration), InferError> {
+    let text = input
+        .text
+        .ok_or_else(|| item(input.id, "no text for a text model"))?;
+    let t = Instant::now();
+    let tokens = enc
+        .encode(text)
+        .map_err(|e| item(input.id, format!("{}: {e}", enc.file.display())))?;
+    Ok((tokens, t.elapsed()))
+}
+
+fn text_feeds(names: &IoNames, b: parts::TokenBatch) -> Vec<(&str, Feed)> {
+    let shape = vec![b.rows as i64, b.len as i64];
+    vec![
+        (names.input_ids.as_str(), Feed::I64(b.ids, shape.clone())),
+        (
+            names.attention_mask.as_str(),
+            Feed::I64(b.mask, shape.clone()),
+        ),
+        (names.token_type_ids.as_str(), Feed::I64(b.type_ids, shape)),
+    ]
+}
+
+/// Text items in batches of `batch` with dynamic padding; items that fail to tokenize are
+/// reported and left out of their batch.
+fn text_predict(
+    t: &mut TextPipe,
+    head: &Head,
+    inputs: &[InferInput<'_>],
+    batch: usize,
+) -> Result<Vec<Result<Prediction, InferError>>, InferError> {
+    let mut out: Vec<Result<Prediction, InferError>> = Vec::with_capacity(inputs.len());
+    for chunk in inputs.chunks(batch) {
+        let start = out.len();
+        let mut ok: Vec<(usize, Tokens, Duration)> = Vec::new();
+        for (k, input) in chunk.iter().enumerate() {
+            match tokenize(&t.enc, input) {
+                Ok((tok, d)) => {
+                    ok.push((start + k, tok, d));
+                    // placeholder, replaced below
+                    out.push(Err(item(input.id, "not run")));
+                }
+                Err(e) => out.push(Err(e)),
+            }
+        }
+        if ok.is_empty() {
+            continue;
+        }
+        let rows = ok.len();
+        let padded = parts::pad(&ok.iter().map(|(_, tk, _)| tk).collect::<Vec<_>>());
+        let feeds = text_feeds(&t.names, padded);
+        match t.graph.run(feeds, rows) {
+            Ok((res, dt)) => {
+                let per = dt / rows as u32;
+                for ((slot, _, tok_d), row) in ok.into_iter().zip(res) {
+                    let tp = Instant::now();
+                    let probs = head.apply(&row);
+                    out[slot] = Ok(Prediction {
+                        probs,
+                        timings: Timings {
+                            tokenize: tok_d,
+                            inference: per,
+                            post: tp.elapsed(),
+                            ..Timings::default()
+                        },
+                        audio_s: None,
+                        batch: rows,
+                    });
+                }
+            }
+            Err(e) => {
+                for (slot, _, _) in ok {
+                    out[slot] = Err(item(
+                        inputs[slot].id,
+                        format!("{}: inference failed: {e}", t.graph.file.display()),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn load_audio(
+    front: &AudioFrontend,
+    input: &InferInput<'_>,
+) -> Result<crate::audio::Loaded, InferError> {
+    let path = input
+        .audio
+        .ok_or_else(|| item(input.id, "no audio for an audio model"))?;
+    front.load(path).map_err(|e| item(input.id, e))
+}
+
+fn audio_feed(names: &IoNames, samples: Vec<f32>) -> (&str, Feed) {
+    let shape = vec![1, samples.len() as i64];
+    (names.input_values.as_str(), Feed::F32(samples, shape))
+}
+
+fn finish(
+    graph: &mut Graph,
+    head: &Head,
+    input: &InferInput<'_>,
+    feeds: Vec<(&str, Feed)>,
+    mut timings: Timings,
+    audio_s: Option<f64>,
+) -> Result<Prediction, InferError> {
+    let (rows, dt) = graph.run(feeds, 1).map_err(|e| {
+        item(
+            input.id,
+            format!("{}: inference failed: {e}", graph.file.display()),
+        )
+    })?;
+    timings.inference = dt;
+    let tp = Instant::now();
+    let probs = head.apply(rows.first().map(Vec::as_slice).unwrap_or(&[]));
+    timings.post = tp.elapsed();
+    Ok(Prediction {
+        probs,
+        timings,
+        audio_s,
+        batch: 1,
+    })
+}
+
+/// One clip per session call: zero padding changes audio model outputs.
+fn audio_one(
+    a: &mut AudioPipe,
+    head: &Head,
+    input: &InferInput<'_>,
+) -> Result<Prediction, InferError> {
+    let loaded = load_audio(&a.front, input)?;
+    let timings = Timings {
+        decode: loaded.decode,
+        resample: loaded.resample,
+        ..Timings::default()
+    };
+    let feeds = vec![audio_feed(&a.names, loaded.waveform.samples)];
+    finish(
+        &mut a.graph,
+        head,
+        input,
+        feeds,
+        timings,
+        Some(loaded.source_duration_s),
+    )
+}
+
+fn hybrid_one(
+    enc: &TextEncoder,
+    front: &AudioFrontend,
+    graph: &mut Graph,
+    names: &IoNames,
+    head: &Head,
+    input: &InferInput<'_>,
+) -> Result<Prediction, InferError> {
+    let (tokens, tok_d) = tokenize(enc, input)?;
+    let loaded = load_audio(front, input)?;
+    let timings = Timings {
+        decode: loaded.decode,
+        resample: loaded.resample,
+        tokenize: tok_d,
+        ..Timings::default()
+    };
+    let mut feeds = text_feeds(names, parts::pad(&[&tokens]));
+    feeds.push(audio_feed(names, loaded.waveform.samples));
+    finish(
+        graph,
+        head,
+        input,
+        feeds,
+        timings,
+        Some(loaded.source_duration_s),
+    )
+}
+
+/// How much a batch size changes a model's outputs compared with batch 1.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Sensitivity {
+    pub batch: usize,
+    /// Items compared (those that succeeded both ways).
+    pub items: usize,
+    /// Share of items with the same argmax, in [0, 1].
+    pub argmax_agreement: f64,
+    pub max_abs_diff: f64,
+}
+
+/// Runs `inputs` at batch 1 and at `batch` and compares the outputs. The model's own batch
+/// size is restored afterwards.
+pub fn batch_sensitivity(
+    model: &mut Model,
+    inputs: &[InferInput<'_>],
+    batch: usize,
+) -> Result<Sensitivity, InferError> {
+    let saved = model.options.batch;
+    model.options.batch = 1;
+    let one = model.predict_batch(inputs);
+    model.options.batch = batch.max(1);
+    let many = model.predict_batch(inputs);
+    model.options.batch = saved;
+    let (one, many) = (one?, many?);
+    let mut items = 0usize;
+    let mut agree = 0usize;
+    let mut max_abs = 0.0f64;
+    for (a, b) in one.iter().zip(&many) {
+        if let (Ok(a), Ok(b)) = (a, b) {
+            items += 1;
+            if argmax(&a.probs) == argmax(&b.probs) {
+                agree += 1;
+            }
+            for (x, y) in a.probs.iter().zip(&b.probs) {
+                max_abs = max_abs.max(f64::from((x - y).abs()));
+            }
+        }
+    }
+    Ok(Sensitivity {
+        batch: batch.max(1),
+        items,
+        argmax_agreement: if items == 0 {
+            1.0
+        } else {
+            agree as f64 / items as f64
+        },
+        max_abs_diff: max_abs,
+    })
+}

@@ -1,0 +1,394 @@
+//! The parts models are composed of: tokenize ([`TextEncoder`]), decode + resample
+//! ([`AudioFrontend`]), infer ([`Graph`]) and post-process ([`Head`]).
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use super::runtime::{self, SessionOptions};
+use super::spec::{AudioPlan, IoNames, OutputKind, TextPlan};
+use super::InferError;
+
+/// Token ids of one text, unpadded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tokens {
+    pub ids: Vec<i64>,
+    pub type_ids: Vec<i64>,
+}
+
+/// A batch of token sequences padded on the right to the longest (id 0, mask 0).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenBatch {
+    pub rows: usize,
+    pub len: usize,
+    pub ids: Vec<i64>,
+    pub mask: Vec<i64>,
+    pub type_ids: Vec<i64>,
+}
+
+/// Dynamic padding: pads every row to the longest row of the batch.
+pub fn pad(batch: &[&Tokens]) -> TokenBatch {
+    let len = batch.iter().map(|t| t.ids.len()).max().unwrap_or(0);
+    let rows = batch.len();
+    let mut out = TokenBatch {
+        rows,
+        len,
+        ids: vec![0; rows * len],
+        mask: vec![0; rows * len],
+        type_ids: vec![0; rows * len],
+    };
+    for (r, t) in batch.iter().enumerate() {
+        let base = r * len;
+        out.ids[base..base + t.ids.len()].copy_from_slice(&t.ids);
+        out.type_ids[base..base + t.type_ids.len()].copy_from_slice(&t.type_ids);
+        out.mask[base..base + t.ids.len()].fill(1);
+    }
+    out
+}
+
+/// Hugging Face `tokenizer.json` with truncation to `max-tokens` and no padding of its own.
+pub struct TextEncoder {
+    tokenizer: tokenizers::Tokenizer,
+    pub file: PathBuf,
+}
+
+impl TextEncoder {
+    pub fn open(path: &Path, max_tokens: Option<usize>) -> Result<Self, InferError> {
+        let file = path.display().to_string();
+        let err = |msg: String| InferError::Model {
+            file: file.clone(),
+            msg: format!("tokenizer: {msg}"),
+        };
+        let bytes = std::fs::read(path).map_err(|e| err(format!("cannot read: {e}")))?;
+        if serde_json::from_slice::<serde_json::Value>(&bytes).is_err() {
+            return Err(err(
+                "not a JSON file (expected a Hugging Face tokenizer.json)".into(),
+            ));
+        }
+        let mut tokenizer = tokenizers::Tokenizer::from_bytes(&bytes)
+            .map_err(|e| err(format!("not a valid tokenizer.json: {e}")))?;
+        tokenizer.with_padding(None);
+        if let Some(max) = max_tokens {
+            let mut params = tokenizer.get_truncation().cloned().unwrap_or_default();
+            params.max_length = max;
+            tokenizer
+                .with_truncation(Some(params))
+                .map_err(|e| err(format!("cannot truncate to {max} tokens: {e}")))?;
+        }
+        Ok(TextEncoder {
+            tokenizer,
+            file: path.to_path_buf(),
+        })
+    }
+
+    /// Tokenizes one text (special tokens added, truncated).
+    pub fn encode(&self, text: &str) -> Result<Tokens, String> {
+        let enc = self
+            .tokenizer
+            .encode(text, true)
+            .map_err(|e| format!("cannot tokenize: {e}"))?;
+        Ok(Tokens {
+            ids: enc.get_ids().iter().map(|&i| i64::from(i)).collect(),
+            type_ids: enc.get_type_ids().iter().map(|&i| i64::from(i)).collect(),
+        })
+    }
+}
+
+/// Decodes WAV files and resamples them to the graph's rate.
+#[derive(Debug, Clone, Copy)]
+pub struct AudioFrontend {
+    pub sample_rate: u32,
+}
+
+impl AudioFrontend {
+    pub fn load(&self, path: &Path) -> Result<crate::audio::Loaded, crate::audio::AudioError> {
+        crate::audio::load(path, self.sample_rate)
+    }
+}
+
+/// Element type a graph input must have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Elem {
+    I64,
+    F32,
+}
+
+/// Data for one graph input.
+#[derive(Debug, Clone)]
+pub enum Feed {
+    I64(Vec<i64>, Vec<i64>),
+    F32(Vec<f32>, Vec<i64>),
+}
+
+/// One ONNX session whose inputs and output were checked against the spec at load.
+pub struct Graph {
+    pub file: PathBuf,
+    session: ort::session::Session,
+    inputs: Vec<String>,
+    output: String,
+    width: usize,
+}
+
+impl std::fmt::Debug for Graph {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Graph")
+            .field("file", &self.file)
+            .field("inputs", &self.inputs)
+            .field("output", &self.output)
+            .finish()
+    }
+}
+
+impl Graph {
+    /// Opens `onnx` and checks that its inputs are exactly `required` plus any of `optional`
+    /// (names and element types), and that its output is a `[batch, labels]` float tensor.
+    pub fn open(
+        onnx: &Path,
+        opts: SessionOptions,
+        required: &[(&str, Elem)],
+        optional: &[(&str, Elem)],
+        output: Option<&str>,
+        labels: usize,
+    ) -> Result<Self, InferError> {
+        let session = runtime::session(onnx, opts)?;
+        let file = onnx.display().to_string();
+        let bad = |msg: String| InferError::Model {
+            file: file.clone(),
+            msg,
+        };
+        let graph_inputs: Vec<(String, Option<ort::value::TensorElementType>)> = session
+            .inputs()
+            .iter()
+            .map(|i| (i.name().to_string(), i.dtype().tensor_type()))
+            .collect();
+        let names: Vec<&str> = graph_inputs.iter().map(|(n, _)| n.as_str()).collect();
+        for (name, _) in required {
+            if !names.contains(name) {
+                return Err(bad(format!(
+                    "graph has no input named \"{name}\" (its inputs: {}); set the input names in the model spec",
+                    names.join(", ")
+                )));
+            }
+        }
+        let mut inputs = Vec::new();
+        for (name, ty) in &graph_inputs {
+            let Some((_, want)) = required.iter().chain(optional).find(|(n, _)| n == name) else {
+                return Err(bad(format!(
+                    "graph input \"{name}\" is not one the spec provides (expected {})",
+                    required
+                        .iter()
+                        .chain(optional)
+                        .map(|(n, _)| *n)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            };
+            let ok = matches!(
+                (want, ty),
+                (Elem::I64, Some(ort::value::TensorElementType::Int64))
+                    | (Elem::F32, Some(ort::value::TensorElementType::Float32))
+            );
+            if !ok {
+                return Err(bad(format!(
+                    "graph input \"{name}\" has type {ty:?}; expected {}",
+                    match want {
+                        Elem::I64 => "int64",
+                        Elem::F32 => "float32",
+                    }
+                )));
+            }
+            inputs.push(name.clone());
+        }
+        let outlet = match output {
+            Some(o) => session
+                .outputs()
+                .iter()
+                .find(|x| x.name() == o)
+                .ok_or_else(|| bad(format!("graph has no output named \"{o}\"")))?,
+            None => session
+                .outputs()
+                .first()
+                .ok_or_else(|| bad("graph has no outputs".into()))?,
+        };
+        match outlet.dtype().tensor_shape() {
+            Some(shape)
+                if outlet.dtype().tensor_type() == Some(ort::value::TensorElementType::Float32) =>
+            {
+                if shape.len() != 2 {
+                    return Err(bad(format!(
+                        "output \"{}\" has shape {:?}; expected [batch, {labels}]",
+                        outlet.name(),
+                        &shape[..]
+                    )));
+                }
+                if shape[1] >= 0 && shape[1] as usize != labels {
+                    return Err(bad(format!(
+                        "labels: output \"{}\" has {} columns but the spec lists {labels} labels",
+                        outlet.name(),
+                        shape[1]
+                    )));
+                }
+            }
+            _ => {
+                return Err(bad(format!(
+                    "output \"{}\" is not a float32 tensor",
+                    outlet.name()
+                )))
+            }
+        }
+        Ok(Graph {
+            file: onnx.to_path_buf(),
+            output: outlet.name().to_string(),
+            session,
+            inputs,
+            width: labels,
+        })
+    }
+
+    /// Whether the graph takes an input of this name.
+    pub fn has_input(&self, name: &str) -> bool {
+        self.inputs.iter().any(|n| n == name)
+    }
+
+    /// Runs the graph; returns one output row per batch row and the session time.
+    pub fn run(
+        &mut self,
+        feeds: Vec<(&str, Feed)>,
+        rows: usize,
+    ) -> Result<(Vec<Vec<f32>>, Duration), String> {
+        let mut values: Vec<(String, ort::session::SessionInputValue<'static>)> = Vec::new();
+        for (name, feed) in feeds {
+            if !self.has_input(name) {
+                continue;
+            }
+            let v: ort::session::SessionInputValue<'static> = match feed {
+                Feed::I64(data, shape) => ort::value::Tensor::from_array((shape, data))
+                    .map_err(|e| e.to_string())?
+                    .into(),
+                Feed::F32(data, shape) => ort::value::Tensor::from_array((shape, data))
+                    .map_err(|e| e.to_string())?
+                    .into(),
+            };
+            values.push((name.to_string(), v));
+        }
+        let t = Instant::now();
+        let outputs = self.session.run(values).map_err(|e| e.to_string())?;
+        let elapsed = t.elapsed();
+        let value = outputs
+            .get(&self.output)
+            .ok_or_else(|| format!("output \"{}\" missing", self.output))?;
+        let (shape, data) = value
+            .try_extract_tensor::<f32>()
+            .map_err(|e| e.to_string())?;
+        if shape.len() != 2 || shape[0] as usize != rows || shape[1] as usize != self.width {
+            return Err(format!(
+                "output \"{}\" has shape {:?}; expected [{rows}, {}]",
+                self.output,
+                &shape[..],
+                self.width
+            ));
+        }
+        Ok((
+            data.chunks(self.width).map(<[f32]>::to_vec).collect(),
+            elapsed,
+        ))
+    }
+}
+
+/// Turns a model output row into probabilities in the suite's label order.
+#[derive(Debug, Clone)]
+pub struct Head {
+    pub kind: OutputKind,
+    /// For each suite label, its column in the model output.
+    pub columns: Vec<usize>,
+}
+
+impl Head {
+    /// Maps the model's labels onto the suite's by name; every suite label must be there.
+    pub fn new(
+        file: &Path,
+        kind: OutputKind,
+        model_labels: &[String],
+        suite_labels: &[String],
+    ) -> Result<Self, InferError> {
+        let columns = suite_labels
+            .iter()
+            .map(|l| {
+                model_labels
+                    .iter()
+                    .position(|m| m == l)
+                    .ok_or_else(|| InferError::Model {
+                        file: file.display().to_string(),
+                        msg: format!(
+                            "labels: suite label \"{l}\" is not among the model's labels ({})",
+                            model_labels.join(", ")
+                        ),
+                    })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Head { kind, columns })
+    }
+
+    pub fn apply(&self, row: &[f32]) -> Vec<f32> {
+        let row: Vec<f32> = match self.kind {
+            OutputKind::Probabilities => row.to_vec(),
+            OutputKind::Logits => softmax(row),
+        };
+        self.columns.iter().map(|&c| row[c]).collect()
+    }
+}
+
+/// Numerically stable softmax (computed in f64).
+pub fn softmax(x: &[f32]) -> Vec<f32> {
+    let max = x.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let e: Vec<f64> = x.iter().map(|&v| f64::from(v - max).exp()).collect();
+    let s: f64 = e.iter().sum();
+    e.iter().map(|v| (v / s) as f32).collect()
+}
+
+/// A graph input: its name and element type.
+pub type Input<'a> = (&'a str, Elem);
+
+/// The inputs a text graph takes (required, optional), by spec name.
+pub fn text_inputs(n: &IoNames) -> ([Input<'_>; 2], [Input<'_>; 1]) {
+    (
+        [
+            (n.input_ids.as_str(), Elem::I64),
+            (n.attention_mask.as_str(), Elem::I64),
+        ],
+        [(n.token_type_ids.as_str(), Elem::I64)],
+    )
+}
+
+/// Opens the text part of a plan.
+pub fn open_text(
+    p: &TextPlan,
+    labels: usize,
+    opts: SessionOptions,
+) -> Result<(TextEncoder, Graph), InferError> {
+    let enc = TextEncoder::open(&p.tokenizer, p.max_tokens)?;
+    let (req, opt) = text_inputs(&p.names);
+    let graph = Graph::open(&p.onnx, opts, &req, &opt, p.names.output.as_deref(), labels)?;
+    Ok((enc, graph))
+}
+
+/// Opens the audio part of a plan.
+pub fn open_audio(
+    p: &AudioPlan,
+    labels: usize,
+    opts: SessionOptions,
+) -> Result<(AudioFrontend, Graph), InferError> {
+    let graph = Graph::open(
+        &p.onnx,
+        opts,
+        &[(p.names.input_values.as_str(), Elem::F32)],
+        &[],
+        p.names.output.as_deref(),
+        labels,
+    )?;
+    Ok((
+        AudioFrontend {
+            sample_rate: p.sample_rate,
+        },
+        graph,
+    ))
+}

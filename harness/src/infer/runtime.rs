@@ -1,0 +1,364 @@
+//! Finding and loading the ONNX Runtime shared library, building sessions, and `tonebench doctor`.
+//!
+//! ort is built with `load-dynamic`: nothing is linked at build time, and ort panics on first
+//! use when it has not been pointed at a library. Every use of ort in tonebench therefore goes
+//! through [`environment`], which locates the library ([`locate`]), loads it with
+//! `ort::init_from` exactly once, and turns every failure into an [`InferError`] that says what
+//! to run.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use super::{Device, InferError};
+
+/// Library version tonebench's ort (`=2.0.0-rc.15`, `api-31`) was written against.
+pub const EXPECTED_ORT_VERSION: &str = "1.31.1";
+
+const SETUP_HINT: &str =
+    "run scripts/setup-ort.sh (or make setup) to fetch it, or set ORT_DYLIB_PATH to a libonnxruntime.so";
+
+/// Where the library came from, in the order they are tried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// `ORT_DYLIB_PATH`.
+    Env,
+    /// `<repo>/.ort/`, written by `scripts/setup-ort.sh`.
+    ProjectLocal,
+    /// The `onnxruntime` Python package.
+    Python,
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Source::Env => "ORT_DYLIB_PATH",
+            Source::ProjectLocal => "project-local .ort/",
+            Source::Python => "python onnxruntime package",
+        })
+    }
+}
+
+/// The loaded library.
+#[derive(Debug, Clone)]
+pub struct Runtime {
+    pub path: PathBuf,
+    pub source: Source,
+    pub version: String,
+    env: ort::environment::Environment,
+}
+
+static RUNTIME: OnceLock<Result<Runtime, String>> = OnceLock::new();
+
+/// Locates the ONNX Runtime library without loading it.
+pub fn locate() -> Result<(PathBuf, Source), InferError> {
+    if let Some(p) = std::env::var_os("ORT_DYLIB_PATH").filter(|p| !p.is_empty()) {
+        let p = PathBuf::from(p);
+        if p.is_file() {
+            return Ok((p, Source::Env));
+        }
+        return Err(InferError::Runtime(format!(
+            "ORT_DYLIB_PATH={} is not a file; {SETUP_HINT}",
+            p.display()
+        )));
+    }
+    for root in repo_roots() {
+        if let Some(p) = find_lib(&root.join(".ort")) {
+            return Ok((p, Source::ProjectLocal));
+        }
+    }
+    if let Some(p) = python_lib() {
+        return Ok((p, Source::Python));
+    }
+    Err(InferError::Runtime(format!(
+        "ONNX Runtime library not found (looked at ORT_DYLIB_PATH, .ort/ in the repository, python onnxruntime); {SETUP_HINT}"
+    )))
+}
+
+/// Candidate repository roots: ancestors of the executable and of the current directory that
+/// hold a `Cargo.toml` or a `.ort` folder.
+fn repo_roots() -> Vec<PathBuf> {
+    let mut starts = Vec::new();
+    if let Ok(exe) = std::env::current_exe() {
+        starts.push(exe);
+    }
+    if let Ok(cwd) = std::env::current_dir() {
+        starts.push(cwd);
+    }
+    // Tests and `cargo run` build into a shared target directory; the manifest dir is exact.
+    starts.push(PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    let mut roots = Vec::new();
+    for s in starts {
+        for dir in s.ancestors() {
+            if (dir.join(".ort").is_dir() || dir.join("Cargo.toml").is_file())
+                && !roots.iter().any(|r: &PathBuf| r == dir)
+            {
+                roots.push(dir.to_path_buf());
+            }
+        }
+    }
+    roots
+}
+
+/// The newest-looking `libonnxruntime.so*` in `dir` (the exact versioned name first).
+fn find_lib(dir: &Path) -> Option<PathBuf> {
+    let exact = dir.join(format!("libonnxruntime.so.{EXPECTED_ORT_VERSION}"));
+    if exact.is_file() {
+        return Some(exact);
+    }
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.is_file()
+                && p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("libonnxruntime.so"))
+        })
+        .collect();
+    found.sort();
+    found.pop()
+}
+
+fn python_lib() -> Option<PathBuf> {
+    for py in ["python3", "python"] {
+        let out = std::process::Command::new(py)
+            .args([
+                "-c",
+                "import onnxruntime, os; print(os.path.dirname(onnxruntime.__file__))",
+            ])
+            .stderr(std::process::Stdio::null())
+            .output();
+        if let Ok(out) = out {
+            if out.status.success() {
+                let dir = String::from_utf8_lossy(&out.stdout).trim().to_string();
+                if let Some(p) = find_lib(&Path::new(&dir).join("capi")) {
+                    return Some(p);
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Loads ONNX Runtime once per process and returns it; later calls return the same result.
+pub fn runtime() -> Result<&'static Runtime, InferError> {
+    RUNTIME
+        .get_or_init(|| {
+            let (path, source) = locate().map_err(|e| e.to_string())?;
+            let builder = ort::init_from(&path).map_err(|e| {
+                format!(
+                    "cannot load ONNX Runtime from {} ({source}): {e}; {SETUP_HINT}",
+                    path.display()
+                )
+            })?;
+            let env = builder
+                .with_name("tonebench")
+                .build()
+                .map_err(|e| format!("cannot create ONNX Runtime environment: {e}"))?;
+            let version = version_of(&path);
+            Ok(Runtime {
+                path,
+                source,
+                version,
+                env,
+            })
+        })
+        .as_ref()
+        .map_err(|e| InferError::Runtime(e.clone()))
+}
+
+/// The library's version: from the file name, else from ort's build info.
+fn version_of(path: &Path) -> String {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    if let Some(v) = name.strip_prefix("libonnxruntime.so.") {
+        if !v.is_empty() {
+            return v.to_string();
+        }
+    }
+    // "ORT Build Info: git-branch=rel-1.31.1, ..."
+    let info = ort::info();
+    info.split(|c: char| c == ',' || c.is_whitespace())
+        .find_map(|part| part.strip_prefix("git-branch=rel-"))
+        .map(str::to_string)
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// The ONNX Runtime version string, loading the library if needed.
+pub fn ort_version() -> Result<String, InferError> {
+    Ok(runtime()?.version.clone())
+}
+
+/// Session options tonebench always sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionOptions {
+    /// Intra-op threads; 0 leaves ONNX Runtime's default.
+    pub threads: usize,
+    pub device: Device,
+}
+
+/// Builds a session for `onnx` with graph optimisation ALL (what the references used), the
+/// requested threads, and the device's execution provider registered with `error_on_failure`,
+/// so a CUDA provider that cannot start is an error instead of a silent CPU fallback.
+pub(super) fn session(
+    onnx: &Path,
+    opts: SessionOptions,
+) -> Result<ort::session::Session, InferError> {
+    let rt = runtime()?;
+    let file = onnx.display().to_string();
+    let err = |what: &str, e: String| InferError::Model {
+        file: file.clone(),
+        msg: format!("{what}: {e}"),
+    };
+    if !onnx.is_file() {
+        return Err(InferError::Model {
+            file: file.clone(),
+            msg: "file not found".into(),
+        });
+    }
+    let mut b =
+        ort::session::Session::builder(&rt.env).map_err(|e| err("session", e.to_string()))?;
+    b = b
+        .with_optimization_level(ort::session::builder::GraphOptimizationLevel::All)
+        .map_err(|e| err("optimisation level", e.to_string()))?;
+    if opts.threads > 0 {
+        b = b
+            .with_intra_threads(opts.threads)
+            .map_err(|e| err("intra-op threads", e.to_string()))?;
+    }
+    let ep = match opts.device {
+        Device::Cpu => ort::ep::CPU::default().build().error_on_failure(),
+        Device::Cuda => ort::ep::CUDA::default().build().error_on_failure(),
+    };
+    b = b.with_execution_providers([ep]).map_err(|e| {
+        InferError::Runtime(format!(
+            "{file}: cannot use the {} execution provider: {e}",
+            opts.device
+        ))
+    })?;
+    b.commit_from_file(onnx)
+        .map_err(|e| err("cannot load the ONNX graph", e.to_string()))
+}
+
+/// What `tonebench doctor` reports.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DoctorInfo {
+    pub library: String,
+    pub source: String,
+    pub version: String,
+    pub build_info: String,
+    /// Execution provider name → "ok" or why it does not work.
+    pub providers: Vec<(String, String)>,
+}
+
+/// A one-node identity graph (opset 13, float input "x" → output "y"), serialized ONNX.
+/// Used to check that an execution provider really registers on this machine.
+fn tiny_model() -> Vec<u8> {
+    // Protobuf, hand-encoded: ModelProto{ir_version=8, opset_import{version=13},
+    // graph{node{input "x", output "y", op_type "Identity"}, name "t",
+    // input{name "x", type{tensor_type{elem_type=1, shape{dim{dim_value=1}}}}}, output{"y" likewise}}}
+    fn field(tag: u8, bytes: &[u8]) -> Vec<u8> {
+        let mut v = vec![tag];
+        let mut n = bytes.len();
+        loop {
+            let b = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                v.push(b);
+                break;
+            }
+            v.push(b | 0x80);
+        }
+        v.extend_from_slice(bytes);
+        v
+    }
+    let value_info = |name: &[u8]| {
+        let dim = field(0x0a, &[0x08, 0x01]); // Dimension{dim_value=1}
+        let shape = field(0x12, &dim); // TensorTypeProto.shape
+        let mut tensor = vec![0x08, 0x01]; // elem_type = FLOAT
+        tensor.extend(shape);
+        let ty = field(0x0a, &tensor); // TypeProto.tensor_type
+        let mut vi = field(0x0a, name);
+        vi.extend(field(0x12, &ty));
+        vi
+    };
+    let mut node = field(0x0a, b"x");
+    node.extend(field(0x12, b"y"));
+    node.extend(field(0x22, b"Identity"));
+    let mut graph = field(0x0a, &node);
+    graph.extend(field(0x12, b"t"));
+    graph.extend(field(0x5a, &value_info(b"x")));
+    graph.extend(field(0x62, &value_info(b"y")));
+    let mut model = vec![0x08, 0x08]; // ir_version = 8
+    model.extend(field(0x3a, &graph)); // graph = 7
+    model.extend(field(0x42, &[0x10, 0x0d])); // opset_import{version=13}
+    model
+}
+
+fn try_provider(rt: &Runtime, name: &str) -> String {
+    let ep = match name {
+        "CPU" => ort::ep::CPU::default().build().error_on_failure(),
+        "CUDA" => ort::ep::CUDA::default().build().error_on_failure(),
+        "TensorRT" => ort::ep::TensorRT::default().build().error_on_failure(),
+        _ => return "unknown provider".into(),
+    };
+    let model = tiny_model();
+    let result = ort::session::Session::builder(&rt.env)
+        .map_err(|e| e.to_string())
+        .and_then(|b| b.with_execution_providers([ep]).map_err(|e| e.to_string()))
+        .and_then(|mut b| b.commit_from_memory(&model).map_err(|e| e.to_string()));
+    match result {
+        Ok(_) => "ok".into(),
+        Err(e) => e.lines().next().unwrap_or("failed").to_string(),
+    }
+}
+
+/// Loads the library and checks which execution providers work.
+pub fn doctor() -> Result<DoctorInfo, InferError> {
+    let rt = runtime()?;
+    let providers = ["CPU", "CUDA", "TensorRT"]
+        .iter()
+        .map(|n| (n.to_string(), try_provider(rt, n)))
+        .collect();
+    Ok(DoctorInfo {
+        library: rt.path.display().to_string(),
+        source: rt.source.to_string(),
+        version: rt.version.clone(),
+        build_info: ort::info().to_string(),
+        providers,
+    })
+}
+
+/// `tonebench doctor`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DoctorArgs {
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Prints where ONNX Runtime was found, its version and which execution providers work.
+/// Exit code 0 when the library loads and the CPU provider works, 3 otherwise.
+pub fn execute(args: &DoctorArgs) -> anyhow::Result<i32> {
+    let info = doctor().map_err(crate::exit::runtime)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&info)?);
+    } else {
+        println!("onnx runtime library: {} ({})", info.library, info.source);
+        println!("onnx runtime version: {}", info.version);
+        if info.version != EXPECTED_ORT_VERSION {
+            println!(
+                "warning: tonebench was built for ONNX Runtime {EXPECTED_ORT_VERSION}; results may differ from the references"
+            );
+        }
+        println!("execution providers:");
+        for (name, status) in &info.providers {
+            println!("  {name:<9} {status}");
+        }
+    }
+    let cpu_ok = info.providers.iter().any(|(n, s)| n == "CPU" && s == "ok");
+    Ok(if cpu_ok {
+        crate::exit::SUCCESS
+    } else {
+        crate::exit::RUNTIME_FAILURE
+    })
+}

@@ -1,0 +1,388 @@
+//! Model spec v1 (`model.toml`, DESIGN.md "Model spec"): the file as written ([`ModelSpec`])
+//! and its checked form ([`Plan`]) with paths resolved and the model kind decided.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::InferError;
+
+/// `model.toml` as written. Unknown keys are errors.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ModelSpec {
+    pub format_version: u32,
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Order of the model's output vector.
+    pub labels: Vec<String>,
+    #[serde(default)]
+    pub output_kind: OutputKind,
+    #[serde(default)]
+    pub text: Option<TextSpec>,
+    #[serde(default)]
+    pub audio: Option<AudioSpec>,
+    #[serde(default)]
+    pub hybrid: Option<HybridSpec>,
+    #[serde(default)]
+    pub fusion: Option<FusionSpec>,
+}
+
+/// What the graph's (first) output holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OutputKind {
+    #[default]
+    Probabilities,
+    /// Raw scores; tonebench applies a softmax.
+    Logits,
+}
+
+/// Graph input/output name overrides shared by all sections.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Names {
+    pub input_ids: Option<String>,
+    pub attention_mask: Option<String>,
+    pub token_type_ids: Option<String>,
+    pub input_values: Option<String>,
+    /// Output to read; the first output by default.
+    pub output: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct TextSpec {
+    pub onnx: PathBuf,
+    pub tokenizer: PathBuf,
+    /// Truncate to this many tokens; the tokenizer file's own truncation when absent.
+    #[serde(default)]
+    pub max_tokens: Option<usize>,
+    #[serde(default)]
+    pub inputs: Names,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct AudioSpec {
+    pub onnx: PathBuf,
+    pub sample_rate: u32,
+    #[serde(default)]
+    pub inputs: Names,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct HybridSpec {
+    pub onnx: PathBuf,
+    pub tokenizer: PathBuf,
+    pub sample_rate: u32,
+    #[serde(default)]
+    pub max_tokens: Option<usize>,
+    #[serde(default)]
+    pub inputs: Names,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct FusionSpec {
+    pub kind: FusionKind,
+    /// Weights of the text and audio members, in that order.
+    pub weights: Vec<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FusionKind {
+    Late,
+}
+
+/// Resolved graph input/output names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IoNames {
+    pub input_ids: String,
+    pub attention_mask: String,
+    pub token_type_ids: String,
+    pub input_values: String,
+    pub output: Option<String>,
+}
+
+impl From<&Names> for IoNames {
+    fn from(n: &Names) -> Self {
+        let or = |v: &Option<String>, d: &str| v.clone().unwrap_or_else(|| d.to_string());
+        IoNames {
+            input_ids: or(&n.input_ids, "input_ids"),
+            attention_mask: or(&n.attention_mask, "attention_mask"),
+            token_type_ids: or(&n.token_type_ids, "token_type_ids"),
+            input_values: or(&n.input_values, "input_values"),
+            output: n.output.clone(),
+        }
+    }
+}
+
+/// A text part: graph + tokenizer, paths resolved.
+#[derive(Debug, Clone)]
+pub struct TextPlan {
+    pub onnx: PathBuf,
+    pub tokenizer: PathBuf,
+    pub max_tokens: Option<usize>,
+    pub names: IoNames,
+}
+
+/// An audio part: graph + sample rate.
+#[derive(Debug, Clone)]
+pub struct AudioPlan {
+    pub onnx: PathBuf,
+    pub sample_rate: u32,
+    pub names: IoNames,
+}
+
+/// The checked kind of model.
+#[derive(Debug, Clone)]
+pub enum Kind {
+    Text(TextPlan),
+    Audio(AudioPlan),
+    /// One graph with text and audio inputs.
+    Hybrid(TextPlan, AudioPlan),
+    /// Separate text and audio graphs whose probabilities are averaged with `weights`.
+    Late {
+        text: TextPlan,
+        audio: AudioPlan,
+        weights: [f64; 2],
+    },
+}
+
+/// A checked model spec.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub file: PathBuf,
+    pub name: String,
+    pub labels: Vec<String>,
+    pub output_kind: OutputKind,
+    pub kind: Kind,
+}
+
+/// Reads and checks a model spec file.
+pub fn load(path: &Path) -> Result<Plan, InferError> {
+    let text = std::fs::read_to_string(path).map_err(|e| InferError::Spec {
+        file: path.display().to_string(),
+        msg: format!("cannot read: {e}"),
+    })?;
+    parse(path, &text)
+}
+
+/// Line and column (1-based) of byte offset `at` in `src`.
+fn line_col(src: &str, at: usize) -> (usize, usize) {
+    let at = at.min(src.len());
+    let before = &src.as_bytes()[..at];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let col = at
+        - before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1)
+        + 1;
+    (line, col)
+}
+
+/// Parses spec text; `path` names the file in messages and anchors relative paths.
+pub fn parse(path: &Path, src: &str) -> Result<Plan, InferError> {
+    let file = path.display().to_string();
+    let spec: ModelSpec = toml::from_str(src).map_err(|e: toml::de::Error| {
+        let msg = e.message().trim().replace('\n', " ");
+        match e.span() {
+            Some(span) => {
+                let (l, c) = line_col(src, span.start);
+                InferError::SpecAt {
+                    file: file.clone(),
+                    line: l,
+                    column: c,
+                    msg,
+                }
+            }
+            None => InferError::Spec {
+                file: file.clone(),
+                msg,
+            },
+        }
+    })?;
+    check(path, spec)
+}
+
+fn check(path: &Path, spec: ModelSpec) -> Result<Plan, InferError> {
+    let file = path.display().to_string();
+    let bad = |msg: String| InferError::Spec {
+        file: file.clone(),
+        msg,
+    };
+    if spec.format_version != 1 {
+        return Err(bad(format!(
+            "format-version {} is not supported (this tonebench reads version 1)",
+            spec.format_version
+        )));
+    }
+    if spec.labels.is_empty() {
+        return Err(bad("labels is empty".into()));
+    }
+    for (i, l) in spec.labels.iter().enumerate() {
+        if spec.labels[..i].contains(l) {
+            return Err(bad(format!("label \"{l}\" is listed twice")));
+        }
+    }
+    let base = path.parent().unwrap_or(Path::new(""));
+    let resolve = |p: &Path| base.join(p);
+    let rate = |r: u32, section: &str| {
+        if r == 0 {
+            Err(bad(format!("[{section}] sample-rate must be positive")))
+        } else {
+            Ok(r)
+        }
+    };
+    let tokens = |m: Option<usize>, section: &str| match m {
+        Some(0) => Err(bad(format!("[{section}] max-tokens must be positive"))),
+        other => Ok(other),
+    };
+    let text = spec
+        .text
+        .as_ref()
+        .map(|t| {
+            Ok::<_, InferError>(TextPlan {
+                onnx: resolve(&t.onnx),
+                tokenizer: resolve(&t.tokenizer),
+                max_tokens: tokens(t.max_tokens, "text")?,
+                names: IoNames::from(&t.inputs),
+            })
+        })
+        .transpose()?;
+    let audio = spec
+        .audio
+        .as_ref()
+        .map(|a| {
+            Ok::<_, InferError>(AudioPlan {
+                onnx: resolve(&a.onnx),
+                sample_rate: rate(a.sample_rate, "audio")?,
+                names: IoNames::from(&a.inputs),
+            })
+        })
+        .transpose()?;
+    // The one match that decides the model's kind.
+    let kind = match (text, audio, &spec.hybrid, &spec.fusion) {
+        (Some(t), None, None, None) => Kind::Text(t),
+        (None, Some(a), None, None) => Kind::Audio(a),
+        (None, None, Some(h), None) => {
+            let names = IoNames::from(&h.inputs);
+            Kind::Hybrid(
+                TextPlan {
+                    onnx: resolve(&h.onnx),
+                    tokenizer: resolve(&h.tokenizer),
+                    max_tokens: tokens(h.max_tokens, "hybrid")?,
+                    names: names.clone(),
+                },
+                AudioPlan {
+                    onnx: resolve(&h.onnx),
+                    sample_rate: rate(h.sample_rate, "hybrid")?,
+                    names,
+                },
+            )
+        }
+        (Some(t), Some(a), None, Some(f)) => {
+            let FusionKind::Late = f.kind;
+            if f.weights.len() != 2 {
+                return Err(bad(format!(
+                    "[fusion] weights has {} entries; it needs 2 (text, audio)",
+                    f.weights.len()
+                )));
+            }
+            let (wt, wa) = (f.weights[0], f.weights[1]);
+            if !(wt.is_finite() && wa.is_finite()) || wt < 0.0 || wa < 0.0 || wt + wa <= 0.0 {
+                return Err(bad(
+                    "[fusion] weights must be non-negative numbers with a positive sum".into(),
+                ));
+            }
+            Kind::Late {
+                text: t,
+                audio: a,
+                weights: [wt, wa],
+            }
+        }
+        (Some(_), Some(_), None, None) => {
+            return Err(bad(
+                "[text] and [audio] together need a [fusion] section (kind = \"late\")".into(),
+            ))
+        }
+        (_, _, None, Some(_)) => {
+            return Err(bad("[fusion] needs both [text] and [audio]".into()))
+        }
+        (_, _, Some(_), _) => {
+            return Err(bad(
+                "[hybrid] is a model on its own; it cannot be combined with [text], [audio] or [fusion]"
+                    .into(),
+            ))
+        }
+        (None, None, None, None) => {
+            return Err(bad(
+                "no model section: add [text], [audio], [hybrid] or [text] + [audio] + [fusion]"
+                    .into(),
+            ))
+        }
+    };
+    Ok(Plan {
+        file: path.to_path_buf(),
+        name: spec.name,
+        labels: spec.labels,
+        output_kind: spec.output_kind,
+        kind,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(src: &str) -> String {
+        match parse(Path::new("m/model.toml"), src) {
+            Ok(_) => "ok".into(),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn unknown_key_names_line_and_column() {
+        let src = "format-version = 1\nname = \"x\"\nlabels = [\"a\"]\n[text]\nonnx = \"m.onnx\"\ntokenizer = \"t.json\"\nmax-tokns = 5\n";
+        let e = err(src);
+        assert!(
+            e.starts_with("model m/model.toml line 7 column 1: unknown field `max-tokns`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn kinds() {
+        let head = "format-version = 1\nname = \"x\"\nlabels = [\"a\", \"b\"]\n";
+        let text = "[text]\nonnx = \"m.onnx\"\ntokenizer = \"t.json\"\n";
+        let audio = "[audio]\nonnx = \"a.onnx\"\nsample-rate = 16000\n";
+        let p = parse(Path::new("d/m.toml"), &format!("{head}{text}")).unwrap();
+        match p.kind {
+            Kind::Text(t) => {
+                assert_eq!(t.onnx, Path::new("d/m.onnx"));
+                assert_eq!(t.names.input_ids, "input_ids");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(err(&format!("{head}{text}{audio}")).contains("need a [fusion]"));
+        let late = format!("{head}{text}{audio}[fusion]\nkind = \"late\"\nweights = [0.3, 0.7]\n");
+        assert!(matches!(
+            parse(Path::new("m.toml"), &late).unwrap().kind,
+            Kind::Late {
+                weights: [0.3, 0.7],
+                ..
+            }
+        ));
+        assert!(err(&format!(
+            "{head}[fusion]\nkind = \"early\"\nweights = [1, 1]\n"
+        ))
+        .contains("unknown variant `early`"));
+        assert!(err(head).contains("no model section"));
+    }
+}

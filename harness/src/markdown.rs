@@ -1,0 +1,172 @@
+//! report.md: the headline content of a report as GitHub-flavoured Markdown, small enough for
+//! `$GITHUB_STEP_SUMMARY`. Numbers are formatted here; the template only places them.
+
+use minijinja::{context, Environment};
+use serde::Serialize;
+use tonebench_core::bootstrap::Interval;
+use tonebench_core::report::Report;
+
+const TEMPLATE: &str = include_str!("../../templates/markdown/report.md");
+
+/// A metric with three decimals.
+pub fn num(v: f64) -> String {
+    format!("{v:.3}")
+}
+
+/// A metric and its interval: `0.599 [0.579, 0.619]`.
+pub fn with_ci(v: f64, ci: Option<&Interval>) -> String {
+    match ci {
+        Some(ci) => format!("{} [{}, {}]", num(v), num(ci.low), num(ci.high)),
+        None => num(v),
+    }
+}
+
+/// Makes user text safe inside a Markdown table cell: no pipes, no line breaks, no HTML.
+pub fn cell(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('|', "\\|")
+        .replace(['\n', '\r'], " ")
+}
+
+#[derive(Serialize)]
+struct ModelView {
+    name: String,
+    modality: &'static str,
+    accuracy: String,
+    balanced_accuracy: String,
+    macro_f1: String,
+    kappa: String,
+    rows: Vec<RowView>,
+    confusion_header: String,
+    confusion_rule: String,
+    confusion: Vec<ConfusionRow>,
+    source: String,
+}
+
+#[derive(Serialize)]
+struct RowView {
+    class: String,
+    precision: String,
+    recall: String,
+    f1: String,
+    support: String,
+}
+
+#[derive(Serialize)]
+struct ConfusionRow {
+    label: String,
+    cells: String,
+}
+
+/// Renders report.md.
+pub fn render(report: &Report) -> Result<String, minijinja::Error> {
+    let labels: Vec<String> = report.suite.labels.iter().map(|l| cell(l)).collect();
+    let models: Vec<ModelView> = report
+        .models
+        .iter()
+        .map(|m| {
+            let x = &m.metrics;
+            let iv = x.intervals.as_ref();
+            let mut rows: Vec<RowView> = x
+                .per_class
+                .iter()
+                .map(|(name, c)| {
+                    let ci = iv.and_then(|i| i.per_class.get(name));
+                    RowView {
+                        class: cell(name),
+                        precision: with_ci(c.precision, ci.map(|c| &c.precision)),
+                        recall: with_ci(c.recall, ci.map(|c| &c.recall)),
+                        f1: with_ci(c.f1, ci.map(|c| &c.f1)),
+                        support: c.support.to_string(),
+                    }
+                })
+                .collect();
+            let total = report.suite.items.to_string();
+            for (name, avg) in [("macro avg", &x.macro_avg), ("weighted avg", &x.weighted)] {
+                rows.push(RowView {
+                    class: format!("*{name}*"),
+                    precision: num(avg.precision),
+                    recall: num(avg.recall),
+                    f1: num(avg.f1),
+                    support: total.clone(),
+                });
+            }
+            ModelView {
+                name: cell(&m.name),
+                modality: m.modality.as_str(),
+                accuracy: with_ci(x.accuracy, iv.map(|i| &i.accuracy)),
+                balanced_accuracy: with_ci(x.balanced_accuracy, iv.map(|i| &i.balanced_accuracy)),
+                macro_f1: with_ci(x.macro_avg.f1, iv.map(|i| &i.macro_f1)),
+                kappa: num(x.cohen_kappa),
+                rows,
+                confusion_header: labels.join(" | "),
+                confusion_rule: "---|".repeat(labels.len()),
+                confusion: x
+                    .confusion
+                    .matrix
+                    .iter()
+                    .zip(&labels)
+                    .map(|(r, l)| ConfusionRow {
+                        label: l.clone(),
+                        cells: r.iter().map(u64::to_string).collect::<Vec<_>>().join(" | "),
+                    })
+                    .collect(),
+                source: format!(
+                    "{} `{}` (sha256 {})",
+                    m.source.kind,
+                    cell(&m.source.path),
+                    &m.source.sha256.get(..12).unwrap_or(&m.source.sha256)
+                ),
+            }
+        })
+        .collect();
+    let s = &report.suite;
+    let mut line = format!("{} items · labels: {}", s.items, labels.join(", "));
+    if let Some(sp) = s.speakers {
+        line.push_str(&format!(" · {sp} speakers"));
+    }
+    if s.dropped > 0 {
+        line.push_str(&format!(" · {} rows dropped by label-map", s.dropped));
+    }
+    let b = &report.bootstrap;
+    let bootstrap = if b.resamples > 0 {
+        format!(
+            "Intervals: {:.0} % {} bootstrap over {}s, {} resamples, seed {}.",
+            b.confidence * 100.0,
+            b.method,
+            b.unit,
+            b.resamples,
+            b.seed
+        )
+    } else {
+        "No confidence intervals were computed.".to_string()
+    };
+    let warnings: Vec<String> = report
+        .warnings
+        .iter()
+        .map(|w| cell(&w.message))
+        .chain(report.models.iter().flat_map(|m| {
+            m.warnings
+                .iter()
+                .map(move |w| format!("{}: {}", cell(&m.name), cell(&w.message)))
+        }))
+        .collect();
+    let mut env = Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    env.set_syntax(
+        minijinja::syntax::SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .keep_trailing_newline(true)
+            .build()?,
+    );
+    env.add_template("report.md", TEMPLATE)?;
+    env.get_template("report.md")?.render(context! {
+        suite => context! { name => cell(&s.name), line => line },
+        bootstrap => bootstrap,
+        models => minijinja::Value::from(minijinja::value::Serde(models)),
+        warnings => warnings,
+    })
+}

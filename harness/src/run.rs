@@ -1,0 +1,364 @@
+//! `tonebench run`: runs ONNX models over a suite, journaling every prediction as it is made,
+//! resumable after an interruption, and writes the same run folder as `score`.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use tonebench_core::report::{Modality, Source, Warning};
+
+use crate::cli::{out_dir, BootstrapArgs};
+use crate::evaluate::ModelRun;
+use crate::exit;
+use crate::infer::{self, Device, InferError, InferInput, Model, Options};
+use crate::journal::{Done, Entry, Journal};
+use crate::suite::Suite;
+use crate::table::hex_sha256;
+
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// Suite folder (or its suite.toml)
+    #[arg(long)]
+    pub suite: PathBuf,
+    /// Model spec (model.toml); repeat for several models
+    #[arg(long = "model", required = true)]
+    pub models: Vec<PathBuf>,
+    /// Output folder (default: reports/<suite>-<time>)
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub exec: ExecArgs,
+    /// Continue an interrupted run in --out: items already predicted are not run again
+    #[arg(long)]
+    pub resume: bool,
+    /// Record an item that fails (bad audio, …) as an error and go on, instead of stopping
+    #[arg(long)]
+    pub keep_going: bool,
+    /// Items sampled to measure how much --batch changes outputs (0 = skip the check)
+    #[arg(long, default_value_t = 64)]
+    pub sensitivity_sample: usize,
+    #[command(flatten)]
+    pub bootstrap: BootstrapArgs,
+}
+
+/// How sessions run; shared by `run` and `profile`.
+#[derive(Debug, Clone, Args)]
+pub struct ExecArgs {
+    /// Intra-op threads (0 = ONNX Runtime's default)
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Text batch size. The default 1 reproduces batch-1 references exactly; larger batches may
+    /// change outputs of dynamically quantized models (tonebench measures and reports by how much)
+    #[arg(long, default_value_t = 1)]
+    pub batch: usize,
+    /// Execution provider
+    #[arg(long, value_enum, default_value_t = Device::Cpu)]
+    pub device: Device,
+}
+
+impl ExecArgs {
+    pub fn options(&self) -> Options {
+        Options {
+            threads: self.threads,
+            batch: self.batch.max(1),
+            device: self.device,
+        }
+    }
+}
+
+/// Items predicted between journal flushes and progress updates.
+const CHUNK: usize = 32;
+/// How often predictions.parquet is rewritten during a run.
+const PARQUET_EVERY: Duration = Duration::from_secs(5);
+
+pub fn execute(args: &RunArgs) -> anyhow::Result<i32> {
+    let suite = crate::commands::load_suite(&args.suite)?;
+    let out = out_dir(&args.out, &suite.name);
+    let journal_path = Journal::path_in(&out);
+    if journal_path.exists() && !args.resume {
+        return Err(exit::input(anyhow::anyhow!(
+            "{} holds an earlier run ({}); continue it with --resume or choose another --out",
+            out.display(),
+            journal_path.display()
+        )));
+    }
+    let files = crate::output::RunFiles::create(&out)?;
+    let (mut journal, mut done) = Journal::open(&out).map_err(exit::runtime)?;
+    let runs = run_models(&suite, args, &mut journal, &mut done, &files)?;
+    crate::commands::finish_run(&suite, &runs, &args.bootstrap, &out)?;
+    let failed: usize = runs
+        .iter()
+        .map(|r| r.pred.iter().filter(|p| p.is_none()).count())
+        .sum();
+    Ok(if failed > 0 {
+        exit::RUNTIME_FAILURE
+    } else {
+        exit::SUCCESS
+    })
+}
+
+/// Runs every model (skipping what the journal already holds) and returns their runs.
+pub fn run_models(
+    suite: &Suite,
+    args: &RunArgs,
+    journal: &mut Journal,
+    done: &mut std::collections::HashMap<String, Done>,
+    files: &crate::output::RunFiles,
+) -> anyhow::Result<Vec<ModelRun>> {
+    let options = args.exec.options();
+    let labels = suite.labels.names();
+    let mut runs = Vec::new();
+    let mut last_parquet = Instant::now();
+    for spec in &args.models {
+        let mut model = Model::load(spec, labels, options).map_err(InferError::classified)?;
+        let spec_bytes =
+            std::fs::read(spec).with_context(|| format!("cannot read {}", spec.display()))?;
+        let mut file_hashes = indexmap::IndexMap::new();
+        for f in &model.files {
+            let bytes = std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?;
+            file_hashes.insert(f.display().to_string(), hex_sha256(&bytes));
+        }
+        let identity = format!(
+            "{}|batch={}|{}",
+            hex_sha256(&spec_bytes),
+            options.batch,
+            file_hashes.values().cloned().collect::<Vec<_>>().join(",")
+        );
+        if runs.iter().any(|r: &ModelRun| r.name == model.name) {
+            return Err(exit::input(anyhow::anyhow!(
+                "two models are named \"{}\"; give each spec its own name",
+                model.name
+            )));
+        }
+        let d = done.entry(model.name.clone()).or_default();
+        match &d.identity {
+            Some(prev) if prev != &identity => {
+                return Err(exit::input(anyhow::anyhow!(
+                    "cannot resume model \"{}\": its files or batch size changed since the interrupted run; use a new --out",
+                    model.name
+                )))
+            }
+            Some(_) => {}
+            None => {
+                journal
+                    .append(&[Entry::Model {
+                        model: model.name.clone(),
+                        identity: identity.clone(),
+                    }])
+                    .map_err(exit::runtime)?;
+                d.identity = Some(identity);
+            }
+        }
+        let todo: Vec<&crate::suite::Item> =
+            suite.items.iter().filter(|i| !d.contains(&i.id)).collect();
+        if todo.len() < suite.items.len() {
+            eprintln!(
+                "{}: resuming, {} of {} items already done",
+                model.name,
+                suite.items.len() - todo.len(),
+                suite.items.len()
+            );
+        }
+        let bar = ProgressBar::new(suite.items.len() as u64);
+        bar.set_style(
+            ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {per_sec} eta {eta}")
+                .expect("valid progress template")
+                .progress_chars("=> "),
+        );
+        bar.set_prefix(model.name.clone());
+        bar.set_position((suite.items.len() - todo.len()) as u64);
+        for chunk in todo.chunks(CHUNK.max(options.batch)) {
+            let inputs: Vec<InferInput> = chunk
+                .iter()
+                .map(|i| InferInput {
+                    id: &i.id,
+                    text: i.text.as_deref(),
+                    audio: i.audio.as_deref(),
+                })
+                .collect();
+            let results = model
+                .predict_batch(&inputs)
+                .map_err(InferError::classified)?;
+            let mut entries = Vec::with_capacity(chunk.len());
+            let mut stop = None;
+            for (item, r) in chunk.iter().zip(results) {
+                match r {
+                    Ok(p) => entries.push(Entry::Item {
+                        model: model.name.clone(),
+                        id: item.id.clone(),
+                        probs: p.probs,
+                        latency_ms: p.timings.total().as_secs_f64() * 1e3,
+                    }),
+                    Err(e) if args.keep_going => entries.push(Entry::Error {
+                        model: model.name.clone(),
+                        id: item.id.clone(),
+                        error: e.to_string(),
+                    }),
+                    Err(e) => {
+                        stop = Some(e);
+                        break;
+                    }
+                }
+            }
+            // What was done before a failing item is kept.
+            journal.append(&entries).map_err(exit::runtime)?;
+            for e in entries {
+                crate::journal::record_into(done, e);
+            }
+            bar.inc(chunk.len() as u64);
+            if let Some(e) = stop {
+                bar.abandon();
+                return Err(anyhow::Error::from(e)
+                    .context("stopped (pass --keep-going to record failing items and go on; --resume continues this run)"))
+                    .map_err(|e| if is_item_input(&e) { exit::input(e) } else { exit::runtime(e) });
+            }
+            if last_parquet.elapsed() >= PARQUET_EVERY {
+                let partial: Vec<ModelRun> = runs
+                    .iter()
+                    .cloned()
+                    .chain(std::iter::once(model_run(
+                        suite,
+                        &model,
+                        done,
+                        &file_hashes,
+                        &spec_bytes,
+                        Vec::new(),
+                    )))
+                    .collect();
+                crate::output::write_predictions(&files.predictions(), suite, &partial)?;
+                last_parquet = Instant::now();
+            }
+        }
+        bar.finish_and_clear();
+        let mut warnings = Vec::new();
+        if options.batch > 1 && args.sensitivity_sample > 0 {
+            warnings.extend(batch_check(
+                suite,
+                &mut model,
+                options.batch,
+                args.sensitivity_sample,
+            )?);
+        }
+        runs.push(model_run(
+            suite,
+            &model,
+            done,
+            &file_hashes,
+            &spec_bytes,
+            warnings,
+        ));
+    }
+    Ok(runs)
+}
+
+fn is_item_input(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<InferError>()
+            .is_some_and(InferError::is_input)
+    })
+}
+
+/// Measures how much the batch size changes outputs on an evenly spaced sample of the suite.
+fn batch_check(
+    suite: &Suite,
+    model: &mut Model,
+    batch: usize,
+    sample: usize,
+) -> anyhow::Result<Option<Warning>> {
+    let step = (suite.items.len() / sample.max(1)).max(1);
+    let inputs: Vec<InferInput> = suite
+        .items
+        .iter()
+        .step_by(step)
+        .take(sample)
+        .map(|i| InferInput {
+            id: &i.id,
+            text: i.text.as_deref(),
+            audio: i.audio.as_deref(),
+        })
+        .collect();
+    let s = infer::batch_sensitivity(model, &inputs, batch).map_err(InferError::classified)?;
+    Ok(Some(Warning {
+        code: "batch_sensitivity".into(),
+        metric: None,
+        message: format!(
+            "ran at batch {batch}: on {} sampled items, argmax agrees with batch 1 on {:.1} % and probabilities differ by up to {:.2e}{}",
+            s.items,
+            s.argmax_agreement * 100.0,
+            s.max_abs_diff,
+            if s.argmax_agreement < 1.0 || s.max_abs_diff > 1e-4 {
+                "; use --batch 1 to reproduce batch-1 results"
+            } else {
+                ""
+            }
+        ),
+    }))
+}
+
+fn model_run(
+    suite: &Suite,
+    model: &Model,
+    done: &std::collections::HashMap<String, Done>,
+    file_hashes: &indexmap::IndexMap<String, String>,
+    spec_bytes: &[u8],
+    mut warnings: Vec<Warning>,
+) -> ModelRun {
+    let k = suite.labels.len();
+    let empty = Done::default();
+    let d = done.get(&model.name).unwrap_or(&empty);
+    let mut pred = Vec::with_capacity(suite.items.len());
+    let mut probs = vec![f64::NAN; suite.items.len() * k];
+    let mut latency = Vec::with_capacity(suite.items.len());
+    for (i, item) in suite.items.iter().enumerate() {
+        match d.items.get(&item.id) {
+            Some((p, ms)) => {
+                pred.push(Some(infer::argmax(p)));
+                for (c, v) in p.iter().enumerate().take(k) {
+                    probs[i * k + c] = f64::from(*v);
+                }
+                latency.push(Some(*ms));
+            }
+            None => {
+                pred.push(None);
+                latency.push(None);
+            }
+        }
+    }
+    let mut errors: Vec<(&String, &String)> = d.errors.iter().collect();
+    errors.sort();
+    for (id, e) in errors {
+        warnings.push(Warning {
+            code: "item_failed".into(),
+            metric: None,
+            message: format!("item \"{id}\" failed and is not scored: {e}"),
+        });
+    }
+    let modality = match model.modality {
+        "text" => Modality::Text,
+        "audio" => Modality::Audio,
+        _ => Modality::Hybrid,
+    };
+    ModelRun {
+        name: model.name.clone(),
+        modality,
+        source: Source {
+            kind: "onnx".into(),
+            path: model.file.display().to_string(),
+            sha256: hex_sha256(spec_bytes),
+            files: file_hashes.clone(),
+            ort_version: infer::ort_version().ok(),
+            provider: Some(match model.options.device {
+                Device::Cpu => "CPUExecutionProvider".into(),
+                Device::Cuda => "CUDAExecutionProvider".into(),
+            }),
+            batch_size: Some(model.options.batch),
+            threads: Some(model.options.threads),
+        },
+        pred,
+        probs: Some(probs),
+        latency_ms: Some(latency),
+        warnings,
+    }
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what tonebench needs on a fresh machine. Idempotent: a second run does nothing.
+#   scripts/setup.sh          the Rust toolchain check and ONNX Runtime (into .ort/)
+#   scripts/setup.sh --test   also the Debian packages the tests use (chromium)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "setup: cargo not found; install Rust 1.95 or newer (https://rustup.rs)" >&2
+  exit 1
+fi
+
+if [ -x scripts/setup-ort.sh ] || [ -f scripts/setup-ort.sh ]; then
+  bash scripts/setup-ort.sh
+fi
+
+if [ "${1:-}" = "--test" ]; then
+  missing=()
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      echo "setup: installing ${missing[*]} with apt-get"
+      apt-get update -qq >/dev/null
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    else
+      echo "setup: ${missing[*]} not installed and apt-get unavailable; browser tests will be skipped" >&2
+    fi
+  fi
+fi
