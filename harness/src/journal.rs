@@ -16,7 +16,10 @@ pub const FILE_NAME: &str = "predictions.journal.jsonl";
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Entry {
     /// A model joined the run; its identity must match on resume.
-    Model { model: String, identity: String },
+    Model {
+        model: String,
+        identity: String,
+    },
     /// A prediction: probabilities in suite label order.
     Item {
         model: String,
@@ -128,13 +131,11 @@ impl Journal {
             serde_json::to_writer(&mut buf, e).expect("journal entries always serialize");
             buf.push(b'\n');
         }
-        self.file
-            .write_all(&buf)
-            .map_err(|source| JournalError::Io {
-                path: self.path.clone(),
-                what: "append to",
-                source,
-            })
+        self.file.write_all(&buf).map_err(|source| JournalError::Io {
+            path: self.path.clone(),
+            what: "append to",
+            source,
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -145,9 +146,7 @@ impl Journal {
 /// Adds an entry to what is known to be done.
 pub fn record_into(done: &mut HashMap<String, Done>, entry: Entry) {
     match entry {
-        Entry::Model { model, identity } => {
-            done.entry(model).or_default().identity = Some(identity)
-        }
+        Entry::Model { model, identity } => done.entry(model).or_default().identity = Some(identity),
         Entry::Item {
             model,
             id,
@@ -201,11 +200,7 @@ mod tests {
     #[test]
     fn corruption_before_the_end_is_an_error() {
         let tmp = tempfile::tempdir().unwrap();
-        std::fs::write(
-            Journal::path_in(tmp.path()),
-            "garbage\n{\"kind\":\"model\",\"model\":\"m\",\"identity\":\"x\"}\n",
-        )
-        .unwrap();
+        std::fs::write(Journal::path_in(tmp.path()), "garbage\n{\"kind\":\"model\",\"model\":\"m\",\"identity\":\"x\"}\n").unwrap();
         let err = Journal::open(tmp.path()).err().unwrap().to_string();
         assert!(err.contains("line 1"), "{err}");
     }

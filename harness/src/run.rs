@@ -88,15 +88,8 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<i32> {
     let (mut journal, mut done) = Journal::open(&out).map_err(exit::runtime)?;
     let runs = run_models(&suite, args, &mut journal, &mut done, &files)?;
     crate::commands::finish_run(&suite, &runs, &args.bootstrap, &out)?;
-    let failed: usize = runs
-        .iter()
-        .map(|r| r.pred.iter().filter(|p| p.is_none()).count())
-        .sum();
-    Ok(if failed > 0 {
-        exit::RUNTIME_FAILURE
-    } else {
-        exit::SUCCESS
-    })
+    let failed: usize = runs.iter().map(|r| r.pred.iter().filter(|p| p.is_none()).count()).sum();
+    Ok(if failed > 0 { exit::RUNTIME_FAILURE } else { exit::SUCCESS })
 }
 
 /// Runs every model (skipping what the journal already holds) and returns their runs.
@@ -113,8 +106,7 @@ pub fn run_models(
     let mut last_parquet = Instant::now();
     for spec in &args.models {
         let mut model = Model::load(spec, labels, options).map_err(InferError::classified)?;
-        let spec_bytes =
-            std::fs::read(spec).with_context(|| format!("cannot read {}", spec.display()))?;
+        let spec_bytes = std::fs::read(spec).with_context(|| format!("cannot read {}", spec.display()))?;
         let mut file_hashes = indexmap::IndexMap::new();
         for f in &model.files {
             let bytes = std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?;
@@ -178,9 +170,7 @@ pub fn run_models(
                     audio: i.audio.as_deref(),
                 })
                 .collect();
-            let results = model
-                .predict_batch(&inputs)
-                .map_err(InferError::classified)?;
+            let results = model.predict_batch(&inputs).map_err(InferError::classified)?;
             let mut entries = Vec::with_capacity(chunk.len());
             let mut stop = None;
             for (item, r) in chunk.iter().zip(results) {
@@ -218,14 +208,7 @@ pub fn run_models(
                 let partial: Vec<ModelRun> = runs
                     .iter()
                     .cloned()
-                    .chain(std::iter::once(model_run(
-                        suite,
-                        &model,
-                        done,
-                        &file_hashes,
-                        &spec_bytes,
-                        Vec::new(),
-                    )))
+                    .chain(std::iter::once(model_run(suite, &model, done, &file_hashes, &spec_bytes, Vec::new())))
                     .collect();
                 crate::output::write_predictions(&files.predictions(), suite, &partial)?;
                 last_parquet = Instant::now();
@@ -234,30 +217,16 @@ pub fn run_models(
         bar.finish_and_clear();
         let mut warnings = Vec::new();
         if options.batch > 1 && args.sensitivity_sample > 0 {
-            warnings.extend(batch_check(
-                suite,
-                &mut model,
-                options.batch,
-                args.sensitivity_sample,
-            )?);
+            warnings.extend(batch_check(suite, &mut model, options.batch, args.sensitivity_sample)?);
         }
-        runs.push(model_run(
-            suite,
-            &model,
-            done,
-            &file_hashes,
-            &spec_bytes,
-            warnings,
-        ));
+        runs.push(model_run(suite, &model, done, &file_hashes, &spec_bytes, warnings));
     }
     Ok(runs)
 }
 
 fn is_item_input(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| {
-        c.downcast_ref::<InferError>()
-            .is_some_and(InferError::is_input)
-    })
+    e.chain()
+        .any(|c| c.downcast_ref::<InferError>().is_some_and(InferError::is_input))
 }
 
 /// Measures how much the batch size changes outputs on an evenly spaced sample of the suite.
