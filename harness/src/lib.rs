@@ -4,6 +4,7 @@
 pub mod audio;
 pub mod baseline;
 pub mod cli;
+pub mod cohorts_io;
 pub mod commands;
 pub mod config;
 pub mod evaluate;

@@ -5,6 +5,7 @@
 //! `tonebench` crate reads inputs, calls into the core and writes what it returns.
 
 pub mod bootstrap;
+pub mod cohorts;
 pub mod confusion;
 pub mod gate;
 pub mod labels;

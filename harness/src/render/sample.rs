@@ -100,6 +100,7 @@ pub fn report(spec: &SampleSpec) -> Report {
                         accuracy: 1.0 - error_rate,
                         error_rate,
                         macro_f1: 1.0 - error_rate * 1.1,
+                        ..CohortGroup::default()
                     }
                 })
                 .collect();
@@ -121,6 +122,7 @@ pub fn report(spec: &SampleSpec) -> Report {
                 ratio: Some((1.0 - max) / (1.0 - min)),
                 p_value: Some(0.004 * (pi + 1) as f64),
                 p_adjusted: Some(0.012 * (pi + 1) as f64),
+                ..CohortReport::default()
             });
         }
         let latency = spec.latency.then(|| {

@@ -1,0 +1,696 @@
+//! Fairness cohorts: which groups of speakers a model fails, by how much, and whether it is real.
+//!
+//! Two steps, both values in, values out:
+//! 1. [`build_partitions`] splits the suite's items into cohorts once per run — by metadata
+//!    columns and their intersections, and by k-means clusters of speaker embeddings (or the
+//!    saved centroids of an earlier run, `--cohorts-from`). It returns the partitions, a
+//!    [`CohortModel`] to save as `cohorts.json`, and warnings.
+//! 2. [`analyze`] scores one model's predictions on those partitions into
+//!    [`CohortReport`]s (DESIGN.md's cohort keys). After every model is analysed,
+//!    [`adjust_p_values`] fills `p_adjusted` by Benjamini–Hochberg across every cohort test of
+//!    the run.
+//!
+//! The worst-vs-rest test (`test` in the report): in suites with speakers, where every speaker
+//! is in one cohort of the partition, a speaker-level permutation test of the largest
+//! `error(cohort) − error(rest)` over eligible cohorts (`speaker_permutation_max_gap`): items of
+//! one speaker are not independent, and taking the maximum accounts for the worst cohort having
+//! been picked. Otherwise (no speakers, speakers in several cohorts, or no resamples) Fisher's
+//! exact test, two-sided, on the 2×2 table (errors, correct) × (worst, rest) of items
+//! (`fisher_exact`), which is optimistic when the worst cohort was picked among many.
+
+pub mod compare;
+pub mod kmeans;
+pub mod partition;
+pub mod stats;
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+use crate::report::{CohortGroup, CohortReport, Warning};
+use crate::{Confusion, Metrics};
+pub use compare::{compare_partitions, fusion_gain, FusionGain, ModelCohorts, PartitionRow};
+pub use partition::{Partition, PartitionSource};
+use stats::{cluster_bootstrap_error, derive_seed, fisher_exact_two_sided, Unit};
+
+/// Default minimum number of items a cohort needs to be named worst in a suite without speakers.
+pub const MIN_ITEMS_WITHOUT_SPEAKERS: usize = 30;
+/// Mean adjusted Rand index below which embedding cohorts are reported as unstable.
+pub const STABILITY_THRESHOLD: f64 = 0.8;
+
+/// How many clusters embedding cohorts have: `k = "auto"` or `k = 4` in suite.toml.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "KValue", into = "KValue")]
+pub enum KChoice {
+    /// The highest silhouette over k = 2 ..= min(10, speakers − 1).
+    Auto,
+    Fixed(usize),
+}
+
+/// `k` as written: the string `"auto"` or an integer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum KValue {
+    Int(usize),
+    Str(String),
+}
+
+impl TryFrom<KValue> for KChoice {
+    type Error = String;
+    fn try_from(v: KValue) -> Result<Self, String> {
+        match v {
+            KValue::Int(k) if k >= 2 => Ok(KChoice::Fixed(k)),
+            KValue::Int(k) => Err(format!("k = {k} is too small; use k ≥ 2 or \"auto\"")),
+            KValue::Str(s) if s == "auto" => Ok(KChoice::Auto),
+            KValue::Str(s) => Err(format!("k = \"{s}\" is neither \"auto\" nor an integer")),
+        }
+    }
+}
+
+impl From<KChoice> for KValue {
+    fn from(k: KChoice) -> Self {
+        match k {
+            KChoice::Auto => KValue::Str("auto".into()),
+            KChoice::Fixed(k) => KValue::Int(k),
+        }
+    }
+}
+
+/// The `[cohorts]` settings of a suite plus the run's bootstrap settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CohortConfig {
+    /// Metadata columns, each a partition.
+    pub metadata: Vec<String>,
+    /// Column lists whose intersection is a partition, e.g. `[["sex", "age_band"]]`.
+    pub intersections: Vec<Vec<String>>,
+    pub k: KChoice,
+    pub seed: u64,
+    /// A cohort with fewer speakers is reported but never named worst.
+    pub min_speakers: usize,
+    /// The same for suites without speakers, in items (DESIGN: 30).
+    pub min_items: usize,
+    /// Cluster-bootstrap resamples for each cohort's error-rate interval; 0 = none.
+    pub resamples: u32,
+    pub confidence: f64,
+    /// k-means restarts (k-means++ init each), keeping the lowest inertia.
+    pub kmeans_runs: usize,
+    /// Re-fits with seeds `seed + 1 ..= seed + stability_seeds` for the adjusted Rand index.
+    pub stability_seeds: usize,
+    pub stability_threshold: f64,
+}
+
+impl Default for CohortConfig {
+    fn default() -> Self {
+        CohortConfig {
+            metadata: Vec::new(),
+            intersections: Vec::new(),
+            k: KChoice::Auto,
+            seed: 7,
+            min_speakers: 5,
+            min_items: MIN_ITEMS_WITHOUT_SPEAKERS,
+            resamples: 1000,
+            confidence: 0.95,
+            kmeans_runs: 10,
+            stability_seeds: 5,
+            stability_threshold: STABILITY_THRESHOLD,
+        }
+    }
+}
+
+/// One speaker vector per speaker, named (the name becomes the partition's name).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmbeddingSource {
+    pub name: String,
+    pub vectors: IndexMap<String, Vec<f64>>,
+}
+
+/// What the suite says about its items, aligned with the items.
+#[derive(Debug, Clone, Copy)]
+pub struct CohortInputs<'a> {
+    pub speakers: &'a [Option<String>],
+    /// Column name → per-item value.
+    pub metadata: &'a IndexMap<String, Vec<Option<String>>>,
+    pub embeddings: &'a [EmbeddingSource],
+}
+
+/// One model's predictions as label indices, aligned with the items.
+#[derive(Debug, Clone, Copy)]
+pub struct Outcome<'a> {
+    pub labels: &'a [String],
+    pub truth: &'a [usize],
+    pub pred: &'a [usize],
+}
+
+/// Saved embedding cohorts (`cohorts.json`): apply them to another run with `--cohorts-from`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CohortModel {
+    pub format_version: u32,
+    pub partitions: Vec<SavedPartition>,
+}
+
+/// One embedding partition's centroids.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedPartition {
+    /// The embedding source's name; a later run must provide embeddings under the same name.
+    pub partition: String,
+    pub seed: u64,
+    pub k_method: String,
+    pub cohorts: Vec<String>,
+    pub centroids: Vec<Vec<f64>>,
+    /// Speaker → cohort of the run that made the centroids.
+    pub speakers: IndexMap<String, String>,
+}
+
+/// The partitions of a run and what to save about them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Partitions {
+    pub partitions: Vec<Partition>,
+    pub model: CohortModel,
+    pub warnings: Vec<Warning>,
+}
+
+/// Why cohorts could not be built or scored.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CohortError {
+    #[error("cohorts: metadata column \"{0}\" is not a column of the items")]
+    UnknownColumn(String),
+    #[error("cohorts: {what} has {got} values for {expected} items")]
+    Length {
+        what: String,
+        got: usize,
+        expected: usize,
+    },
+    #[error("cohorts: embeddings \"{embeddings}\" have no vector for speaker \"{speaker}\"")]
+    MissingEmbedding { embeddings: String, speaker: String },
+    #[error("cohorts: embeddings \"{embeddings}\" speaker \"{speaker}\": vector has {got} values, expected {expected}")]
+    RaggedEmbedding {
+        embeddings: String,
+        speaker: String,
+        got: usize,
+        expected: usize,
+    },
+    #[error("cohorts: embeddings \"{embeddings}\" speaker \"{speaker}\": value {dim} is not a finite number")]
+    NonFiniteEmbedding {
+        embeddings: String,
+        speaker: String,
+        dim: usize,
+    },
+    #[error(
+        "cohorts: k = {k} is larger than the {speakers} speakers with embeddings \"{embeddings}\""
+    )]
+    KTooLarge {
+        embeddings: String,
+        k: usize,
+        speakers: usize,
+    },
+    #[error("cohorts: k = {k} is too small; use k ≥ 2 or \"auto\"")]
+    KTooSmall { k: usize },
+    #[error("cohorts: k = \"auto\" needs at least 3 speakers, embeddings \"{embeddings}\" cover {speakers}")]
+    TooFewSpeakers { embeddings: String, speakers: usize },
+    #[error("cohorts: embeddings \"{embeddings}\" item {item} has speaker none; per-item vectors need a speaker")]
+    VectorWithoutSpeaker { embeddings: String, item: usize },
+    #[error("cohorts: label index {index} at item {item} is not below the {labels} labels")]
+    LabelIndex {
+        item: usize,
+        index: usize,
+        labels: usize,
+    },
+    #[error("cohorts-from: partition \"{partition}\": {reason}")]
+    BadSavedModel { partition: String, reason: String },
+    #[error("cohorts-from: partition \"{0}\" needs embeddings of that name, none were given")]
+    SavedWithoutEmbeddings(String),
+    #[error("cohorts: {0}")]
+    KMeans(#[from] kmeans::KMeansError),
+}
+
+/// One vector per speaker, the mean of its items' vectors (items without a vector are skipped).
+pub fn speaker_means(
+    source: &str,
+    speakers: &[Option<String>],
+    item_vectors: &[Option<Vec<f64>>],
+) -> Result<IndexMap<String, Vec<f64>>, CohortError> {
+    if speakers.len() != item_vectors.len() {
+        return Err(CohortError::Length {
+            what: format!("embeddings \"{source}\""),
+            got: item_vectors.len(),
+            expected: speakers.len(),
+        });
+    }
+    let mut sums: IndexMap<String, (Vec<f64>, usize)> = IndexMap::new();
+    let mut dims = None;
+    for (item, (s, v)) in speakers.iter().zip(item_vectors).enumerate() {
+        let Some(v) = v else { continue };
+        let Some(s) = s else {
+            return Err(CohortError::VectorWithoutSpeaker {
+                embeddings: source.into(),
+                item,
+            });
+        };
+        partition::check_vector(source, s, v, &mut dims)?;
+        let e = sums
+            .entry(s.clone())
+            .or_insert_with(|| (vec![0.0; v.len()], 0));
+        e.0.iter_mut().zip(v).for_each(|(a, b)| *a += b);
+        e.1 += 1;
+    }
+    Ok(sums
+        .into_iter()
+        .map(|(s, (sum, n))| (s, sum.into_iter().map(|x| x / n as f64).collect()))
+        .collect())
+}
+
+/// Builds every partition of the run: metadata columns, intersections, then one embedding
+/// partition per embedding source — clustered, or assigned to the centroids of `saved`.
+pub fn build_partitions(
+    inputs: &CohortInputs,
+    cfg: &CohortConfig,
+    saved: Option<&CohortModel>,
+) -> Result<Partitions, CohortError> {
+    let n = inputs.speakers.len();
+    let mut warnings = Vec::new();
+    let mut partitions = Vec::new();
+    for c in &cfg.metadata {
+        partitions.push(partition::metadata_partition(
+            std::slice::from_ref(c),
+            inputs.metadata,
+            n,
+            &mut warnings,
+        )?);
+    }
+    for cols in &cfg.intersections {
+        partitions.push(partition::metadata_partition(
+            cols,
+            inputs.metadata,
+            n,
+            &mut warnings,
+        )?);
+    }
+    if let Some(model) = saved {
+        for sp in &model.partitions {
+            if !inputs.embeddings.iter().any(|e| e.name == sp.partition) {
+                return Err(CohortError::SavedWithoutEmbeddings(sp.partition.clone()));
+            }
+        }
+    }
+    let mut saved_out = Vec::new();
+    for e in inputs.embeddings {
+        let reuse = saved.and_then(|m| m.partitions.iter().find(|p| p.partition == e.name));
+        let p = match reuse {
+            Some(sp) => partition::saved_partition(sp, inputs.speakers, &e.vectors, &mut warnings)?,
+            None => partition::embedding_partition(
+                &e.name,
+                inputs.speakers,
+                &e.vectors,
+                cfg,
+                &mut warnings,
+            )?,
+        };
+        if let Some(info) = &p.clustering {
+            saved_out.push(SavedPartition {
+                partition: p.name.clone(),
+                seed: cfg.seed,
+                k_method: info.k_method.clone(),
+                cohorts: p.cohorts.clone(),
+                centroids: info.centroids.clone(),
+                speakers: info
+                    .speakers
+                    .iter()
+                    .map(|(s, &c)| (s.clone(), p.cohorts[c].clone()))
+                    .collect(),
+            });
+        }
+        partitions.push(p);
+    }
+    Ok(Partitions {
+        partitions,
+        model: CohortModel {
+            format_version: 1,
+            partitions: saved_out,
+        },
+        warnings,
+    })
+}
+
+/// Rows of `cohorts.csv`: (partition, cohort, speaker), each distinct pair once, in partition
+/// order then suite speaker order. Items without a speaker are not listed.
+pub fn membership_rows(
+    partitions: &[Partition],
+    speakers: &[Option<String>],
+) -> Vec<(String, String, String)> {
+    let mut rows = Vec::new();
+    for p in partitions {
+        let mut seen = indexmap::IndexSet::new();
+        for (s, a) in speakers.iter().zip(&p.assignment) {
+            if let (Some(s), Some(a)) = (s, a) {
+                if seen.insert((*a, s.clone())) {
+                    rows.push((p.name.clone(), p.cohorts[*a].clone(), s.clone()));
+                }
+            }
+        }
+    }
+    rows
+}
+
+/// Counts of one cohort (or of the items outside it).
+#[derive(Debug, Clone)]
+struct Tally {
+    cm: Confusion,
+    /// Errors and items per resampling unit: speaker, or an item without one.
+    units: IndexMap<UnitKey, Unit>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum UnitKey {
+    Speaker(String),
+    Item(usize),
+}
+
+impl Tally {
+    fn new(k: usize) -> Self {
+        Tally {
+            cm: Confusion::zeros(k),
+            units: IndexMap::new(),
+        }
+    }
+    fn speakers(&self) -> usize {
+        self.units
+            .keys()
+            .filter(|k| matches!(k, UnitKey::Speaker(_)))
+            .count()
+    }
+    fn errors(&self) -> u64 {
+        self.cm.total() - self.cm.correct()
+    }
+    fn error_rate(&self) -> Option<f64> {
+        let t = self.cm.total();
+        (t > 0).then(|| self.errors() as f64 / t as f64)
+    }
+}
+
+/// Scores one model on every partition. Same inputs and seed give the same reports.
+pub fn analyze(
+    partitions: &[Partition],
+    speakers: &[Option<String>],
+    outcome: &Outcome,
+    cfg: &CohortConfig,
+) -> Result<(Vec<CohortReport>, Vec<Warning>), CohortError> {
+    let n = speakers.len();
+    let k = outcome.labels.len();
+    for (what, v) in [("truth", outcome.truth), ("pred", outcome.pred)] {
+        if v.len() != n {
+            return Err(CohortError::Length {
+                what: what.into(),
+                got: v.len(),
+                expected: n,
+            });
+        }
+        if let Some(item) = v.iter().position(|&x| x >= k) {
+            return Err(CohortError::LabelIndex {
+                item,
+                index: v[item],
+                labels: k,
+            });
+        }
+    }
+    let has_speakers = speakers.iter().any(Option::is_some);
+    let mut warnings = Vec::new();
+    let mut reports = Vec::with_capacity(partitions.len());
+    for p in partitions {
+        if p.assignment.len() != n {
+            return Err(CohortError::Length {
+                what: format!("partition \"{}\"", p.name),
+                got: p.assignment.len(),
+                expected: n,
+            });
+        }
+        reports.push(analyze_partition(
+            p,
+            speakers,
+            outcome,
+            cfg,
+            has_speakers,
+            &mut warnings,
+        ));
+    }
+    Ok((reports, warnings))
+}
+
+fn analyze_partition(
+    p: &Partition,
+    speakers: &[Option<String>],
+    outcome: &Outcome,
+    cfg: &CohortConfig,
+    has_speakers: bool,
+    warnings: &mut Vec<Warning>,
+) -> CohortReport {
+    let k = outcome.labels.len();
+    let mut tallies: Vec<Tally> = p.cohorts.iter().map(|_| Tally::new(k)).collect();
+    for (i, a) in p.assignment.iter().enumerate() {
+        let Some(a) = *a else { continue };
+        let (t, pr) = (outcome.truth[i], outcome.pred[i]);
+        let tally = &mut tallies[a];
+        tally.cm.add(t, pr);
+        let key = match &speakers[i] {
+            Some(s) => UnitKey::Speaker(s.clone()),
+            None => UnitKey::Item(i),
+        };
+        let u = tally.units.entry(key).or_insert(Unit {
+            errors: 0,
+            items: 0,
+        });
+        u.items += 1;
+        u.errors += u64::from(t != pr);
+    }
+    let min_desc = if has_speakers {
+        format!("{} speakers", cfg.min_speakers)
+    } else {
+        format!("{} items", cfg.min_items)
+    };
+    let eligible = |t: &Tally| {
+        if has_speakers {
+            t.speakers() >= cfg.min_speakers
+        } else {
+            t.cm.total() as usize >= cfg.min_items
+        }
+    };
+
+    let mut groups = Vec::new();
+    for (name, t) in p.cohorts.iter().zip(&tallies) {
+        let m = Metrics::compute(&t.cm, outcome.labels);
+        let items = t.cm.total();
+        let units: Vec<Unit> = t.units.values().copied().collect();
+        let too_small = !eligible(t);
+        if too_small && items > 0 {
+            warnings.push(Warning {
+                code: "cohort_too_small".into(),
+                metric: Some(format!("cohorts.{}.{name}", p.name)),
+                message: format!(
+                    "cohort {name} of {} has fewer than {min_desc} and is never named worst",
+                    p.name
+                ),
+            });
+        }
+        groups.push(CohortGroup {
+            name: name.clone(),
+            items,
+            speakers: t.speakers() as u64,
+            accuracy: m.accuracy,
+            error_rate: t.error_rate().unwrap_or(0.0),
+            macro_f1: m.macro_avg.f1,
+            per_class_recall: outcome
+                .labels
+                .iter()
+                .zip(&m.per_class)
+                .filter(|(_, c)| c.support > 0)
+                .map(|(l, c)| (l.clone(), c.recall))
+                .collect(),
+            error_rate_ci: cluster_bootstrap_error(
+                &units,
+                cfg.resamples,
+                cfg.confidence,
+                derive_seed(cfg.seed, &format!("{}\u{1f}{name}", p.name)),
+            ),
+            too_small,
+        });
+    }
+
+    // fairlearn's between_groups over every non-empty group, small ones included.
+    let present: Vec<&CohortGroup> = groups.iter().filter(|g| g.items > 0).collect();
+    let difference = (!present.is_empty()).then(|| {
+        let errs = present.iter().map(|g| g.error_rate);
+        errs.clone().fold(f64::NEG_INFINITY, f64::max) - errs.fold(f64::INFINITY, f64::min)
+    });
+    let ratio = if present.is_empty() {
+        None
+    } else {
+        let max = present
+            .iter()
+            .map(|g| g.accuracy)
+            .fold(f64::NEG_INFINITY, f64::max);
+        let min = present
+            .iter()
+            .map(|g| g.accuracy)
+            .fold(f64::INFINITY, f64::min);
+        (max > 0.0).then(|| min / max)
+    };
+
+    let eligible_flags: Vec<bool> = tallies
+        .iter()
+        .map(|t| t.cm.total() > 0 && eligible(t))
+        .collect();
+    // worst: highest error among eligible, non-empty cohorts; ties go to the first.
+    let mut worst: Option<usize> = None;
+    for (i, (g, t)) in groups.iter().zip(&tallies).enumerate() {
+        if g.items == 0 || !eligible(t) {
+            continue;
+        }
+        if worst.is_none_or(|w| g.error_rate > groups[w].error_rate) {
+            worst = Some(i);
+        }
+    }
+    let mut report = CohortReport {
+        partition: p.name.clone(),
+        source: p.source.as_str().into(),
+        groups: Vec::new(),
+        worst: None,
+        gap_abs: None,
+        gap_rel_pct: None,
+        worst_share_pct: None,
+        difference,
+        ratio,
+        p_value: None,
+        p_adjusted: None,
+        test: None,
+        min_size: min_desc.clone(),
+        items_outside: p.assignment.iter().filter(|a| a.is_none()).count() as u64,
+        k: p.clustering.as_ref().map(|c| c.k),
+        k_method: p.clustering.as_ref().map(|c| c.k_method.clone()),
+        silhouette: p.clustering.as_ref().and_then(|c| c.silhouette),
+        stability_ari: p.clustering.as_ref().and_then(|c| c.stability_ari),
+    };
+    match worst {
+        None => {
+            if groups.iter().any(|g| g.items > 0) {
+                warnings.push(Warning {
+                    code: "cohort_no_test".into(),
+                    metric: Some(format!("cohorts.{}", p.name)),
+                    message: format!(
+                        "no cohort of {} has at least {min_desc}: no worst cohort named, no test run",
+                        p.name
+                    ),
+                });
+            }
+        }
+        Some(w) => {
+            let mut cells = vec![0u64; k * k];
+            for t in tallies
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != w)
+                .map(|(_, t)| t)
+            {
+                cells
+                    .iter_mut()
+                    .zip(t.cm.cells())
+                    .for_each(|(a, b)| *a += b);
+            }
+            let outside = Tally {
+                cm: Confusion::from_cells(k, cells),
+                units: IndexMap::new(),
+            };
+            let worst_t = &tallies[w];
+            let err_w = groups[w].error_rate;
+            report.worst = Some(groups[w].name.clone());
+            let all_speakers: indexmap::IndexSet<&UnitKey> = tallies
+                .iter()
+                .flat_map(|t| t.units.keys())
+                .filter(|k| matches!(k, UnitKey::Speaker(_)))
+                .collect();
+            report.worst_share_pct = if has_speakers {
+                (!all_speakers.is_empty())
+                    .then(|| 100.0 * worst_t.speakers() as f64 / all_speakers.len() as f64)
+            } else {
+                let total: u64 = tallies.iter().map(|t| t.cm.total()).sum();
+                Some(100.0 * worst_t.cm.total() as f64 / total as f64)
+            };
+            if let Some(err_out) = outside.error_rate() {
+                let gap = err_w - err_out;
+                report.gap_abs = Some(gap);
+                report.gap_rel_pct = (err_out > 0.0).then(|| 100.0 * gap / err_out);
+                let permutation = if has_speakers {
+                    speaker_permutation(&tallies, &eligible_flags, cfg, &p.name)
+                } else {
+                    None
+                };
+                (report.p_value, report.test) = match permutation {
+                    Some(pv) => (Some(pv), Some("speaker_permutation_max_gap".into())),
+                    None => (
+                        Some(fisher_exact_two_sided(
+                            worst_t.errors(),
+                            worst_t.cm.correct(),
+                            outside.errors(),
+                            outside.cm.correct(),
+                        )),
+                        Some("fisher_exact".into()),
+                    ),
+                };
+            } else {
+                warnings.push(Warning {
+                    code: "cohort_no_test".into(),
+                    metric: Some(format!("cohorts.{}", p.name)),
+                    message: format!(
+                        "{} has a single non-empty cohort: no gap and no test",
+                        p.name
+                    ),
+                });
+            }
+        }
+    }
+    report.groups = groups;
+    report
+}
+
+/// The speaker-level max-gap permutation p-value of a partition, when every speaker is in
+/// exactly one of its cohorts and the run has resamples; `None` otherwise (Fisher is used).
+fn speaker_permutation(
+    tallies: &[Tally],
+    eligible: &[bool],
+    cfg: &CohortConfig,
+    partition: &str,
+) -> Option<f64> {
+    let mut seen = indexmap::IndexSet::new();
+    let mut units = Vec::new();
+    let mut cohort = Vec::new();
+    for (c, t) in tallies.iter().enumerate() {
+        for (key, u) in &t.units {
+            if !seen.insert(key) {
+                return None;
+            }
+            units.push(*u);
+            cohort.push(c);
+        }
+    }
+    stats::max_gap_permutation_p(
+        &units,
+        &cohort,
+        eligible,
+        cfg.resamples,
+        derive_seed(cfg.seed, &format!("{partition}\u{1f}permutation")),
+    )
+}
+
+/// Fills `p_adjusted` by Benjamini–Hochberg across every cohort test given (pass every
+/// partition of every model of the run). Reports without a `p_value` keep `p_adjusted = None`.
+pub fn adjust_p_values<'a>(reports: impl IntoIterator<Item = &'a mut CohortReport>) {
+    let mut tested: Vec<&'a mut CohortReport> = reports
+        .into_iter()
+        .filter(|r| r.p_value.is_some())
+        .collect();
+    let p: Vec<f64> = tested
+        .iter()
+        .map(|r| r.p_value.unwrap_or(f64::NAN))
+        .collect();
+    let adj = stats::benjamini_hochberg(&p);
+    for (r, a) in tested.iter_mut().zip(adj) {
+        r.p_adjusted = (!a.is_nan()).then_some(a);
+    }
+}
