@@ -229,6 +229,7 @@ fn write_run(dir: &Path, items: &[ItemPred]) {
             warnings: vec![],
         }],
         warnings: vec![],
+        fairness: None,
     };
     fs::write(
         dir.join("report.json"),

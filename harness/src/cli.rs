@@ -41,7 +41,7 @@ pub enum Command {
     Doctor(crate::infer::DoctorArgs),
 }
 
-/// Confidence-interval options shared by the commands that score.
+/// Options shared by the commands that score: confidence intervals and cohorts.
 #[derive(Debug, Clone, Args)]
 pub struct BootstrapArgs {
     /// Bootstrap resamples for confidence intervals (0 = no intervals)
@@ -53,6 +53,10 @@ pub struct BootstrapArgs {
     /// Seed of the bootstrap (same inputs and seed give byte-identical report.json)
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
+    /// Apply the embedding cohorts of an earlier run (its folder or cohorts.json) instead of
+    /// clustering anew, so cohorts are the same across models and releases
+    #[arg(long, value_name = "RUN")]
+    pub cohorts_from: Option<PathBuf>,
 }
 
 impl BootstrapArgs {

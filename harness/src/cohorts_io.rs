@@ -1,14 +1,12 @@
 //! The edges of the cohort analysis: reading an embeddings table, writing `cohorts.csv` and
 //! `cohorts.json`, reading `cohorts.json` back for `--cohorts-from`.
-//!
-//! The embeddings table is read with a small CSV reader of its own (comma-separated, RFC 4180
-//! quotes, first line = header) rather than through polars: it is a plain numeric table and this
-//! keeps exact row numbers in error messages.
 
 use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
 use tonebench_core::cohorts::{speaker_means, CohortError, CohortModel, EmbeddingSource};
+
+use crate::table::{RowRef, Table, TableError};
 
 /// Why an embeddings or cohorts file could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -22,34 +20,27 @@ pub enum CohortsIoError {
     NoKey { file: String },
     #[error("embeddings {file}: the header has no e0, e1, … columns")]
     NoVectorColumns { file: String },
-    #[error("embeddings {file} line {line}: {got} fields, the header has {expected}")]
-    Fields {
-        file: String,
-        line: usize,
-        got: usize,
-        expected: usize,
-    },
-    #[error("embeddings {file} line {line} column {column}: \"{value}\" is not a finite number")]
+    #[error("embeddings {0}")]
+    Table(#[from] TableError),
+    #[error("embeddings {file} {at} column {column}: \"{value}\" is not a finite number")]
     Number {
         file: String,
-        line: usize,
+        at: RowRef,
         column: String,
         value: String,
     },
-    #[error(
-        "embeddings {file} line {line}: {key} \"{value}\" appears twice (first on line {first})"
-    )]
+    #[error("embeddings {file} {at}: {key} \"{value}\" appears twice (first at {first})")]
     Duplicate {
         file: String,
-        line: usize,
+        at: RowRef,
         key: String,
         value: String,
-        first: usize,
+        first: RowRef,
     },
-    #[error("embeddings {file} line {line}: empty {key}")]
+    #[error("embeddings {file} {at}: empty {key}")]
     EmptyKey {
         file: String,
-        line: usize,
+        at: RowRef,
         key: String,
     },
     #[error("embeddings {file}: item id \"{id}\" is not an item of the suite")]
@@ -74,108 +65,66 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CohortsIoError + '_ {
     }
 }
 
-/// Splits one CSV line into fields (RFC 4180 quotes; no newlines inside quotes).
-fn split_csv(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                cur.push('"');
-                chars.next();
-            }
-            ('"', true) => quoted = false,
-            ('"', false) if cur.is_empty() => quoted = true,
-            (',', false) => out.push(std::mem::take(&mut cur)),
-            _ => cur.push(c),
-        }
-    }
-    out.push(cur);
-    out
-}
-
-/// Parses an embeddings table: a `speaker` column (one vector per speaker) or an `id` column
-/// (one vector per item), and vector columns `e0`, `e1`, … (as many as the header has, in index
-/// order; other columns are ignored). Every value must be a finite number.
-pub fn parse_embeddings_csv(file: &str, text: &str) -> Result<EmbeddingTable, CohortsIoError> {
-    let mut lines = text
-        .lines()
-        .enumerate()
-        .map(|(i, l)| (i + 1, l.trim_end_matches('\r')));
-    let Some((_, header)) = lines.next() else {
-        return Err(CohortsIoError::NoKey { file: file.into() });
-    };
-    let header: Vec<String> = split_csv(header.trim_start_matches('\u{feff}'))
-        .into_iter()
-        .map(|h| h.trim().to_string())
-        .collect();
-    let (key_col, by_speaker) = if let Some(i) = header.iter().position(|h| h == "speaker") {
-        (i, true)
-    } else if let Some(i) = header.iter().position(|h| h == "id") {
-        (i, false)
+/// Reads an embeddings table (.csv, .tsv, .parquet or .jsonl, through [`Table`]): a `speaker`
+/// column (one vector per speaker) or an `id` column (one vector per item), and vector columns
+/// `e0`, `e1`, … (as many as there are, in index order; other columns are ignored). Every value
+/// must be a finite number.
+pub fn read_embedding_table(path: &Path) -> Result<EmbeddingTable, CohortsIoError> {
+    let table = Table::read(path)?;
+    let file = table.file_name();
+    let (key, by_speaker) = if table.has_column("speaker") {
+        ("speaker", true)
+    } else if table.has_column("id") {
+        ("id", false)
     } else {
-        return Err(CohortsIoError::NoKey { file: file.into() });
+        return Err(CohortsIoError::NoKey { file });
     };
-    let key = header[key_col].clone();
     let mut vec_cols = Vec::new();
-    while let Some(i) = header
-        .iter()
-        .position(|h| *h == format!("e{}", vec_cols.len()))
-    {
-        vec_cols.push(i);
+    while table.has_column(&format!("e{}", vec_cols.len())) {
+        vec_cols.push(format!("e{}", vec_cols.len()));
     }
     if vec_cols.is_empty() {
-        return Err(CohortsIoError::NoVectorColumns { file: file.into() });
+        return Err(CohortsIoError::NoVectorColumns { file });
     }
-    let mut out: IndexMap<String, (usize, Vec<f64>)> = IndexMap::new();
-    for (line, text) in lines {
-        if text.trim().is_empty() {
-            continue;
-        }
-        let fields = split_csv(text);
-        if fields.len() != header.len() {
-            return Err(CohortsIoError::Fields {
-                file: file.into(),
-                line,
-                got: fields.len(),
-                expected: header.len(),
-            });
-        }
-        let name = fields[key_col].trim().to_string();
-        if name.is_empty() {
+    let keys = table.strings(key)?;
+    let values: Vec<Vec<Option<f64>>> = vec_cols
+        .iter()
+        .map(|c| table.floats(c))
+        .collect::<Result<_, _>>()?;
+    let mut out: IndexMap<String, (RowRef, Vec<f64>)> = IndexMap::new();
+    for (row, name) in keys.into_iter().enumerate() {
+        let at = table.origin(row);
+        let Some(name) = name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty()) else {
             return Err(CohortsIoError::EmptyKey {
-                file: file.into(),
-                line,
-                key,
+                file,
+                at,
+                key: key.into(),
             });
-        }
+        };
         let mut v = Vec::with_capacity(vec_cols.len());
-        for &c in &vec_cols {
-            let raw = fields[c].trim();
-            match raw.parse::<f64>() {
-                Ok(x) if x.is_finite() => v.push(x),
-                _ => {
+        for (c, col) in vec_cols.iter().zip(&values) {
+            match col[row] {
+                Some(x) if x.is_finite() => v.push(x),
+                other => {
                     return Err(CohortsIoError::Number {
-                        file: file.into(),
-                        line,
-                        column: header[c].clone(),
-                        value: raw.into(),
+                        file,
+                        at,
+                        column: c.clone(),
+                        value: other.map_or_else(String::new, |x| x.to_string()),
                     })
                 }
             }
         }
         if let Some((first, _)) = out.get(&name) {
             return Err(CohortsIoError::Duplicate {
-                file: file.into(),
-                line,
-                key,
+                file,
+                at,
+                key: key.into(),
                 value: name,
                 first: *first,
             });
         }
-        out.insert(name, (line, v));
+        out.insert(name, (at, v));
     }
     let map = out.into_iter().map(|(k, (_, v))| (k, v)).collect();
     Ok(if by_speaker {
@@ -192,12 +141,11 @@ pub fn read_embeddings(
     ids: &[String],
     speakers: &[Option<String>],
 ) -> Result<EmbeddingSource, CohortsIoError> {
-    let text = std::fs::read_to_string(path).map_err(io(path))?;
     let file = path.file_name().map_or_else(
         || path.display().to_string(),
         |f| f.to_string_lossy().into_owned(),
     );
-    let vectors = match parse_embeddings_csv(&file, &text)? {
+    let vectors = match read_embedding_table(path)? {
         EmbeddingTable::BySpeaker(m) => m,
         EmbeddingTable::ByItem(m) => {
             let index: IndexMap<&str, usize> = ids
@@ -292,25 +240,31 @@ mod tests {
 
     #[test]
     fn speaker_table_parses_and_errors_name_the_line() {
-        let t = parse_embeddings_csv("e.csv", "speaker,e0,e1,note\na,1,2,x\n\"b,c\",3.5,-4,y\n")
-            .unwrap();
-        let EmbeddingTable::BySpeaker(m) = t else {
+        let dir = tempfile::tempdir().unwrap();
+        let read = |text: &str| {
+            let p = dir.path().join("e.csv");
+            std::fs::write(&p, text).unwrap();
+            read_embedding_table(&p)
+        };
+        let EmbeddingTable::BySpeaker(m) =
+            read("speaker,e0,e1,note\na,1,2,x\n\"b,c\",3.5,-4,y\n").unwrap()
+        else {
             panic!("by speaker")
         };
         assert_eq!(m["a"], [1.0, 2.0]);
         assert_eq!(m["b,c"], [3.5, -4.0]);
-        let err = |s: &str| parse_embeddings_csv("e.csv", s).unwrap_err().to_string();
-        assert_eq!(
-            err("speaker,e0,e1\na,1,2\nb,1\n"),
-            "embeddings e.csv line 3: 2 fields, the header has 3"
-        );
+        let err = |s: &str| read(s).unwrap_err().to_string();
+        assert!(err("speaker,e0,e1\na,1,2\nb,1\n")
+            .ends_with("e.csv line 3: 2 fields, but the header has 3"));
         assert_eq!(
             err("speaker,e0\na,NaN\n"),
             "embeddings e.csv line 2 column e0: \"NaN\" is not a finite number"
         );
+        assert!(err("speaker,e0\na,x\n")
+            .ends_with("e.csv line 2: column \"e0\": \"x\" is not a number"));
         assert_eq!(
             err("speaker,e0\na,1\na,2\n"),
-            "embeddings e.csv line 3: speaker \"a\" appears twice (first on line 2)"
+            "embeddings e.csv line 3: speaker \"a\" appears twice (first at line 2)"
         );
         assert_eq!(
             err("name,e0\na,1\n"),

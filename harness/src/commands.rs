@@ -86,7 +86,32 @@ pub fn finish_run(
     };
     let files = RunFiles::create(out)?;
     crate::output::write_predictions(&files.predictions(), suite, runs)?;
-    let report = evaluate(suite, runs, &cfg);
+    let mut report = evaluate(suite, runs, &cfg);
+    if let Some(spec) = &suite.cohorts {
+        let sources = cohort_sources(suite, spec, bootstrap.cohorts_from.as_deref())?;
+        let partitions = crate::evaluate::attach_cohorts(
+            &mut report,
+            suite,
+            runs,
+            spec,
+            &sources,
+            &cfg.bootstrap,
+        )
+        .map_err(exit::input)?;
+        let speakers: Vec<Option<String>> = suite.items.iter().map(|i| i.speaker.clone()).collect();
+        crate::cohorts_io::write_run_files(
+            out,
+            &partitions.partitions,
+            &speakers,
+            &partitions.model,
+        )
+        .map_err(exit::runtime)?;
+    } else if bootstrap.cohorts_from.is_some() {
+        return Err(exit::input(anyhow::anyhow!(
+            "--cohorts-from given, but suite {} has no [cohorts] section",
+            suite.name
+        )));
+    }
     files.write_report(&report)?;
     let mut stdout = std::io::stdout().lock();
     crate::summary::print(&mut stdout, &report)?;
@@ -96,6 +121,33 @@ pub fn finish_run(
         out.display()
     )?;
     Ok(report)
+}
+
+/// Reads the embeddings a suite's `[cohorts]` names and the cohorts of `--cohorts-from`.
+fn cohort_sources(
+    suite: &Suite,
+    spec: &crate::suite::CohortSpec,
+    cohorts_from: Option<&Path>,
+) -> anyhow::Result<crate::evaluate::CohortSources> {
+    let mut embeddings = Vec::new();
+    if let Some(path) = &spec.embeddings {
+        let ids: Vec<String> = suite.items.iter().map(|i| i.id.clone()).collect();
+        let speakers: Vec<Option<String>> = suite.items.iter().map(|i| i.speaker.clone()).collect();
+        embeddings
+            .push(crate::cohorts_io::read_embeddings(path, &ids, &speakers).map_err(exit::input)?);
+    }
+    let saved = cohorts_from
+        .map(|p| {
+            let p = if p.is_dir() {
+                p.join("cohorts.json")
+            } else {
+                p.to_owned()
+            };
+            crate::cohorts_io::read_cohorts_json(&p)
+        })
+        .transpose()
+        .map_err(exit::input)?;
+    Ok(crate::evaluate::CohortSources { embeddings, saved })
 }
 
 pub fn score(args: &ScoreArgs) -> anyhow::Result<i32> {

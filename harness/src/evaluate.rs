@@ -1,14 +1,19 @@
 //! From a suite and each model's predictions to the report model: the glue between the edges
 //! (what was read or run) and the core (what is computed).
 
+use indexmap::IndexMap;
 use tonebench_core::bootstrap::{confusion_intervals, BootstrapConfig};
+use tonebench_core::cohorts::{
+    adjust_p_values, analyze, build_partitions, compare_partitions, fusion_gain, CohortConfig,
+    CohortError, CohortInputs, CohortModel, EmbeddingSource, ModelCohorts, Outcome, Partitions,
+};
 use tonebench_core::report::{
-    BootstrapInfo, MetricsReport, Modality, ModelReport, Report, Source, SuiteInfo, Warning,
-    SCHEMA_VERSION,
+    BootstrapInfo, FairnessSummary, MetricsReport, Modality, ModelReport, Report, Source,
+    SuiteInfo, Warning, SCHEMA_VERSION,
 };
 use tonebench_core::{Confusion, Metrics};
 
-use crate::suite::Suite;
+use crate::suite::{CohortSpec, Suite};
 
 /// One model's predictions over a suite, aligned to its items.
 #[derive(Debug, Clone)]
@@ -96,5 +101,104 @@ pub fn evaluate(suite: &Suite, runs: &[ModelRun], cfg: &EvalConfig) -> Report {
         bootstrap: BootstrapInfo::from(&cfg.bootstrap),
         models,
         warnings: Vec::new(),
+        fairness: None,
     }
+}
+
+/// What the cohort analysis needs besides the suite: embedding sources read at the edge and,
+/// for `--cohorts-from`, the cohorts of an earlier run.
+pub struct CohortSources {
+    pub embeddings: Vec<EmbeddingSource>,
+    pub saved: Option<CohortModel>,
+}
+
+/// Partitions the suite into cohorts (once), scores every model on them, adjusts p-values across
+/// every cohort test of the run, and fills the report's cohorts and fairness tables. Returns the
+/// partitions for cohorts.csv / cohorts.json.
+pub fn attach_cohorts(
+    report: &mut Report,
+    suite: &Suite,
+    runs: &[ModelRun],
+    spec: &CohortSpec,
+    sources: &CohortSources,
+    bootstrap: &BootstrapConfig,
+) -> Result<Partitions, CohortError> {
+    let cfg = CohortConfig {
+        metadata: spec.metadata.clone(),
+        intersections: spec.intersections.clone(),
+        k: spec.k,
+        seed: spec.seed,
+        min_speakers: spec.min_speakers,
+        resamples: bootstrap.resamples,
+        confidence: bootstrap.confidence,
+        ..CohortConfig::default()
+    };
+    let speakers: Vec<Option<String>> = suite.items.iter().map(|i| i.speaker.clone()).collect();
+    let mut metadata: IndexMap<String, Vec<Option<String>>> = suite
+        .metadata_columns
+        .iter()
+        .enumerate()
+        .map(|(c, name)| {
+            (
+                name.clone(),
+                suite.items.iter().map(|i| i.meta[c].clone()).collect(),
+            )
+        })
+        .collect();
+    if speakers.iter().any(Option::is_some) {
+        metadata
+            .entry("speaker".into())
+            .or_insert_with(|| speakers.clone());
+    }
+    let inputs = CohortInputs {
+        speakers: &speakers,
+        metadata: &metadata,
+        embeddings: &sources.embeddings,
+    };
+    let partitions = build_partitions(&inputs, &cfg, sources.saved.as_ref())?;
+    report.warnings.extend(partitions.warnings.iter().cloned());
+    let labels = suite.labels.names();
+    let truth = suite.truth();
+    for (m, run) in report.models.iter_mut().zip(runs) {
+        let Some(pred) = run.pred.iter().copied().collect::<Option<Vec<usize>>>() else {
+            m.warnings.push(Warning {
+                code: "cohorts_skipped".into(),
+                metric: None,
+                message:
+                    "some items have no prediction, so cohorts were not analysed for this model"
+                        .into(),
+            });
+            continue;
+        };
+        let outcome = Outcome {
+            labels,
+            truth: &truth,
+            pred: &pred,
+        };
+        let (cohorts, warnings) = analyze(&partitions.partitions, &speakers, &outcome, &cfg)?;
+        m.cohorts = cohorts;
+        m.warnings.extend(warnings);
+    }
+    adjust_p_values(report.models.iter_mut().flat_map(|m| m.cohorts.iter_mut()));
+    let rows = report
+        .models
+        .iter()
+        .flat_map(|m| compare_partitions(&m.name, &m.cohorts))
+        .collect();
+    let gains = fusion_gain(
+        &report
+            .models
+            .iter()
+            .map(|m| ModelCohorts {
+                name: &m.name,
+                modality: m.modality,
+                cohorts: &m.cohorts,
+            })
+            .collect::<Vec<_>>(),
+    );
+    report.fairness = Some(FairnessSummary {
+        partitions: rows,
+        fusion_gain: gains,
+    });
+    Ok(partitions)
 }

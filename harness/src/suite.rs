@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use tonebench_core::cohorts::KChoice;
 use tonebench_core::LabelSet;
 
 use crate::config::{parse_toml, ConfigError};
@@ -65,18 +66,10 @@ pub struct CohortsManifest {
     pub embeddings: Option<String>,
     /// A speaker-embedding model spec (model spec v1), relative to the suite folder.
     pub embedding_model: Option<String>,
-    /// `"auto"` or an integer.
-    pub k: Option<toml::Value>,
+    /// `"auto"` or an integer of at least 2.
+    pub k: Option<KChoice>,
     pub seed: Option<u64>,
     pub min_speakers: Option<usize>,
-}
-
-/// The number of embedding clusters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KChoice {
-    /// Chosen by silhouette over a documented range.
-    Auto,
-    Fixed(usize),
 }
 
 /// `[cohorts]`, checked.
@@ -441,16 +434,7 @@ impl Suite {
 }
 
 fn check_cohorts(c: &CohortsManifest, dir: &Path) -> Result<CohortSpec, String> {
-    let k = match &c.k {
-        None => KChoice::Auto,
-        Some(toml::Value::String(s)) if s == "auto" => KChoice::Auto,
-        Some(toml::Value::Integer(n)) if *n >= 2 => KChoice::Fixed(*n as usize),
-        Some(other) => {
-            return Err(format!(
-                "[cohorts] k = {other}: expected \"auto\" or an integer of at least 2"
-            ))
-        }
-    };
+    let k = c.k.unwrap_or(KChoice::Auto);
     Ok(CohortSpec {
         metadata: c.metadata.clone(),
         intersections: c.intersections.clone(),

@@ -24,6 +24,19 @@ pub struct Report {
     /// Run-wide warnings; each model also carries its own.
     #[serde(default)]
     pub warnings: Vec<Warning>,
+    /// Cohort comparison across partitions and models, when the suite defines cohorts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fairness: Option<FairnessSummary>,
+}
+
+/// Tables across partitions and models (see `cohorts::compare`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FairnessSummary {
+    /// Every partition's gap and worst-cohort share, per model: given groupings beside
+    /// discovered ones.
+    pub partitions: Vec<crate::cohorts::PartitionRow>,
+    /// Hybrid accuracy minus the best single-modality accuracy, per cohort.
+    pub fusion_gain: Vec<crate::cohorts::FusionGain>,
 }
 
 /// What was evaluated.

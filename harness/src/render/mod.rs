@@ -7,8 +7,8 @@
 //! so a file `DIR/html/cohorts.html` replaces just that section.
 
 pub mod format;
-pub mod markdown;
 pub mod html;
+pub mod markdown;
 pub mod sample;
 
 use std::path::{Path, PathBuf};

@@ -183,5 +183,6 @@ pub fn report(spec: &SampleSpec) -> Report {
             metric: None,
             message: "cohort group-1 has fewer than 30 items".into(),
         }],
+        fairness: None,
     }
 }
