@@ -229,6 +229,7 @@ fn write_run(dir: &Path, items: &[ItemPred]) {
             warnings: vec![],
         }],
         warnings: vec![],
+        comparisons: Vec::new(),
         fairness: None,
     };
     fs::write(

@@ -88,6 +88,49 @@ fn demo_models_reproduce_their_python_references() {
         .unwrap()
         .starts_with("1."));
     assert_eq!(models[1]["modality"], "audio");
+
+    // Every pair of models is compared item by item; the counts agree with the predictions.
+    let comparisons = report["comparisons"].as_array().unwrap();
+    assert_eq!(comparisons.len(), 4 * 3 / 2);
+    let c = &comparisons[0];
+    assert_eq!(
+        (c["a"].as_str(), c["b"].as_str()),
+        (Some("demo-text"), Some("demo-audio"))
+    );
+    let text = probs(&preds, Some("demo-text"));
+    let audio = probs(&preds, Some("demo-audio"));
+    let t = Table::read(&demo.join("items.csv")).unwrap();
+    let labels = ["negative", "neutral", "positive"];
+    let truth: HashMap<String, usize> = t
+        .strings("id")
+        .unwrap()
+        .into_iter()
+        .zip(t.strings("label").unwrap())
+        .map(|(i, l)| {
+            (
+                i.unwrap(),
+                labels
+                    .iter()
+                    .position(|x| Some(*x) == l.as_deref())
+                    .unwrap(),
+            )
+        })
+        .collect();
+    let (mut text_only, mut audio_only) = (0, 0);
+    for (id, y) in &truth {
+        match (argmax(&text[id]) == *y, argmax(&audio[id]) == *y) {
+            (true, false) => text_only += 1,
+            (false, true) => audio_only += 1,
+            _ => {}
+        }
+    }
+    assert_eq!(c["mcnemar"]["candidate_only"], text_only);
+    assert_eq!(c["mcnemar"]["baseline_only"], audio_only);
+    let acc = |m: usize| models[m]["metrics"]["accuracy"].as_f64().unwrap();
+    let d = &c["diffs"][0];
+    assert_eq!(d["metric"], "accuracy");
+    assert!((d["diff"].as_f64().unwrap() - (acc(0) - acc(1))).abs() < 1e-12);
+    assert!(d["low"].as_f64().unwrap() <= d["diff"].as_f64().unwrap());
 }
 
 fn run_text_model(suite: &Path, out: &Path, extra: &[&str]) -> std::process::Command {

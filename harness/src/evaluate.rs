@@ -7,6 +7,7 @@ use tonebench_core::cohorts::{
     adjust_p_values, analyze, build_partitions, compare_partitions, fusion_gain, CohortConfig,
     CohortError, CohortInputs, CohortModel, EmbeddingSource, ModelCohorts, Outcome, Partitions,
 };
+use tonebench_core::paired::{compare_models, ModelComparison};
 use tonebench_core::report::{
     BootstrapInfo, FairnessSummary, MetricsReport, Modality, ModelReport, Report, Source,
     SuiteInfo, Warning, SCHEMA_VERSION,
@@ -99,10 +100,40 @@ pub fn evaluate(suite: &Suite, runs: &[ModelRun], cfg: &EvalConfig) -> Report {
             items_sha256: suite.items_sha256.clone(),
         },
         bootstrap: BootstrapInfo::from(&cfg.bootstrap),
+        comparisons: compare_pairs(suite, runs, &cfg.bootstrap),
         models,
         warnings: Vec::new(),
         fairness: None,
     }
+}
+
+/// Every pair of models that predicted every item, compared item by item.
+fn compare_pairs(suite: &Suite, runs: &[ModelRun], cfg: &BootstrapConfig) -> Vec<ModelComparison> {
+    if cfg.resamples == 0 {
+        return Vec::new();
+    }
+    let truth = suite.truth();
+    let complete: Vec<(&str, Vec<usize>)> = runs
+        .iter()
+        .filter_map(|r| {
+            let pred: Option<Vec<usize>> = r.pred.iter().copied().collect();
+            pred.map(|p| (r.name.as_str(), p))
+        })
+        .collect();
+    let mut out = Vec::new();
+    for (i, (a, pa)) in complete.iter().enumerate() {
+        for (b, pb) in &complete[i + 1..] {
+            out.push(compare_models(
+                (a, b),
+                suite.labels.names(),
+                &truth,
+                pa,
+                pb,
+                cfg,
+            ));
+        }
+    }
+    out
 }
 
 /// What the cohort analysis needs besides the suite: embedding sources read at the edge and,

@@ -24,6 +24,9 @@ pub struct Report {
     /// Run-wide warnings; each model also carries its own.
     #[serde(default)]
     pub warnings: Vec<Warning>,
+    /// Every pair of models compared item by item (paired bootstrap, McNemar).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub comparisons: Vec<crate::paired::ModelComparison>,
     /// Cohort comparison across partitions and models, when the suite defines cohorts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fairness: Option<FairnessSummary>,

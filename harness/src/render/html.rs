@@ -2,7 +2,7 @@
 //!
 //! [`build_view`] turns one or more reports into a [`ReportView`] of strings and pixel
 //! coordinates; the templates in `templates/html/` only place them. Nothing here computes a
-//! metric: the one derived statistic is the Wilson interval drawn as a cohort's whisker, because
+//! metric: the one derived statistic is the Wilson interval drawn as a cohort's whisker when a
 //! report.json carries cohort error rates without intervals.
 
 use serde::Serialize;
@@ -32,6 +32,8 @@ pub struct ReportView {
     pub gates_passed: bool,
     pub comparison: ComparisonView,
     pub differences: Vec<DiffView>,
+    /// Whether every difference comes from a paired, item-level comparison.
+    pub differences_paired: bool,
     pub confusions: Vec<ConfusionView>,
     pub partitions: Vec<PartitionView>,
     pub partition_rows: Vec<PartitionRow>,
@@ -152,6 +154,8 @@ pub struct DiffView {
     pub a: String,
     pub b: String,
     pub metrics: Vec<DiffCell>,
+    /// From the run's item-level comparison (paired bootstrap, McNemar), not interval overlap.
+    pub paired: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -397,6 +401,10 @@ pub fn build_view(runs: &[RunInput<'_>], opts: &HtmlOptions) -> ReportView {
         gate_summary,
         gates_passed,
         comparison: comparison_view(&models),
+        differences_paired: {
+            let d = differences(&models);
+            !d.is_empty() && d.iter().all(|v| v.paired)
+        },
         differences: differences(&models),
         confusions: models
             .iter()
@@ -667,6 +675,10 @@ fn differences(models: &[(String, Option<String>, &ModelReport, &Report)]) -> Ve
     for i in 0..models.len() {
         for j in i + 1..models.len() {
             let (a, b) = (models[i].2, models[j].2);
+            if let Some(view) = paired_difference(&models[i], &models[j]) {
+                out.push(view);
+                continue;
+            }
             let metrics = picks
                 .iter()
                 .map(|(metric, pick)| {
@@ -696,10 +708,72 @@ fn differences(models: &[(String, Option<String>, &ModelReport, &Report)]) -> Ve
                 a: models[i].0.clone(),
                 b: models[j].0.clone(),
                 metrics,
+                paired: false,
             });
         }
     }
     out
+}
+
+/// The item-level comparison of two models of the same run, when the report has one.
+fn paired_difference(
+    a: &(String, Option<String>, &ModelReport, &Report),
+    b: &(String, Option<String>, &ModelReport, &Report),
+) -> Option<DiffView> {
+    if !std::ptr::eq(a.3, b.3) {
+        return None;
+    }
+    let c =
+        a.3.comparisons
+            .iter()
+            .find(|c| c.a == a.2.name && c.b == b.2.name)?;
+    let pct = (a.3.bootstrap.confidence * 100.0).round();
+    let metrics = c
+        .diffs
+        .iter()
+        .map(|d| {
+            // With few discordant items the percentile interval is optimistic, so for accuracy
+            // the exact McNemar test must agree before a model is called better.
+            let alpha = 1.0 - a.3.bootstrap.confidence;
+            let exact_agrees = d.metric != "accuracy" || c.mcnemar.p_value < alpha;
+            let better = if d.low > 0.0 && exact_agrees {
+                "a"
+            } else if d.high < 0.0 && exact_agrees {
+                "b"
+            } else {
+                ""
+            };
+            let mut verdict = format!(
+                "paired {pct}% CI {} to {}",
+                f::signed_score(d.low),
+                f::signed_score(d.high)
+            );
+            if d.metric == "accuracy" {
+                let p = f::p_value(c.mcnemar.p_value);
+                let op = if p.starts_with('<') { "" } else { "= " };
+                verdict.push_str(&format!(
+                    "; McNemar p {op}{p} ({} vs {} discordant)",
+                    c.mcnemar.candidate_only, c.mcnemar.baseline_only
+                ));
+            }
+            DiffCell {
+                metric: match d.metric.as_str() {
+                    "balanced_accuracy" => "balanced acc.".into(),
+                    "macro.f1" => "macro-F1".into(),
+                    m => m.to_string(),
+                },
+                delta: f::signed_score(d.diff),
+                verdict,
+                better: better.into(),
+            }
+        })
+        .collect();
+    Some(DiffView {
+        a: a.0.clone(),
+        b: b.0.clone(),
+        metrics,
+        paired: true,
+    })
 }
 
 /// Shortens a label for a chart axis; the full text goes into a `<title>`.
@@ -869,7 +943,12 @@ fn cohort_views(
             let cis: Vec<(f64, f64)> = c
                 .groups
                 .iter()
-                .map(|g| wilson((g.error_rate * g.items as f64).round(), g.items as f64))
+                // The speaker-level bootstrap interval of the report; reports without one (older
+                // files) fall back to a Wilson interval over items.
+                .map(|g| match g.error_rate_ci {
+                    Some(ci) => (ci.low, ci.high),
+                    None => wilson((g.error_rate * g.items as f64).round(), g.items as f64),
+                })
                 .collect();
             let overall = 1.0 - m.metrics.accuracy;
             let hi = cis

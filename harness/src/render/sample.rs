@@ -183,6 +183,7 @@ pub fn report(spec: &SampleSpec) -> Report {
             metric: None,
             message: "cohort group-1 has fewer than 30 items".into(),
         }],
+        comparisons: Vec::new(),
         fairness: None,
     }
 }
