@@ -3,6 +3,7 @@
 mod common;
 mod gate;
 mod html;
+mod markdown;
 mod onnx;
 mod run;
 mod score;

@@ -8,6 +8,7 @@ use tonebench_core::report::Report;
 
 const TEMPLATE: &str = include_str!("../../../templates/markdown/report.md");
 
+use super::format;
 pub use super::format::score as num;
 
 /// A metric and its interval: `0.599 [0.579, 0.619]`.
@@ -40,6 +41,28 @@ struct ModelView {
     confusion_rule: String,
     confusion: Vec<ConfusionRow>,
     source: String,
+}
+
+#[derive(Serialize)]
+struct ComparisonView {
+    a: String,
+    b: String,
+    accuracy: String,
+    mcnemar: String,
+    macro_f1: String,
+}
+
+#[derive(Serialize)]
+struct PartitionView {
+    model: String,
+    partition: String,
+    source: String,
+    cohorts: String,
+    worst: String,
+    worst_error: String,
+    gap: String,
+    share: String,
+    p: String,
 }
 
 #[derive(Serialize)]
@@ -150,6 +173,66 @@ pub fn render(report: &Report) -> Result<String, minijinja::Error> {
                 .map(move |w| format!("{}: {}", cell(&m.name), cell(&w.message)))
         }))
         .collect();
+    let comparisons: Vec<ComparisonView> = report
+        .comparisons
+        .iter()
+        .map(|c| {
+            let diff = |metric: &str| {
+                c.diffs
+                    .iter()
+                    .find(|d| d.metric == metric)
+                    .map(|d| {
+                        format!(
+                            "{} [{}, {}]",
+                            format::signed_score(d.diff),
+                            format::signed_score(d.low),
+                            format::signed_score(d.high)
+                        )
+                    })
+                    .unwrap_or_else(|| format::MISSING.into())
+            };
+            ComparisonView {
+                a: cell(&c.a),
+                b: cell(&c.b),
+                accuracy: diff("accuracy"),
+                mcnemar: format!(
+                    "{} ({} vs {})",
+                    format::p_value(c.mcnemar.p_value),
+                    c.mcnemar.candidate_only,
+                    c.mcnemar.baseline_only
+                ),
+                macro_f1: diff("macro.f1"),
+            }
+        })
+        .collect();
+    let partitions: Vec<PartitionView> = report
+        .models
+        .iter()
+        .flat_map(|m| m.cohorts.iter().map(move |c| (m, c)))
+        .map(|(m, c)| {
+            let worst = c.worst.as_ref();
+            let worst_error = worst
+                .and_then(|w| c.groups.iter().find(|g| &g.name == w))
+                .map(|g| format::percent(g.error_rate))
+                .unwrap_or_else(|| format::MISSING.into());
+            let opt = |v: Option<f64>, f: fn(f64) -> String| {
+                v.map(f).unwrap_or_else(|| format::MISSING.into())
+            };
+            PartitionView {
+                model: cell(&m.name),
+                partition: cell(&c.partition),
+                source: cell(&c.source),
+                cohorts: c.groups.len().to_string(),
+                worst: worst
+                    .map(|w| cell(w))
+                    .unwrap_or_else(|| format::MISSING.into()),
+                worst_error,
+                gap: opt(c.gap_abs, format::points),
+                share: opt(c.worst_share_pct, format::percent_value),
+                p: opt(c.p_adjusted, format::p_value),
+            }
+        })
+        .collect();
     let mut env = Environment::new();
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
     env.set_syntax(
@@ -164,6 +247,8 @@ pub fn render(report: &Report) -> Result<String, minijinja::Error> {
         suite => context! { name => cell(&s.name), line => line },
         bootstrap => bootstrap,
         models => minijinja::Value::from(minijinja::value::Serde(models)),
+        comparisons => minijinja::Value::from(minijinja::value::Serde(comparisons)),
+        partitions => minijinja::Value::from(minijinja::value::Serde(partitions)),
         warnings => warnings,
     })
 }
