@@ -97,7 +97,11 @@ impl Mfcc {
         let n = N_MELS as f64;
         let dct = (0..N_MFCC)
             .flat_map(|k| {
-                let scale = if k == 0 { (1.0 / n).sqrt() } else { (2.0 / n).sqrt() };
+                let scale = if k == 0 {
+                    (1.0 / n).sqrt()
+                } else {
+                    (2.0 / n).sqrt()
+                };
                 (0..N_MELS).map(move |j| {
                     scale
                         * (std::f64::consts::PI * k as f64 * (2.0 * j as f64 + 1.0) / (2.0 * n))
@@ -200,8 +204,8 @@ pub fn standardize(vectors: &mut IndexMap<String, Vec<f64>>) {
     for d in 0..dims {
         let col: Vec<f64> = vectors.values().filter_map(|v| v.get(d).copied()).collect();
         let mean = col.iter().sum::<f64>() / col.len() as f64;
-        let sd = (col.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / col.len() as f64)
-            .sqrt();
+        let sd =
+            (col.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / col.len() as f64).sqrt();
         for v in vectors.values_mut() {
             if let Some(x) = v.get_mut(d) {
                 *x = if sd > 0.0 { (*x - mean) / sd } else { 0.0 };
@@ -223,7 +227,11 @@ mod tests {
         // Silence: every log-mel is ln(1e-10), so c0 = sqrt(40) · ln(1e-10), the rest 0.
         let s = m.stats(&vec![0.0; 1600]);
         assert_eq!(s.len(), DIM);
-        assert!((s[0] - (40f64).sqrt() * 1e-10f64.ln()).abs() < 1e-9, "{}", s[0]);
+        assert!(
+            (s[0] - (40f64).sqrt() * 1e-10f64.ln()).abs() < 1e-9,
+            "{}",
+            s[0]
+        );
         assert!(s[1..].iter().all(|x| x.abs() < 1e-9));
     }
 

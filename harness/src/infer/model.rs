@@ -473,12 +473,10 @@ impl Embedder {
             id: id.clone(),
             msg: format!("{}: inference failed: {e}", self.graph.file.display()),
         })?;
-        rows.into_iter()
-            .next()
-            .ok_or_else(|| InferError::ItemRun {
-                id,
-                msg: format!("{}: no output row", self.graph.file.display()),
-            })
+        rows.into_iter().next().ok_or_else(|| InferError::ItemRun {
+            id,
+            msg: format!("{}: no output row", self.graph.file.display()),
+        })
     }
 }
 

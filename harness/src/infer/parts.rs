@@ -309,9 +309,9 @@ impl Graph {
             .width
             .or_else(|| shape.get(1).and_then(|&w| usize::try_from(w).ok()))
             .filter(|&w| w > 0);
-        let Some(width) = width.filter(|&w| {
-            shape.len() == 2 && shape[0] as usize == rows && shape[1] as usize == w
-        }) else {
+        let Some(width) = width
+            .filter(|&w| shape.len() == 2 && shape[0] as usize == rows && shape[1] as usize == w)
+        else {
             return Err(format!(
                 "output \"{}\" has shape {:?}; expected [{rows}, {}]",
                 self.output,

@@ -237,9 +237,7 @@ pub fn parse_embedding(path: &Path, src: &str) -> Result<EmbeddingPlan, InferErr
         ));
     }
     if !spec.labels.is_empty() {
-        return Err(bad(
-            "an embedding model has no labels; remove labels".into(),
-        ));
+        return Err(bad("an embedding model has no labels; remove labels".into()));
     }
     if e.sample_rate == 0 {
         return Err(bad("[embedding] sample-rate must be positive".into()));
@@ -254,10 +252,7 @@ pub fn parse_embedding(path: &Path, src: &str) -> Result<EmbeddingPlan, InferErr
     })
 }
 
-fn check_version(
-    spec: &ModelSpec,
-    bad: &impl Fn(String) -> InferError,
-) -> Result<(), InferError> {
+fn check_version(spec: &ModelSpec, bad: &impl Fn(String) -> InferError) -> Result<(), InferError> {
     if spec.format_version != 1 {
         return Err(bad(format!(
             "format-version {} is not supported (this tonebench reads version 1)",
