@@ -479,4 +479,27 @@ mod tests {
         .contains("unknown variant `early`"));
         assert!(err(head).contains("no model section"));
     }
+
+    #[test]
+    fn embedding_specs() {
+        let head = "format-version = 1\nname = \"spk\"\n";
+        let emb = "[embedding]\nonnx = \"e.onnx\"\nsample-rate = 16000\n";
+        let p = parse_embedding(Path::new("d/e.toml"), &format!("{head}{emb}")).unwrap();
+        assert_eq!(p.onnx, Path::new("d/e.onnx"));
+        assert_eq!(p.names.input_values, "input_values");
+        assert_eq!(p.names.output, None);
+        let eerr = |src: &str| {
+            parse_embedding(Path::new("e.toml"), src)
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(eerr(head).contains("not an embedding model"));
+        assert!(eerr(&format!("{head}labels = [\"a\"]\n{emb}")).contains("has no labels"));
+        assert!(eerr(&format!(
+            "{head}{emb}[audio]\nonnx = \"a\"\nsample-rate = 1\n"
+        ))
+        .contains("model on its own"));
+        // An embedding model is not a classifier.
+        assert!(err(&format!("{head}labels = [\"a\"]\n{emb}")).contains("speaker-embedding model"));
+    }
 }
