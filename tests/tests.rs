@@ -1,6 +1,7 @@
 //! tonebench's integration tests: one binary, one module per feature area.
 
 mod common;
+mod embed;
 mod gate;
 mod html;
 mod markdown;

@@ -306,6 +306,7 @@ fn decode_reader<R: std::io::Read>(
     mono(path, interleaved, channels, spec.sample_rate)
 }
 
+pub mod mfcc;
 mod resample;
 pub use resample::resample_poly;
 

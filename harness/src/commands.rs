@@ -123,18 +123,41 @@ pub fn finish_run(
     Ok(report)
 }
 
-/// Reads the embeddings a suite's `[cohorts]` names and the cohorts of `--cohorts-from`.
-fn cohort_sources(
+/// The embeddings of a suite's `[cohorts]` — the `embeddings` file, the `embedding-model` run
+/// over the suite's audio, or, when neither is given and the suite has audio and speakers, the
+/// built-in MFCC statistics — and the cohorts of `--cohorts-from`.
+pub fn cohort_sources(
     suite: &Suite,
     spec: &crate::suite::CohortSpec,
     cohorts_from: Option<&Path>,
 ) -> anyhow::Result<crate::evaluate::CohortSources> {
     let mut embeddings = Vec::new();
+    let mut warnings = Vec::new();
     if let Some(path) = &spec.embeddings {
         let ids: Vec<String> = suite.items.iter().map(|i| i.id.clone()).collect();
         let speakers: Vec<Option<String>> = suite.items.iter().map(|i| i.speaker.clone()).collect();
         embeddings
             .push(crate::cohorts_io::read_embeddings(path, &ids, &speakers).map_err(exit::input)?);
+    }
+    let computed = if let Some(model) = &spec.embedding_model {
+        Some(crate::embeddings::from_model(suite, model, spec.k)?)
+    } else if spec.embeddings.is_none() && crate::embeddings::has_audio_speakers(suite) {
+        Some(crate::embeddings::mfcc_stats(suite, spec.k)?)
+    } else {
+        None
+    };
+    if let Some(c) = computed {
+        if let Some(src) = &c.source {
+            eprintln!(
+                "embeddings {}: {} clips in {:.2} s ({:.1} ms/clip)",
+                src.name,
+                c.items,
+                c.elapsed.as_secs_f64(),
+                c.elapsed.as_secs_f64() * 1e3 / c.items.max(1) as f64
+            );
+        }
+        embeddings.extend(c.source);
+        warnings.extend(c.warnings);
     }
     let saved = cohorts_from
         .map(|p| {
@@ -147,7 +170,11 @@ fn cohort_sources(
         })
         .transpose()
         .map_err(exit::input)?;
-    Ok(crate::evaluate::CohortSources { embeddings, saved })
+    Ok(crate::evaluate::CohortSources {
+        embeddings,
+        saved,
+        warnings,
+    })
 }
 
 pub fn score(args: &ScoreArgs) -> anyhow::Result<i32> {

@@ -141,6 +141,8 @@ fn compare_pairs(suite: &Suite, runs: &[ModelRun], cfg: &BootstrapConfig) -> Vec
 pub struct CohortSources {
     pub embeddings: Vec<EmbeddingSource>,
     pub saved: Option<CohortModel>,
+    /// Warnings from producing the embeddings (e.g. `weak_embedding`), added to the report.
+    pub warnings: Vec<Warning>,
 }
 
 /// Partitions the suite into cohorts (once), scores every model on them, adjusts p-values across
@@ -187,6 +189,7 @@ pub fn attach_cohorts(
         embeddings: &sources.embeddings,
     };
     let partitions = build_partitions(&inputs, &cfg, sources.saved.as_ref())?;
+    report.warnings.extend(sources.warnings.iter().cloned());
     report.warnings.extend(partitions.warnings.iter().cloned());
     let labels = suite.labels.names();
     let truth = suite.truth();

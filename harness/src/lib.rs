@@ -7,6 +7,7 @@ pub mod cli;
 pub mod cohorts_io;
 pub mod commands;
 pub mod config;
+pub mod embeddings;
 pub mod evaluate;
 pub mod exit;
 pub mod gate;

@@ -18,9 +18,9 @@ use std::time::Duration;
 
 use thiserror::Error;
 
-pub use model::{batch_sensitivity, Model, Sensitivity};
+pub use model::{batch_sensitivity, Embedder, Model, Sensitivity};
 pub use runtime::{doctor, execute, ort_version, DoctorArgs, DoctorInfo};
-pub use spec::{ModelSpec, OutputKind, Plan};
+pub use spec::{EmbeddingPlan, ModelSpec, OutputKind, Plan};
 
 /// Failures of the inference layer. [`InferError::Item`] concerns one input only; the others
 /// concern the whole model.

@@ -125,7 +125,9 @@ pub struct Graph {
     session: ort::session::Session,
     inputs: Vec<String>,
     output: String,
-    width: usize,
+    /// Output columns: the labels of a classifier; an embedding's dimension (`None` until the
+    /// first run when the graph's shape leaves it open).
+    width: Option<usize>,
 }
 
 impl std::fmt::Debug for Graph {
@@ -149,6 +151,19 @@ impl Graph {
         output: Option<&str>,
         labels: usize,
     ) -> Result<Self, InferError> {
+        Self::open_width(onnx, opts, required, optional, output, Some(labels))
+    }
+
+    /// Like [`Graph::open`] for a `[batch, dim]` output of any width (an embedding).
+    pub fn open_width(
+        onnx: &Path,
+        opts: SessionOptions,
+        required: &[(&str, Elem)],
+        optional: &[(&str, Elem)],
+        output: Option<&str>,
+        width: Option<usize>,
+    ) -> Result<Self, InferError> {
+        let want = width.map_or_else(|| "dim".to_string(), |w| w.to_string());
         let session = runtime::session(onnx, opts)?;
         let file = onnx.display().to_string();
         let bad = |msg: String| InferError::Model {
@@ -215,17 +230,22 @@ impl Graph {
             {
                 if shape.len() != 2 {
                     return Err(bad(format!(
-                        "output \"{}\" has shape {:?}; expected [batch, {labels}]",
+                        "output \"{}\" has shape {:?}; expected [batch, {want}]",
                         outlet.name(),
                         &shape[..]
                     )));
                 }
-                if shape[1] >= 0 && shape[1] as usize != labels {
-                    return Err(bad(format!(
-                        "labels: output \"{}\" has {} columns but the spec lists {labels} labels",
-                        outlet.name(),
-                        shape[1]
-                    )));
+                if let Some(labels) = width {
+                    if shape[1] >= 0 && shape[1] as usize != labels {
+                        return Err(bad(format!(
+                            "labels: output \"{}\" has {} columns but the spec lists {labels} labels",
+                            outlet.name(),
+                            shape[1]
+                        )));
+                    }
+                }
+                if shape[1] == 0 {
+                    return Err(bad(format!("output \"{}\" has 0 columns", outlet.name())));
                 }
             }
             _ => {
@@ -235,12 +255,18 @@ impl Graph {
                 )))
             }
         }
+        let width = width.or_else(|| {
+            outlet
+                .dtype()
+                .tensor_shape()
+                .and_then(|s| usize::try_from(s[1]).ok())
+        });
         Ok(Graph {
             file: onnx.to_path_buf(),
             output: outlet.name().to_string(),
             session,
             inputs,
-            width: labels,
+            width,
         })
     }
 
@@ -279,18 +305,23 @@ impl Graph {
         let (shape, data) = value
             .try_extract_tensor::<f32>()
             .map_err(|e| e.to_string())?;
-        if shape.len() != 2 || shape[0] as usize != rows || shape[1] as usize != self.width {
+        let width = self
+            .width
+            .or_else(|| shape.get(1).and_then(|&w| usize::try_from(w).ok()))
+            .filter(|&w| w > 0);
+        let Some(width) = width
+            .filter(|&w| shape.len() == 2 && shape[0] as usize == rows && shape[1] as usize == w)
+        else {
             return Err(format!(
                 "output \"{}\" has shape {:?}; expected [{rows}, {}]",
                 self.output,
                 &shape[..],
                 self.width
+                    .map_or_else(|| "dim".to_string(), |w| w.to_string())
             ));
-        }
-        Ok((
-            data.chunks(self.width).map(<[f32]>::to_vec).collect(),
-            elapsed,
-        ))
+        };
+        self.width = Some(width);
+        Ok((data.chunks(width).map(<[f32]>::to_vec).collect(), elapsed))
     }
 }
 

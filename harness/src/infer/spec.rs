@@ -6,6 +6,11 @@
 //! `[hybrid]` takes `inputs = { input-ids = "...", attention-mask = "...",
 //! token-type-ids = "...", input-values = "...", output = "..." }` to rename graph inputs
 //! and pick an output other than the first. `[fusion] weights` are (text, audio).
+//!
+//! A speaker-embedding model is a spec with only an `[embedding]` section (`onnx`,
+//! `sample-rate`, optional `inputs = { input-values = "...", output = "..." }`) and no
+//! `labels`; [`load_embedding`] checks it into an [`EmbeddingPlan`]. Suites name it in
+//! `[cohorts] embedding-model`; it cannot be run as a classifier.
 
 use std::path::{Path, PathBuf};
 
@@ -21,7 +26,8 @@ pub struct ModelSpec {
     pub name: String,
     #[serde(default)]
     pub description: Option<String>,
-    /// Order of the model's output vector.
+    /// Order of the model's output vector (classifiers only; empty for an embedding model).
+    #[serde(default)]
     pub labels: Vec<String>,
     #[serde(default)]
     pub output_kind: OutputKind,
@@ -33,6 +39,9 @@ pub struct ModelSpec {
     pub hybrid: Option<HybridSpec>,
     #[serde(default)]
     pub fusion: Option<FusionSpec>,
+    /// A speaker-embedding model (no labels, no other section).
+    #[serde(default)]
+    pub embedding: Option<EmbeddingSpec>,
 }
 
 /// What the graph's (first) output holds.
@@ -72,6 +81,16 @@ pub struct TextSpec {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct AudioSpec {
+    pub onnx: PathBuf,
+    pub sample_rate: u32,
+    #[serde(default)]
+    pub inputs: Names,
+}
+
+/// `[embedding]`: an audio graph whose output is one vector per clip.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct EmbeddingSpec {
     pub onnx: PathBuf,
     pub sample_rate: u32,
     #[serde(default)]
@@ -169,13 +188,78 @@ pub struct Plan {
     pub kind: Kind,
 }
 
-/// Reads and checks a model spec file.
-pub fn load(path: &Path) -> Result<Plan, InferError> {
-    let text = std::fs::read_to_string(path).map_err(|e| InferError::Spec {
+/// A checked speaker-embedding model spec.
+#[derive(Debug, Clone)]
+pub struct EmbeddingPlan {
+    pub file: PathBuf,
+    pub name: String,
+    /// The graph (path resolved).
+    pub onnx: PathBuf,
+    pub sample_rate: u32,
+    pub names: IoNames,
+}
+
+fn read(path: &Path) -> Result<String, InferError> {
+    std::fs::read_to_string(path).map_err(|e| InferError::Spec {
         file: path.display().to_string(),
         msg: format!("cannot read: {e}"),
-    })?;
-    parse(path, &text)
+    })
+}
+
+/// Reads and checks a model spec file.
+pub fn load(path: &Path) -> Result<Plan, InferError> {
+    parse(path, &read(path)?)
+}
+
+/// Reads and checks a speaker-embedding model spec file.
+pub fn load_embedding(path: &Path) -> Result<EmbeddingPlan, InferError> {
+    parse_embedding(path, &read(path)?)
+}
+
+/// Parses an embedding spec: `[embedding]` only, no labels.
+pub fn parse_embedding(path: &Path, src: &str) -> Result<EmbeddingPlan, InferError> {
+    let spec = parse_spec(path, src)?;
+    let file = path.display().to_string();
+    let bad = |msg: String| InferError::Spec {
+        file: file.clone(),
+        msg,
+    };
+    check_version(&spec, &bad)?;
+    let Some(e) = &spec.embedding else {
+        return Err(bad(
+            "not an embedding model: [cohorts] embedding-model needs a spec with an [embedding] section (onnx, sample-rate)".into(),
+        ));
+    };
+    if spec.text.is_some() || spec.audio.is_some() || spec.hybrid.is_some() || spec.fusion.is_some()
+    {
+        return Err(bad(
+            "[embedding] is a model on its own; it cannot be combined with [text], [audio], [hybrid] or [fusion]".into(),
+        ));
+    }
+    if !spec.labels.is_empty() {
+        return Err(bad("an embedding model has no labels; remove labels".into()));
+    }
+    if e.sample_rate == 0 {
+        return Err(bad("[embedding] sample-rate must be positive".into()));
+    }
+    let base = path.parent().unwrap_or(Path::new(""));
+    Ok(EmbeddingPlan {
+        file: path.to_path_buf(),
+        name: spec.name,
+        onnx: base.join(&e.onnx),
+        sample_rate: e.sample_rate,
+        names: IoNames::from(&e.inputs),
+    })
+}
+
+fn check_version(spec: &ModelSpec, bad: &impl Fn(String) -> InferError) -> Result<(), InferError> {
+    if spec.format_version != 1 {
+        return Err(bad(format!(
+            "format-version {} is not supported (this tonebench reads version 1)",
+            spec.format_version
+        )));
+    }
+    Ok(())
 }
 
 /// Line and column (1-based) of byte offset `at` in `src`.
@@ -194,8 +278,13 @@ fn line_col(src: &str, at: usize) -> (usize, usize) {
 
 /// Parses spec text; `path` names the file in messages and anchors relative paths.
 pub fn parse(path: &Path, src: &str) -> Result<Plan, InferError> {
+    check(path, parse_spec(path, src)?)
+}
+
+/// The spec as written; TOML and unknown-key errors carry line and column.
+fn parse_spec(path: &Path, src: &str) -> Result<ModelSpec, InferError> {
     let file = path.display().to_string();
-    let spec: ModelSpec = toml::from_str(src).map_err(|e: toml::de::Error| {
+    toml::from_str(src).map_err(|e: toml::de::Error| {
         let msg = e.message().trim().replace('\n', " ");
         match e.span() {
             Some(span) => {
@@ -212,8 +301,7 @@ pub fn parse(path: &Path, src: &str) -> Result<Plan, InferError> {
                 msg,
             },
         }
-    })?;
-    check(path, spec)
+    })
 }
 
 fn check(path: &Path, spec: ModelSpec) -> Result<Plan, InferError> {
@@ -222,11 +310,11 @@ fn check(path: &Path, spec: ModelSpec) -> Result<Plan, InferError> {
         file: file.clone(),
         msg,
     };
-    if spec.format_version != 1 {
-        return Err(bad(format!(
-            "format-version {} is not supported (this tonebench reads version 1)",
-            spec.format_version
-        )));
+    check_version(&spec, &bad)?;
+    if spec.embedding.is_some() {
+        return Err(bad(
+            "[embedding] makes this a speaker-embedding model: name it in a suite's [cohorts] embedding-model, not as a model to evaluate".into(),
+        ));
     }
     if spec.labels.is_empty() {
         return Err(bad("labels is empty".into()));
@@ -390,5 +478,28 @@ mod tests {
         ))
         .contains("unknown variant `early`"));
         assert!(err(head).contains("no model section"));
+    }
+
+    #[test]
+    fn embedding_specs() {
+        let head = "format-version = 1\nname = \"spk\"\n";
+        let emb = "[embedding]\nonnx = \"e.onnx\"\nsample-rate = 16000\n";
+        let p = parse_embedding(Path::new("d/e.toml"), &format!("{head}{emb}")).unwrap();
+        assert_eq!(p.onnx, Path::new("d/e.onnx"));
+        assert_eq!(p.names.input_values, "input_values");
+        assert_eq!(p.names.output, None);
+        let eerr = |src: &str| {
+            parse_embedding(Path::new("e.toml"), src)
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(eerr(head).contains("not an embedding model"));
+        assert!(eerr(&format!("{head}labels = [\"a\"]\n{emb}")).contains("has no labels"));
+        assert!(eerr(&format!(
+            "{head}{emb}[audio]\nonnx = \"a\"\nsample-rate = 1\n"
+        ))
+        .contains("model on its own"));
+        // An embedding model is not a classifier.
+        assert!(err(&format!("{head}labels = [\"a\"]\n{emb}")).contains("speaker-embedding model"));
     }
 }
