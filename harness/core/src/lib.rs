@@ -8,6 +8,7 @@ pub mod bootstrap;
 pub mod confusion;
 pub mod gate;
 pub mod labels;
+pub mod latency;
 pub mod metrics;
 pub mod paired;
 pub mod report;
