@@ -14,6 +14,7 @@ pub mod journal;
 pub mod markdown;
 pub mod output;
 pub mod predictions;
+pub mod profile;
 pub mod render;
 pub mod run;
 pub mod suite;
