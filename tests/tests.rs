@@ -4,5 +4,6 @@ mod common;
 mod gate;
 mod html;
 mod onnx;
+mod profile;
 mod run;
 mod score;

@@ -17,8 +17,7 @@ use indexmap::IndexMap;
 use tonebench_core::bootstrap::BootstrapConfig;
 use tonebench_core::latency::{self, Summary};
 use tonebench_core::report::{
-    BatchLatency, LatencyReport, Modality, ProviderNodes, Report, Source, StreamingLatency,
-    Warning,
+    BatchLatency, LatencyReport, Modality, ProviderNodes, Report, Source, StreamingLatency, Warning,
 };
 
 use crate::evaluate::{evaluate, EvalConfig, ModelRun};
@@ -85,7 +84,9 @@ fn check_args(a: &ProfileArgs) -> anyhow::Result<()> {
     }
     if let Some(d) = a.duration {
         if !(d > 0.0 && d.is_finite()) {
-            return bad(format!("--duration {d} must be a positive number of seconds"));
+            return bad(format!(
+                "--duration {d} must be a positive number of seconds"
+            ));
         }
     }
     if let Some(w) = a.window {
@@ -558,10 +559,7 @@ fn build_report(
     for f in &model.files {
         let bytes = std::fs::read(f)
             .map_err(|e| exit::input(anyhow::anyhow!("cannot read {}: {e}", f.display())))?;
-        files.insert(
-            f.display().to_string(),
-            crate::table::hex_sha256(&bytes),
-        );
+        files.insert(f.display().to_string(), crate::table::hex_sha256(&bytes));
     }
     let k = suite.labels.names().len();
     let probs: Option<Vec<f64>> = kept
@@ -682,7 +680,8 @@ pub fn print_table(w: &mut impl Write, report: &Report) -> std::io::Result<()> {
             )?;
         }
         for wn in &m.warnings {
-            if wn.code != "items_not_scored" {
+            // Metric warnings (0/0 over the few items profiled) belong to report.md, not here.
+            if !matches!(wn.code.as_str(), "items_not_scored" | "zero_division") {
                 writeln!(w, "warning: {}", wn.message)?;
             }
         }

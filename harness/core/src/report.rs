@@ -364,7 +364,8 @@ mod tests {
         assert_eq!(l.p99_ms, 4.0);
         assert!(l.batches.is_empty() && l.streaming.is_none() && l.iterations.is_none());
         // And the detail round-trips.
-        let back: LatencyReport = serde_json::from_str(&serde_json::to_string(&l).unwrap()).unwrap();
+        let back: LatencyReport =
+            serde_json::from_str(&serde_json::to_string(&l).unwrap()).unwrap();
         assert_eq!(back, l);
     }
 }

@@ -247,7 +247,14 @@ impl Model {
             Pipeline::Audio(a) => {
                 let feeds = vec![audio_feed(&a.names, samples.to_vec())];
                 let sr = a.front.sample_rate;
-                finish(&mut a.graph, head, &input, feeds, Timings::default(), audio_s(sr))
+                finish(
+                    &mut a.graph,
+                    head,
+                    &input,
+                    feeds,
+                    Timings::default(),
+                    audio_s(sr),
+                )
             }
             Pipeline::Hybrid {
                 enc,

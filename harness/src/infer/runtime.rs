@@ -261,10 +261,8 @@ pub(super) fn session(
     if opts.profile {
         static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let prefix = std::env::temp_dir().join(format!(
-            "tonebench-ort-profile-{}-{n}",
-            std::process::id()
-        ));
+        let prefix =
+            std::env::temp_dir().join(format!("tonebench-ort-profile-{}-{n}", std::process::id()));
         b = b
             .with_profiling(&prefix)
             .map_err(|e| err("profiling", e.to_string()))?;
