@@ -225,6 +225,7 @@ fn write_run(dir: &Path, items: &[ItemPred]) {
                 mean_ms: 1.7,
                 throughput_per_s: 580.0,
                 rtf: None,
+                ..LatencyReport::default()
             }),
             warnings: vec![],
         }],

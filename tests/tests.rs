@@ -6,5 +6,6 @@ mod gate;
 mod html;
 mod markdown;
 mod onnx;
+mod profile;
 mod run;
 mod score;

@@ -37,6 +37,8 @@ pub enum Command {
     Report(crate::render::ReportArgs),
     /// Render several runs side by side
     Compare(crate::render::CompareArgs),
+    /// Latency profile of a model on real suite inputs (CPU, CUDA or TensorRT)
+    Profile(crate::profile::ProfileArgs),
     /// Where ONNX Runtime was found, its version, which execution providers work
     Doctor(crate::infer::DoctorArgs),
 }
@@ -98,6 +100,7 @@ pub fn main() -> i32 {
         Command::Report(a) => crate::render::execute(a),
         Command::Compare(a) => crate::render::execute_compare(a),
         Command::Doctor(a) => crate::infer::execute(a),
+        Command::Profile(a) => crate::profile::execute(a),
     };
     match result {
         Ok(code) => code,

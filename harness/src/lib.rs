@@ -15,6 +15,7 @@ pub mod infer;
 pub mod journal;
 pub mod output;
 pub mod predictions;
+pub mod profile;
 pub mod render;
 pub mod run;
 pub mod suite;

@@ -353,10 +353,7 @@ fn model_run(
             sha256: hex_sha256(spec_bytes),
             files: file_hashes.clone(),
             ort_version: infer::ort_version().ok(),
-            provider: Some(match model.options.device {
-                Device::Cpu => "CPUExecutionProvider".into(),
-                Device::Cuda => "CUDAExecutionProvider".into(),
-            }),
+            provider: Some(model.options.device.provider().into()),
             batch_size: Some(model.options.batch),
             threads: Some(model.options.threads),
         },

@@ -9,6 +9,7 @@ pub mod cohorts;
 pub mod confusion;
 pub mod gate;
 pub mod labels;
+pub mod latency;
 pub mod metrics;
 pub mod paired;
 pub mod report;

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use thiserror::Error;
 
-pub use model::{batch_sensitivity, Embedder, Model, Sensitivity};
+pub use model::{batch_sensitivity, Embedder, Model, ProviderUse, Sensitivity};
 pub use runtime::{doctor, execute, ort_version, DoctorArgs, DoctorInfo};
 pub use spec::{EmbeddingPlan, ModelSpec, OutputKind, Plan};
 
@@ -88,6 +88,19 @@ pub enum Device {
     #[default]
     Cpu,
     Cuda,
+    /// TensorRT, with CUDA for the nodes TensorRT does not take.
+    Tensorrt,
+}
+
+impl Device {
+    /// The ONNX Runtime name of the device's main execution provider.
+    pub fn provider(self) -> &'static str {
+        match self {
+            Device::Cpu => "CPUExecutionProvider",
+            Device::Cuda => "CUDAExecutionProvider",
+            Device::Tensorrt => "TensorrtExecutionProvider",
+        }
+    }
 }
 
 impl std::fmt::Display for Device {
@@ -95,6 +108,7 @@ impl std::fmt::Display for Device {
         f.write_str(match self {
             Device::Cpu => "cpu",
             Device::Cuda => "cuda",
+            Device::Tensorrt => "tensorrt",
         })
     }
 }

@@ -85,17 +85,38 @@ impl Model {
         Self::from_plan(spec::load(path)?, suite_labels, options)
     }
 
+    /// Like [`Model::load`], with ONNX Runtime's profiler on in every session until
+    /// [`Model::providers_used`] ends it: the way to learn which execution provider really ran
+    /// the graph (ONNX Runtime may place nodes on the CPU without saying so).
+    pub fn load_profiled(
+        path: &Path,
+        suite_labels: &[String],
+        options: Options,
+    ) -> Result<Self, InferError> {
+        Self::open(spec::load(path)?, suite_labels, options, true)
+    }
+
     /// Opens a checked spec.
     pub fn from_plan(
         plan: Plan,
         suite_labels: &[String],
         options: Options,
     ) -> Result<Self, InferError> {
+        Self::open(plan, suite_labels, options, false)
+    }
+
+    fn open(
+        plan: Plan,
+        suite_labels: &[String],
+        options: Options,
+        profile: bool,
+    ) -> Result<Self, InferError> {
         let head = Head::new(&plan.file, plan.output_kind, &plan.labels, suite_labels)?;
         let n = plan.labels.len();
         let so = SessionOptions {
             threads: options.threads,
             device: options.device,
+            profile,
         };
         let text = |p: &spec::TextPlan| -> Result<TextPipe, InferError> {
             let (enc, graph) = parts::open_text(p, n, so)?;
@@ -171,6 +192,109 @@ impl Model {
         super::sha256_files(&all)
     }
 
+    /// The sample rate audio must have for [`Model::predict_samples`]; `None` for text models.
+    pub fn sample_rate(&self) -> Option<u32> {
+        match &self.pipe {
+            Pipeline::Text(_) => None,
+            Pipeline::Audio(a) => Some(a.front.sample_rate),
+            Pipeline::Hybrid { front, .. } => Some(front.sample_rate),
+            Pipeline::Late { audio, .. } => Some(audio.front.sample_rate),
+        }
+    }
+
+    /// Ends the profiling started by [`Model::load_profiled`] and returns which execution
+    /// provider ran how many nodes of each graph. Call it after at least one prediction.
+    pub fn providers_used(&mut self) -> Result<Vec<ProviderUse>, InferError> {
+        let mut graphs: Vec<&mut Graph> = match &mut self.pipe {
+            Pipeline::Text(t) => vec![&mut t.graph],
+            Pipeline::Audio(a) => vec![&mut a.graph],
+            Pipeline::Hybrid { graph, .. } => vec![graph],
+            Pipeline::Late { text, audio, .. } => vec![&mut text.graph, &mut audio.graph],
+        };
+        let mut out = Vec::new();
+        for g in graphs.iter_mut() {
+            let file = g.file.display().to_string();
+            let used = g.end_profiling().map_err(|e| {
+                InferError::Runtime(format!("{file}: cannot read the profiling trace: {e}"))
+            })?;
+            out.extend(used.into_iter().map(|(provider, nodes)| ProviderUse {
+                graph: file.clone(),
+                provider,
+                nodes,
+            }));
+        }
+        Ok(out)
+    }
+
+    /// Predicts one input given as samples already at [`Model::sample_rate`] (mono, in
+    /// [-1, 1]) — a window of a stream — plus the text for models that need one. Timings
+    /// have no decode or resample stage.
+    pub fn predict_samples(
+        &mut self,
+        samples: &[f32],
+        text: Option<&str>,
+    ) -> Result<Prediction, InferError> {
+        let id = "samples";
+        let input = InferInput {
+            id,
+            text,
+            audio: None,
+        };
+        let audio_s = |sr: u32| Some(samples.len() as f64 / f64::from(sr.max(1)));
+        let head = &self.head;
+        match &mut self.pipe {
+            Pipeline::Text(_) => Err(item(id, "a text model takes no audio samples")),
+            Pipeline::Audio(a) => {
+                let feeds = vec![audio_feed(&a.names, samples.to_vec())];
+                let sr = a.front.sample_rate;
+                finish(
+                    &mut a.graph,
+                    head,
+                    &input,
+                    feeds,
+                    Timings::default(),
+                    audio_s(sr),
+                )
+            }
+            Pipeline::Hybrid {
+                enc,
+                front,
+                graph,
+                names,
+            } => {
+                let (tokens, tok_d) = tokenize(enc, &input)?;
+                let timings = Timings {
+                    tokenize: tok_d,
+                    ..Timings::default()
+                };
+                let mut feeds = text_feeds(names, parts::pad(&[&tokens]));
+                feeds.push(audio_feed(names, samples.to_vec()));
+                let sr = front.sample_rate;
+                finish(graph, head, &input, feeds, timings, audio_s(sr))
+            }
+            Pipeline::Late {
+                text: tp,
+                audio,
+                weights,
+            } => {
+                let t = text_predict(tp, head, &[input], 1)?
+                    .pop()
+                    .unwrap_or_else(|| Err(item(id, "no prediction")))?;
+                let feeds = vec![audio_feed(&audio.names, samples.to_vec())];
+                let sr = audio.front.sample_rate;
+                let a = finish(
+                    &mut audio.graph,
+                    head,
+                    &input,
+                    feeds,
+                    Timings::default(),
+                    audio_s(sr),
+                )?;
+                Ok(late(&t, &a, *weights))
+            }
+        }
+    }
+
     /// Predicts `inputs`. The outer error stops the run (the model itself failed); an inner
     /// error concerns one item only ([`InferError::Item`]) and may be skipped.
     pub fn predict_batch(
@@ -209,6 +333,16 @@ impl Model {
             }
         }
     }
+}
+
+/// How many nodes of a graph one execution provider ran.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ProviderUse {
+    /// The ONNX file.
+    pub graph: String,
+    /// ONNX Runtime's name, e.g. `CPUExecutionProvider`.
+    pub provider: String,
+    pub nodes: u64,
 }
 
 /// The weighted mean of two predictions.

@@ -270,6 +270,12 @@ impl Graph {
         })
     }
 
+    /// Ends ONNX Runtime's profiling (the graph must have been opened with profiling on) and
+    /// returns the number of nodes each execution provider ran.
+    pub fn end_profiling(&mut self) -> Result<Vec<(String, u64)>, String> {
+        runtime::end_profiling(&mut self.session)
+    }
+
     /// Whether the graph takes an input of this name.
     pub fn has_input(&self, name: &str) -> bool {
         self.inputs.iter().any(|n| n == name)

@@ -197,7 +197,15 @@ pub struct SessionOptions {
     /// Intra-op threads; 0 leaves ONNX Runtime's default.
     pub threads: usize,
     pub device: Device,
+    /// Turn on ONNX Runtime's profiler (a JSON trace in the temp folder) so that
+    /// [`end_profiling`] can tell which execution provider ran each node.
+    pub profile: bool,
 }
+
+/// What to install when a GPU provider cannot start.
+const GPU_HINT: &str = "the CPU build of ONNX Runtime has no CUDA or TensorRT; install onnxruntime-gpu \
+(pip install onnxruntime-gpu==1.31.1, with CUDA and cuDNN 9 libraries on LD_LIBRARY_PATH; TensorRT also needs libnvinfer) \
+and point ORT_DYLIB_PATH at its onnxruntime/capi/libonnxruntime.so.1.31.1";
 
 /// Builds a session for `onnx` with graph optimisation ALL (what the references used), the
 /// requested threads, and the device's execution provider registered with `error_on_failure`,
@@ -228,18 +236,87 @@ pub(super) fn session(
             .with_intra_threads(opts.threads)
             .map_err(|e| err("intra-op threads", e.to_string()))?;
     }
-    let ep = match opts.device {
-        Device::Cpu => ort::ep::CPU::default().build().error_on_failure(),
-        Device::Cuda => ort::ep::CUDA::default().build().error_on_failure(),
+    let eps = match opts.device {
+        Device::Cpu => vec![ort::ep::CPU::default().build().error_on_failure()],
+        Device::Cuda => vec![ort::ep::CUDA::default().build().error_on_failure()],
+        Device::Tensorrt => vec![
+            ort::ep::TensorRT::default().build().error_on_failure(),
+            ort::ep::CUDA::default().build().error_on_failure(),
+        ],
     };
-    b = b.with_execution_providers([ep]).map_err(|e| {
+    let provider_error = |e: String| {
+        let hint = if opts.device != Device::Cpu {
+            format!("; {GPU_HINT}")
+        } else {
+            String::new()
+        };
         InferError::Runtime(format!(
-            "{file}: cannot use the {} execution provider: {e}",
+            "{file}: cannot use the {} execution provider: {e}{hint}",
             opts.device
         ))
-    })?;
-    b.commit_from_file(onnx)
-        .map_err(|e| err("cannot load the ONNX graph", e.to_string()))
+    };
+    b = b
+        .with_execution_providers(eps)
+        .map_err(|e| provider_error(e.to_string()))?;
+    if opts.profile {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let prefix =
+            std::env::temp_dir().join(format!("tonebench-ort-profile-{}-{n}", std::process::id()));
+        b = b
+            .with_profiling(&prefix)
+            .map_err(|e| err("profiling", e.to_string()))?;
+    }
+    b.commit_from_file(onnx).map_err(|e| {
+        let e = e.to_string();
+        if opts.device != Device::Cpu && e.to_lowercase().contains("execution provider") {
+            provider_error(e)
+        } else {
+            err("cannot load the ONNX graph", e)
+        }
+    })
+}
+
+/// Ends ONNX Runtime's profiling of `session` and returns, per execution provider, how many
+/// distinct graph nodes it ran (from the `Node` events of the trace). The trace is deleted.
+pub(super) fn end_profiling(
+    session: &mut ort::session::Session,
+) -> Result<Vec<(String, u64)>, String> {
+    let path = session.end_profiling().map_err(|e| e.to_string())?;
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"));
+    let _ = std::fs::remove_file(&path);
+    providers_in_trace(&text?).map_err(|e| format!("{path}: {e}"))
+}
+
+/// Counts distinct nodes per provider in an ONNX Runtime profiling trace (a JSON array of
+/// events; node events have `cat: "Node"` and `args.provider`).
+pub fn providers_in_trace(json: &str) -> Result<Vec<(String, u64)>, String> {
+    let events: Vec<serde_json::Value> =
+        serde_json::from_str(json).map_err(|e| format!("not a profiling trace: {e}"))?;
+    let mut seen: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        Default::default();
+    for ev in &events {
+        if ev.get("cat").and_then(|c| c.as_str()) != Some("Node") {
+            continue;
+        }
+        let Some(provider) = ev.pointer("/args/provider").and_then(|p| p.as_str()) else {
+            continue;
+        };
+        let name = ev.get("name").and_then(|n| n.as_str()).unwrap_or("");
+        // Events are "<node>_fence_before", "<node>_kernel_time", "<node>_fence_after".
+        let node = name
+            .strip_suffix("_kernel_time")
+            .or_else(|| name.strip_suffix("_fence_before"))
+            .or_else(|| name.strip_suffix("_fence_after"))
+            .unwrap_or(name);
+        seen.entry(provider.to_string())
+            .or_default()
+            .insert(node.to_string());
+    }
+    Ok(seen
+        .into_iter()
+        .map(|(p, nodes)| (p, nodes.len() as u64))
+        .collect())
 }
 
 /// What `tonebench doctor` reports.

@@ -74,6 +74,64 @@ struct RowView {
     support: String,
 }
 
+/// One row of the latency table: a model at one batch size.
+#[derive(Serialize)]
+struct LatencyRow {
+    model: String,
+    device: String,
+    batch: String,
+    calls: String,
+    p50: String,
+    p90: String,
+    p99: String,
+    mean: String,
+    throughput: String,
+    rtf: String,
+}
+
+fn latency_rows(report: &Report) -> Vec<LatencyRow> {
+    let ms = |v: f64| format!("{v:.3}");
+    let rtf = |r: Option<f64>| r.map(|r| format!("{r:.4}")).unwrap_or_else(|| "–".into());
+    let mut rows = Vec::new();
+    for m in &report.models {
+        let Some(l) = &m.latency else { continue };
+        let device = cell(&format!("{} ({})", l.device, l.provider));
+        if l.batches.is_empty() {
+            rows.push(LatencyRow {
+                model: cell(&m.name),
+                device,
+                batch: "–".into(),
+                calls: l
+                    .iterations
+                    .map(|n| n.to_string())
+                    .unwrap_or_else(|| "–".into()),
+                p50: ms(l.p50_ms),
+                p90: ms(l.p90_ms),
+                p99: ms(l.p99_ms),
+                mean: ms(l.mean_ms),
+                throughput: format!("{:.1}", l.throughput_per_s),
+                rtf: rtf(l.rtf),
+            });
+            continue;
+        }
+        for b in &l.batches {
+            rows.push(LatencyRow {
+                model: cell(&m.name),
+                device: device.clone(),
+                batch: b.batch.to_string(),
+                calls: b.iterations.to_string(),
+                p50: ms(b.latency.p50_ms),
+                p90: ms(b.latency.p90_ms),
+                p99: ms(b.latency.p99_ms),
+                mean: ms(b.latency.mean_ms),
+                throughput: format!("{:.1}", b.throughput_per_s),
+                rtf: rtf(b.rtf),
+            });
+        }
+    }
+    rows
+}
+
 #[derive(Serialize)]
 struct ConfusionRow {
     label: String,
@@ -250,5 +308,6 @@ pub fn render(report: &Report) -> Result<String, minijinja::Error> {
         comparisons => minijinja::Value::from(minijinja::value::Serde(comparisons)),
         partitions => minijinja::Value::from(minijinja::value::Serde(partitions)),
         warnings => warnings,
+        latency => minijinja::Value::from(minijinja::value::Serde(latency_rows(report))),
     })
 }

@@ -137,6 +137,7 @@ pub fn report(spec: &SampleSpec) -> Report {
                 mean_ms: base * 1.2,
                 throughput_per_s: 1000.0 / (base * 1.2),
                 rtf: Some(0.01 * (mi + 1) as f64),
+                ..LatencyReport::default()
             }
         });
         let mut files = IndexMap::new();

@@ -1,0 +1,690 @@
+//! `tonebench profile`: latency of one model on real suite inputs — session creation, first
+//! inference, then per batch size after warm-up: nearest-rank percentiles, spread, per-stage
+//! breakdown, throughput and real-time factors; optionally a streaming run over windows.
+//!
+//! The call sequence is fixed so that the same suite and flags measure the same shapes the same
+//! number of times: call `c` of batch size `b` takes suite items `(c·b + k) mod n`,
+//! `k = 0..b`. The first inference is call 0 of the first batch size; every batch size then
+//! warms up on calls `0..warmup` and times calls `warmup..warmup + iterations`.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use indexmap::IndexMap;
+use tonebench_core::bootstrap::BootstrapConfig;
+use tonebench_core::latency::{self, Summary};
+use tonebench_core::report::{
+    BatchLatency, LatencyReport, Modality, ProviderNodes, Report, Source, StreamingLatency, Warning,
+};
+
+use crate::evaluate::{evaluate, EvalConfig, ModelRun};
+use crate::exit;
+use crate::infer::{self, Device, InferError, InferInput, Model, Options, Prediction};
+use crate::suite::Suite;
+
+#[derive(Debug, Clone, Args)]
+pub struct ProfileArgs {
+    /// Model spec (model.toml)
+    #[arg(long)]
+    pub model: PathBuf,
+    /// Suite folder (or its suite.toml) whose items are the inputs
+    #[arg(long)]
+    pub suite: PathBuf,
+    /// Execution provider
+    #[arg(long, value_enum, default_value_t = Device::Cpu)]
+    pub device: Device,
+    /// Batch sizes to profile, comma-separated (audio models run one clip per session call)
+    #[arg(long, value_delimiter = ',', default_value = "1")]
+    pub batch: Vec<usize>,
+    /// Intra-op threads (0 = ONNX Runtime's default)
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Untimed calls per batch size before timing
+    #[arg(long, default_value_t = 10)]
+    pub warmup: u64,
+    /// Timed calls per batch size (default 100)
+    #[arg(long, conflicts_with = "duration")]
+    pub iterations: Option<u64>,
+    /// Time each batch size for this many seconds instead of a fixed number of calls
+    #[arg(long)]
+    pub duration: Option<f64>,
+    /// Report a run whose nodes ONNX Runtime placed on the CPU instead of failing (exit 3)
+    #[arg(long)]
+    pub allow_fallback: bool,
+    /// Streaming mode: window length in seconds (audio models)
+    #[arg(long)]
+    pub window: Option<f64>,
+    /// Streaming mode: hop between windows in seconds (default: half the window)
+    #[arg(long, requires = "window")]
+    pub hop: Option<f64>,
+    /// Output folder (default: reports/<suite>-<time>)
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// Default timed calls per batch size.
+pub const DEFAULT_ITERATIONS: u64 = 100;
+/// Seconds of suite audio concatenated for streaming mode (at least four windows).
+const STREAM_S: f64 = 60.0;
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn check_args(a: &ProfileArgs) -> anyhow::Result<()> {
+    let bad = |m: String| Err(exit::input(anyhow::anyhow!(m)));
+    if a.batch.is_empty() || a.batch.contains(&0) {
+        return bad("--batch takes sizes of 1 or more, e.g. --batch 1,8,32".into());
+    }
+    if a.iterations == Some(0) {
+        return bad("--iterations must be 1 or more".into());
+    }
+    if let Some(d) = a.duration {
+        if !(d > 0.0 && d.is_finite()) {
+            return bad(format!(
+                "--duration {d} must be a positive number of seconds"
+            ));
+        }
+    }
+    if let Some(w) = a.window {
+        let h = a.hop.unwrap_or(w / 2.0);
+        if !(w > 0.0 && w.is_finite() && h > 0.0 && h.is_finite()) {
+            return bad(format!(
+                "--window {w} and --hop {h} must be positive numbers of seconds"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The inputs of call `c` at batch size `b`.
+fn call_inputs<'a>(all: &[InferInput<'a>], c: u64, b: usize) -> Vec<(usize, InferInput<'a>)> {
+    let n = all.len();
+    (0..b)
+        .map(|k| {
+            let i = ((c as usize).wrapping_mul(b) + k) % n;
+            (i, all[i])
+        })
+        .collect()
+}
+
+/// Runs one call; any item error stops the profile.
+fn call(
+    model: &mut Model,
+    inputs: &[(usize, InferInput<'_>)],
+) -> anyhow::Result<(Duration, Vec<Prediction>)> {
+    let batch: Vec<InferInput<'_>> = inputs.iter().map(|(_, i)| *i).collect();
+    let t = Instant::now();
+    let res = model
+        .predict_batch(&batch)
+        .map_err(InferError::classified)?;
+    let wall = t.elapsed();
+    let preds = res
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(InferError::classified)?;
+    Ok((wall, preds))
+}
+
+/// Per-call sums of each stage.
+#[derive(Default)]
+struct Stages {
+    decode: Vec<f64>,
+    resample: Vec<f64>,
+    tokenize: Vec<f64>,
+    inference: Vec<f64>,
+    post: Vec<f64>,
+}
+
+impl Stages {
+    fn push(&mut self, preds: &[Prediction]) {
+        let sum = |f: fn(&Prediction) -> Duration| preds.iter().map(|p| ms(f(p))).sum::<f64>();
+        self.decode.push(sum(|p| p.timings.decode));
+        self.resample.push(sum(|p| p.timings.resample));
+        self.tokenize.push(sum(|p| p.timings.tokenize));
+        self.inference.push(sum(|p| p.timings.inference));
+        self.post.push(sum(|p| p.timings.post));
+    }
+
+    fn summaries(&self) -> IndexMap<String, Summary> {
+        [
+            ("decode", &self.decode),
+            ("resample", &self.resample),
+            ("tokenize", &self.tokenize),
+            ("inference", &self.inference),
+            ("post", &self.post),
+        ]
+        .into_iter()
+        .filter_map(|(n, v)| latency::summarize(v).map(|s| (n.to_string(), s)))
+        .collect()
+    }
+}
+
+/// Predictions kept for the report's metrics: the first one of each item at the first batch
+/// size.
+struct Kept {
+    pred: Vec<Option<usize>>,
+    probs: Vec<Option<Vec<f32>>>,
+}
+
+impl Kept {
+    fn keep(&mut self, inputs: &[(usize, InferInput<'_>)], preds: &[Prediction]) {
+        for ((i, _), p) in inputs.iter().zip(preds) {
+            if self.pred[*i].is_none() {
+                self.pred[*i] = Some(p.argmax());
+                self.probs[*i] = Some(p.probs.clone());
+            }
+        }
+    }
+}
+
+fn profile_batch(
+    model: &mut Model,
+    all: &[InferInput<'_>],
+    b: usize,
+    args: &ProfileArgs,
+    kept: Option<&mut Kept>,
+) -> anyhow::Result<BatchLatency> {
+    model.options.batch = b;
+    let mut kept = kept;
+    for c in 0..args.warmup {
+        let inputs = call_inputs(all, c, b);
+        let (_, preds) = call(model, &inputs)?;
+        if let Some(k) = kept.as_deref_mut() {
+            k.keep(&inputs, &preds);
+        }
+    }
+    let mut walls = Vec::new();
+    let mut stages = Stages::default();
+    let mut per_item: Vec<(f64, f64)> = Vec::new();
+    let mut distinct = BTreeSet::new();
+    let mut items = 0u64;
+    let started = Instant::now();
+    let mut c = args.warmup;
+    loop {
+        let done = walls.len() as u64;
+        match (args.iterations, args.duration) {
+            (_, Some(d)) if done > 0 && started.elapsed().as_secs_f64() >= d => break,
+            (Some(n), _) if done >= n => break,
+            (None, None) if done >= DEFAULT_ITERATIONS => break,
+            _ => {}
+        }
+        let inputs = call_inputs(all, c, b);
+        let (wall, preds) = call(model, &inputs)?;
+        walls.push(ms(wall));
+        stages.push(&preds);
+        for ((i, _), p) in inputs.iter().zip(&preds) {
+            distinct.insert(*i);
+            if let Some(a) = p.audio_s {
+                per_item.push((ms(p.timings.total()), a));
+            }
+        }
+        if let Some(k) = kept.as_deref_mut() {
+            k.keep(&inputs, &preds);
+        }
+        items += preds.len() as u64;
+        c += 1;
+    }
+    let total: f64 = walls.iter().sum();
+    let summary = latency::summarize(&walls)
+        .ok_or_else(|| exit::runtime(anyhow::anyhow!("batch {b}: no call was timed")))?;
+    let rt = latency::real_time(&per_item);
+    Ok(BatchLatency {
+        batch: b,
+        iterations: walls.len() as u64,
+        items,
+        distinct_items: distinct.len() as u64,
+        latency: summary,
+        stages: stages.summaries(),
+        throughput_per_s: latency::throughput(items, total),
+        rtf: rt.map(|r| r.rtf),
+        rtfx: rt.map(|r| r.rtfx),
+        buckets: latency::buckets(&per_item),
+    })
+}
+
+/// Streaming: suite audio concatenated to at least [`STREAM_S`] seconds, cut into windows.
+fn profile_stream(
+    model: &mut Model,
+    suite: &Suite,
+    window_s: f64,
+    hop_s: f64,
+    warmup: u64,
+) -> anyhow::Result<StreamingLatency> {
+    let sr = model.sample_rate().ok_or_else(|| {
+        exit::input(anyhow::anyhow!(
+            "--window: model {} takes no audio; streaming mode is for audio and hybrid models",
+            model.name
+        ))
+    })?;
+    let with_audio: Vec<&crate::suite::Item> =
+        suite.items.iter().filter(|i| i.audio.is_some()).collect();
+    if with_audio.is_empty() {
+        return Err(exit::input(anyhow::anyhow!(
+            "--window: suite {} has no audio items to stream",
+            suite.name
+        )));
+    }
+    let text = with_audio[0].text.clone();
+    let win = (window_s * f64::from(sr)).round() as usize;
+    let hop = ((hop_s * f64::from(sr)).round() as usize).max(1);
+    let want = ((STREAM_S.max(4.0 * window_s)) * f64::from(sr)) as usize;
+    let mut stream: Vec<f32> = Vec::with_capacity(want);
+    let mut k = 0usize;
+    while stream.len() < want.max(win) {
+        let it = with_audio[k % with_audio.len()];
+        let path = it.audio.as_ref().expect("filtered on audio");
+        let loaded = crate::audio::load(path, sr)
+            .map_err(|e| exit::input(anyhow::anyhow!("item {}: {e}", it.id)))?;
+        stream.extend_from_slice(&loaded.waveform.samples);
+        k += 1;
+        if k > 100_000 {
+            break;
+        }
+    }
+    let starts: Vec<usize> = (0..)
+        .map(|j| j * hop)
+        .take_while(|s| s + win <= stream.len())
+        .collect();
+    for &s in starts.iter().take(warmup as usize) {
+        model
+            .predict_samples(&stream[s..s + win], text.as_deref())
+            .map_err(InferError::classified)?;
+    }
+    let mut walls = Vec::with_capacity(starts.len());
+    for &s in &starts {
+        let t = Instant::now();
+        model
+            .predict_samples(&stream[s..s + win], text.as_deref())
+            .map_err(InferError::classified)?;
+        walls.push(ms(t.elapsed()));
+    }
+    let summary = latency::summarize(&walls)
+        .ok_or_else(|| exit::input(anyhow::anyhow!("--window {window_s}: no window fits")))?;
+    Ok(StreamingLatency {
+        window_s,
+        hop_s,
+        audio_s: stream.len() as f64 / f64::from(sr),
+        windows: walls.len() as u64,
+        rtf: summary.mean_ms / (hop_s * 1e3),
+        keeps_up: summary.p99_ms < hop_s * 1e3,
+        latency: summary,
+    })
+}
+
+/// Checks that the requested provider ran the graph; returns the provider to report and
+/// warnings about nodes placed elsewhere.
+fn check_providers(
+    device: Device,
+    used: &[infer::ProviderUse],
+    allow_fallback: bool,
+) -> anyhow::Result<(String, Vec<Warning>)> {
+    let want = device.provider();
+    let mut warnings = Vec::new();
+    let listing = used
+        .iter()
+        .map(|u| format!("{} {} node(s) of {}", u.provider, u.nodes, u.graph))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let graphs: BTreeSet<&str> = used.iter().map(|u| u.graph.as_str()).collect();
+    let mut fell_back = Vec::new();
+    for g in &graphs {
+        let on_wanted = used
+            .iter()
+            .any(|u| u.graph == *g && u.provider == want && u.nodes > 0);
+        if !on_wanted {
+            fell_back.push(*g);
+        }
+    }
+    if used.is_empty() {
+        warnings.push(Warning {
+            code: "provider_unknown".into(),
+            metric: None,
+            message: "ONNX Runtime's profile named no nodes; the provider that ran is unknown"
+                .into(),
+        });
+    }
+    if !fell_back.is_empty() {
+        let msg = format!(
+            "{want} ran no node of {} (ran: {listing}): ONNX Runtime fell back",
+            fell_back.join(", ")
+        );
+        if !allow_fallback {
+            return Err(exit::runtime(anyhow::anyhow!(
+                "{msg}; pass --allow-fallback to profile anyway"
+            )));
+        }
+        warnings.push(Warning {
+            code: "provider_fallback".into(),
+            metric: Some("latency.provider".into()),
+            message: msg,
+        });
+    } else if device != Device::Cpu {
+        let cpu: u64 = used
+            .iter()
+            .filter(|u| u.provider == "CPUExecutionProvider")
+            .map(|u| u.nodes)
+            .sum();
+        if cpu > 0 {
+            warnings.push(Warning {
+                code: "provider_partial".into(),
+                metric: Some("latency.providers".into()),
+                message: format!("{cpu} node(s) ran on the CPU ({listing})"),
+            });
+        }
+    }
+    let mut by_nodes: Vec<(&str, u64)> = Vec::new();
+    for u in used {
+        match by_nodes.iter_mut().find(|(p, _)| *p == u.provider) {
+            Some(e) => e.1 += u.nodes,
+            None => by_nodes.push((&u.provider, u.nodes)),
+        }
+    }
+    let provider = if fell_back.is_empty() {
+        want.to_string()
+    } else {
+        by_nodes
+            .iter()
+            .max_by_key(|(_, n)| *n)
+            .map(|(p, _)| p.to_string())
+            .unwrap_or_else(|| want.to_string())
+    };
+    Ok((provider, warnings))
+}
+
+/// Runs `tonebench profile`.
+pub fn execute(args: &ProfileArgs) -> anyhow::Result<i32> {
+    check_args(args)?;
+    let suite = crate::commands::load_suite(&args.suite)?;
+    if suite.items.is_empty() {
+        return Err(exit::input(anyhow::anyhow!(
+            "suite {} has no items to profile",
+            suite.name
+        )));
+    }
+    let labels = suite.labels.names();
+    let options = Options {
+        threads: args.threads,
+        batch: args.batch[0],
+        device: args.device,
+    };
+    let t = Instant::now();
+    let mut model =
+        Model::load_profiled(&args.model, labels, options).map_err(InferError::classified)?;
+    let session_create_ms = ms(t.elapsed());
+    let all: Vec<InferInput<'_>> = suite
+        .items
+        .iter()
+        .map(|i| InferInput {
+            id: &i.id,
+            text: i.text.as_deref(),
+            audio: i.audio.as_deref(),
+        })
+        .collect();
+    let mut kept = Kept {
+        pred: vec![None; all.len()],
+        probs: vec![None; all.len()],
+    };
+    let first = call_inputs(&all, 0, args.batch[0]);
+    let (first_wall, preds) = call(&mut model, &first)?;
+    kept.keep(&first, &preds);
+    let used = model.providers_used().map_err(InferError::classified)?;
+    let (provider, mut warnings) = check_providers(args.device, &used, args.allow_fallback)?;
+
+    let mut batches = Vec::new();
+    for (j, &b) in args.batch.iter().enumerate() {
+        let k = (j == 0).then_some(&mut kept);
+        batches.push(profile_batch(&mut model, &all, b, args, k)?);
+    }
+    let streaming = match args.window {
+        Some(w) => Some(profile_stream(
+            &mut model,
+            &suite,
+            w,
+            args.hop.unwrap_or(w / 2.0),
+            args.warmup,
+        )?),
+        None => None,
+    };
+
+    for bl in &batches {
+        if bl.latency.noisy {
+            warnings.push(Warning {
+                code: "noisy_timing".into(),
+                metric: Some(format!("latency.batches.{}", bl.batch)),
+                message: format!(
+                    "batch {}: {} of {} timings are outliers (|modified z| > 3.5) and some lie more than 14.8 MADs from the median; the machine was busy — compare medians of repeated runs",
+                    bl.batch, bl.latency.outliers, bl.iterations
+                ),
+            });
+        }
+    }
+    if model.modality != "text" && args.batch.iter().any(|&b| b > 1) {
+        warnings.push(Warning {
+            code: "audio_batch".into(),
+            metric: None,
+            message: "audio graphs run one clip per session call (zero padding changes their outputs); a batch of N is N consecutive calls".into(),
+        });
+    }
+    if let Some(s) = &streaming {
+        if !s.keeps_up {
+            warnings.push(Warning {
+                code: "streaming_behind".into(),
+                metric: Some("latency.streaming".into()),
+                message: format!(
+                    "streaming: p99 window latency {:.1} ms exceeds the hop of {:.0} ms; the model does not keep up with real time on {} with {} thread(s)",
+                    s.latency.p99_ms,
+                    s.hop_s * 1e3,
+                    args.device,
+                    args.threads
+                ),
+            });
+        }
+    }
+
+    let head = &batches[0];
+    let latency_report = LatencyReport {
+        device: args.device.to_string(),
+        provider: provider.clone(),
+        p50_ms: head.latency.p50_ms,
+        p90_ms: head.latency.p90_ms,
+        p95_ms: head.latency.p95_ms,
+        p99_ms: head.latency.p99_ms,
+        mean_ms: head.latency.mean_ms,
+        throughput_per_s: head.throughput_per_s,
+        rtf: head.rtf,
+        rtfx: head.rtfx,
+        min_ms: Some(head.latency.min_ms),
+        max_ms: Some(head.latency.max_ms),
+        p999_ms: Some(head.latency.p999_ms),
+        std_ms: Some(head.latency.std_ms),
+        session_create_ms: Some(session_create_ms),
+        first_inference_ms: Some(ms(first_wall)),
+        warmup: Some(args.warmup),
+        iterations: Some(head.iterations),
+        threads: Some(args.threads),
+        outliers: Some(head.latency.outliers),
+        providers: used
+            .iter()
+            .map(|u| ProviderNodes {
+                graph: u.graph.clone(),
+                provider: u.provider.clone(),
+                nodes: u.nodes,
+            })
+            .collect(),
+        batches,
+        streaming,
+    };
+
+    let report = build_report(
+        &suite,
+        &model,
+        &args.model,
+        args,
+        &provider,
+        kept,
+        latency_report,
+        warnings,
+    )?;
+    let out = crate::cli::out_dir(&args.out, &suite.name);
+    let files = crate::output::RunFiles::create(&out)?;
+    files.write_report(&report)?;
+    let mut stdout = std::io::stdout().lock();
+    print_table(&mut stdout, &report)?;
+    writeln!(
+        stdout,
+        "wrote {}/{{report.json, report.md, report.html}}",
+        out.display()
+    )?;
+    Ok(exit::SUCCESS)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build_report(
+    suite: &Suite,
+    model: &Model,
+    spec: &std::path::Path,
+    args: &ProfileArgs,
+    provider: &str,
+    kept: Kept,
+    latency: LatencyReport,
+    warnings: Vec<Warning>,
+) -> anyhow::Result<Report> {
+    let spec_bytes = std::fs::read(spec)
+        .map_err(|e| exit::input(anyhow::anyhow!("cannot read {}: {e}", spec.display())))?;
+    let mut files = IndexMap::new();
+    for f in &model.files {
+        let bytes = std::fs::read(f)
+            .map_err(|e| exit::input(anyhow::anyhow!("cannot read {}: {e}", f.display())))?;
+        files.insert(f.display().to_string(), crate::table::hex_sha256(&bytes));
+    }
+    let k = suite.labels.names().len();
+    let probs: Option<Vec<f64>> = kept
+        .probs
+        .iter()
+        .all(Option::is_some)
+        .then(|| {
+            kept.probs
+                .iter()
+                .flat_map(|p| p.iter().flatten().map(|&x| f64::from(x)))
+                .collect::<Vec<f64>>()
+        })
+        .filter(|v| v.len() == k * kept.probs.len());
+    let run = ModelRun {
+        name: model.name.clone(),
+        modality: match model.modality {
+            "text" => Modality::Text,
+            "audio" => Modality::Audio,
+            _ => Modality::Hybrid,
+        },
+        source: Source {
+            kind: "onnx".into(),
+            path: spec.display().to_string(),
+            sha256: crate::table::hex_sha256(&spec_bytes),
+            files,
+            ort_version: infer::ort_version().ok(),
+            provider: Some(provider.to_string()),
+            batch_size: Some(args.batch[0]),
+            threads: Some(args.threads),
+        },
+        pred: kept.pred,
+        probs,
+        latency_ms: None,
+        warnings,
+    };
+    let cfg = EvalConfig {
+        bootstrap: BootstrapConfig {
+            resamples: 0,
+            confidence: 0.95,
+            seed: 7,
+        },
+    };
+    let mut report = evaluate(suite, &[run], &cfg);
+    if let Some(m) = report.models.first_mut() {
+        m.latency = Some(latency);
+    }
+    Ok(report)
+}
+
+/// The compact terminal table.
+pub fn print_table(w: &mut impl Write, report: &Report) -> std::io::Result<()> {
+    for m in &report.models {
+        let Some(l) = &m.latency else { continue };
+        writeln!(
+            w,
+            "{} on {} ({}), {} thread(s)",
+            m.name,
+            l.device,
+            l.provider,
+            l.threads.unwrap_or(0)
+        )?;
+        writeln!(
+            w,
+            "session creation {:.1} ms · first inference {:.2} ms · warm-up {} calls",
+            l.session_create_ms.unwrap_or(f64::NAN),
+            l.first_inference_ms.unwrap_or(f64::NAN),
+            l.warmup.unwrap_or(0)
+        )?;
+        writeln!(
+            w,
+            "{:>5} {:>6} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10} {:>8} {:>8} {:>4}",
+            "batch",
+            "calls",
+            "min ms",
+            "p50 ms",
+            "p90 ms",
+            "p99 ms",
+            "max ms",
+            "mean ms",
+            "std ms",
+            "items/s",
+            "RTF",
+            "infer50",
+            "out"
+        )?;
+        for b in &l.batches {
+            let s = &b.latency;
+            writeln!(
+                w,
+                "{:>5} {:>6} {:>9.3} {:>9.3} {:>9.3} {:>9.3} {:>9.3} {:>9.3} {:>9.3} {:>10.1} {:>8} {:>8.3} {:>4}",
+                b.batch,
+                b.iterations,
+                s.min_ms,
+                s.p50_ms,
+                s.p90_ms,
+                s.p99_ms,
+                s.max_ms,
+                s.mean_ms,
+                s.std_ms,
+                b.throughput_per_s,
+                b.rtf.map(|r| format!("{r:.4}")).unwrap_or_else(|| "-".into()),
+                b.stages.get("inference").map(|s| s.p50_ms).unwrap_or(f64::NAN),
+                s.outliers
+            )?;
+        }
+        if let Some(s) = &l.streaming {
+            writeln!(
+                w,
+                "streaming {} s windows every {} s over {:.0} s of audio: {} windows, p50 {:.2} ms, p99 {:.2} ms, RTF {:.4} — {}",
+                s.window_s,
+                s.hop_s,
+                s.audio_s,
+                s.windows,
+                s.latency.p50_ms,
+                s.latency.p99_ms,
+                s.rtf,
+                if s.keeps_up { "keeps up with real time" } else { "falls behind real time" }
+            )?;
+        }
+        for wn in &m.warnings {
+            // Metric warnings (0/0 over the few items profiled) belong to report.md, not here.
+            if !matches!(wn.code.as_str(), "items_not_scored" | "zero_division") {
+                writeln!(w, "warning: {}", wn.message)?;
+            }
+        }
+    }
+    Ok(())
+}
