@@ -173,6 +173,9 @@ pub fn run_models(
         );
         bar.set_prefix(model.name.clone());
         bar.set_position((suite.items.len() - todo.len()) as u64);
+        let started = Instant::now();
+        let mut session_time = Duration::ZERO;
+        let mut predicted = 0usize;
         for chunk in todo.chunks(CHUNK.max(options.batch)) {
             let inputs: Vec<InferInput> = chunk
                 .iter()
@@ -189,12 +192,17 @@ pub fn run_models(
             let mut stop = None;
             for (item, r) in chunk.iter().zip(results) {
                 match r {
-                    Ok(p) => entries.push(Entry::Item {
-                        model: model.name.clone(),
-                        id: item.id.clone(),
-                        probs: p.probs,
-                        latency_ms: p.timings.total().as_secs_f64() * 1e3,
-                    }),
+                    Ok(p) => {
+                        // Batched session calls spread their time over their items.
+                        session_time += p.timings.inference;
+                        predicted += 1;
+                        entries.push(Entry::Item {
+                            model: model.name.clone(),
+                            id: item.id.clone(),
+                            probs: p.probs,
+                            latency_ms: p.timings.total().as_secs_f64() * 1e3,
+                        })
+                    }
                     Err(e) if args.keep_going => entries.push(Entry::Error {
                         model: model.name.clone(),
                         id: item.id.clone(),
@@ -236,6 +244,17 @@ pub fn run_models(
             }
         }
         bar.finish_and_clear();
+        if predicted > 0 {
+            // Harness overhead: wall time of the loop against the time spent in session.run.
+            let wall = started.elapsed();
+            eprintln!(
+                "{}: {predicted} items in {:.2} s, of which session.run {:.2} s (wall / session.run = {:.3})",
+                model.name,
+                wall.as_secs_f64(),
+                session_time.as_secs_f64(),
+                wall.as_secs_f64() / session_time.as_secs_f64().max(1e-9)
+            );
+        }
         let mut warnings = Vec::new();
         if options.batch > 1 && args.sensitivity_sample > 0 {
             warnings.extend(batch_check(

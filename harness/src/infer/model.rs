@@ -575,6 +575,7 @@ impl Embedder {
         let so = SessionOptions {
             threads: options.threads,
             device: options.device,
+            profile: false,
         };
         let graph = Graph::open_width(
             &plan.onnx,
