@@ -176,73 +176,104 @@ pub fn run_models(
         let started = Instant::now();
         let mut session_time = Duration::ZERO;
         let mut predicted = 0usize;
-        for chunk in todo.chunks(CHUNK.max(options.batch)) {
-            let inputs: Vec<InferInput> = chunk
-                .iter()
-                .map(|i| InferInput {
-                    id: &i.id,
-                    text: i.text.as_deref(),
-                    audio: i.audio.as_deref(),
-                })
-                .collect();
-            let results = model
-                .predict_batch(&inputs)
-                .map_err(InferError::classified)?;
-            let mut entries = Vec::with_capacity(chunk.len());
-            let mut stop = None;
-            for (item, r) in chunk.iter().zip(results) {
-                match r {
-                    Ok(p) => {
-                        // Batched session calls spread their time over their items.
-                        session_time += p.timings.inference;
-                        predicted += 1;
-                        entries.push(Entry::Item {
+        let chunks: Vec<&[&crate::suite::Item]> = todo.chunks(CHUNK.max(options.batch)).collect();
+        let rate = model.sample_rate();
+        std::thread::scope(|scope| -> anyhow::Result<()> {
+            // Audio is decoded and resampled one chunk ahead on another thread, so the session
+            // is not kept waiting for the front end.
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(PathBuf, crate::audio::Loaded)>>(1);
+            match rate {
+                Some(sr) => {
+                    let chunks = &chunks;
+                    scope.spawn(move || {
+                        for chunk in chunks {
+                            let clips = chunk
+                                .iter()
+                                .filter_map(|i| i.audio.as_ref())
+                                .filter_map(|p| {
+                                    crate::audio::load(p, sr).ok().map(|l| (p.clone(), l))
+                                })
+                                .collect();
+                            if tx.send(clips).is_err() {
+                                break;
+                            }
+                        }
+                    });
+                }
+                None => drop(tx),
+            }
+            for chunk in &chunks {
+                if let Ok(clips) = rx.recv() {
+                    model.preload(clips);
+                }
+                let inputs: Vec<InferInput> = chunk
+                    .iter()
+                    .map(|i| InferInput {
+                        id: &i.id,
+                        text: i.text.as_deref(),
+                        audio: i.audio.as_deref(),
+                    })
+                    .collect();
+                let results = model
+                    .predict_batch(&inputs)
+                    .map_err(InferError::classified)?;
+                let mut entries = Vec::with_capacity(chunk.len());
+                let mut stop = None;
+                for (item, r) in chunk.iter().zip(results) {
+                    match r {
+                        Ok(p) => {
+                            // Batched session calls spread their time over their items.
+                            session_time += p.timings.inference;
+                            predicted += 1;
+                            entries.push(Entry::Item {
+                                model: model.name.clone(),
+                                id: item.id.clone(),
+                                probs: p.probs,
+                                latency_ms: p.timings.total().as_secs_f64() * 1e3,
+                            })
+                        }
+                        Err(e) if args.keep_going => entries.push(Entry::Error {
                             model: model.name.clone(),
                             id: item.id.clone(),
-                            probs: p.probs,
-                            latency_ms: p.timings.total().as_secs_f64() * 1e3,
-                        })
-                    }
-                    Err(e) if args.keep_going => entries.push(Entry::Error {
-                        model: model.name.clone(),
-                        id: item.id.clone(),
-                        error: e.to_string(),
-                    }),
-                    Err(e) => {
-                        stop = Some(e);
-                        break;
+                            error: e.to_string(),
+                        }),
+                        Err(e) => {
+                            stop = Some(e);
+                            break;
+                        }
                     }
                 }
+                // What was done before a failing item is kept.
+                journal.append(&entries).map_err(exit::runtime)?;
+                for e in entries {
+                    crate::journal::record_into(done, e);
+                }
+                bar.inc(chunk.len() as u64);
+                if let Some(e) = stop {
+                    bar.abandon();
+                    return Err(anyhow::Error::from(e)
+                            .context("stopped (pass --keep-going to record failing items and go on; --resume continues this run)"))
+                            .map_err(|e| if is_item_input(&e) { exit::input(e) } else { exit::runtime(e) });
+                }
+                if last_parquet.elapsed() >= PARQUET_EVERY {
+                    let partial: Vec<ModelRun> = runs
+                        .iter()
+                        .cloned()
+                        .chain(std::iter::once(model_run(
+                            suite,
+                            &model,
+                            done,
+                            &file_hashes,
+                            &spec_bytes,
+                            Vec::new(),
+                        )))
+                        .collect();
+                    crate::output::write_predictions(&files.predictions(), suite, &partial)?;
+                    last_parquet = Instant::now();
+                }
             }
-            // What was done before a failing item is kept.
-            journal.append(&entries).map_err(exit::runtime)?;
-            for e in entries {
-                crate::journal::record_into(done, e);
-            }
-            bar.inc(chunk.len() as u64);
-            if let Some(e) = stop {
-                bar.abandon();
-                return Err(anyhow::Error::from(e)
-                    .context("stopped (pass --keep-going to record failing items and go on; --resume continues this run)"))
-                    .map_err(|e| if is_item_input(&e) { exit::input(e) } else { exit::runtime(e) });
-            }
-            if last_parquet.elapsed() >= PARQUET_EVERY {
-                let partial: Vec<ModelRun> = runs
-                    .iter()
-                    .cloned()
-                    .chain(std::iter::once(model_run(
-                        suite,
-                        &model,
-                        done,
-                        &file_hashes,
-                        &spec_bytes,
-                        Vec::new(),
-                    )))
-                    .collect();
-                crate::output::write_predictions(&files.predictions(), suite, &partial)?;
-                last_parquet = Instant::now();
-            }
-        }
+            Ok(())
+        })?;
         bar.finish_and_clear();
         if predicted > 0 {
             // Harness overhead: wall time of the loop against the time spent in session.run.

@@ -1,6 +1,7 @@
 //! A loaded model: the closed set of model kinds, each an arrangement of the parts in
 //! [`super::parts`], and batch prediction in suite label order.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -54,6 +55,8 @@ pub struct Model {
     pub options: Options,
     head: Head,
     pipe: Pipeline,
+    /// Clips decoded ahead of time (by another thread) for the next call, by path.
+    preloaded: HashMap<PathBuf, crate::audio::Loaded>,
 }
 
 impl std::fmt::Debug for Model {
@@ -182,6 +185,7 @@ impl Model {
             options,
             head,
             pipe,
+            preloaded: HashMap::new(),
         })
     }
 
@@ -295,6 +299,13 @@ impl Model {
         }
     }
 
+    /// Hands over clips decoded and resampled ahead of time (at [`Model::sample_rate`]) for the
+    /// next [`Model::predict_batch`] call, which uses them instead of reading the files; clips
+    /// it does not use are dropped after that call.
+    pub fn preload(&mut self, clips: Vec<(PathBuf, crate::audio::Loaded)>) {
+        self.preloaded.extend(clips);
+    }
+
     /// Predicts `inputs`. The outer error stops the run (the model itself failed); an inner
     /// error concerns one item only ([`InferError::Item`]) and may be skipped.
     pub fn predict_batch(
@@ -303,9 +314,10 @@ impl Model {
     ) -> Result<Vec<Result<Prediction, InferError>>, InferError> {
         let batch = self.options.batch.max(1);
         let head = &self.head;
-        match &mut self.pipe {
+        let pre = &mut self.preloaded;
+        let out = match &mut self.pipe {
             Pipeline::Text(t) => text_predict(t, head, inputs, batch),
-            Pipeline::Audio(a) => Ok(inputs.iter().map(|i| audio_one(a, head, i)).collect()),
+            Pipeline::Audio(a) => Ok(inputs.iter().map(|i| audio_one(a, pre, head, i)).collect()),
             Pipeline::Hybrid {
                 enc,
                 front,
@@ -313,25 +325,25 @@ impl Model {
                 names,
             } => Ok(inputs
                 .iter()
-                .map(|i| hybrid_one(enc, front, graph, names, head, i))
+                .map(|i| hybrid_one(enc, front, pre, graph, names, head, i))
                 .collect()),
             Pipeline::Late {
                 text,
                 audio,
                 weights,
-            } => {
-                let tp = text_predict(text, head, inputs, batch)?;
-                Ok(tp
-                    .into_iter()
+            } => text_predict(text, head, inputs, batch).map(|tp| {
+                tp.into_iter()
                     .zip(inputs)
                     .map(|(t, i)| {
                         let t = t?;
-                        let a = audio_one(audio, head, i)?;
+                        let a = audio_one(audio, pre, head, i)?;
                         Ok(late(&t, &a, *weights))
                     })
-                    .collect())
-            }
-        }
+                    .collect()
+            }),
+        };
+        self.preloaded.clear();
+        out
     }
 }
 
@@ -451,14 +463,19 @@ fn text_predict(
     Ok(out)
 }
 
+/// The clip of `input`: preloaded when it was, else decoded and resampled now.
 fn load_audio(
     front: &AudioFrontend,
+    pre: &mut HashMap<PathBuf, crate::audio::Loaded>,
     input: &InferInput<'_>,
 ) -> Result<crate::audio::Loaded, InferError> {
     let path = input
         .audio
         .ok_or_else(|| item(input.id, "no audio for an audio model"))?;
-    front.load(path).map_err(|e| item(input.id, e))
+    match pre.remove(path) {
+        Some(loaded) => Ok(loaded),
+        None => front.load(path).map_err(|e| item(input.id, e)),
+    }
 }
 
 fn audio_feed(names: &IoNames, samples: Vec<f32>) -> (&str, Feed) {
@@ -493,10 +510,11 @@ fn finish(
 /// One clip per session call: zero padding changes audio model outputs.
 fn audio_one(
     a: &mut AudioPipe,
+    pre: &mut HashMap<PathBuf, crate::audio::Loaded>,
     head: &Head,
     input: &InferInput<'_>,
 ) -> Result<Prediction, InferError> {
-    let loaded = load_audio(&a.front, input)?;
+    let loaded = load_audio(&a.front, pre, input)?;
     let timings = Timings {
         decode: loaded.decode,
         resample: loaded.resample,
@@ -516,13 +534,14 @@ fn audio_one(
 fn hybrid_one(
     enc: &TextEncoder,
     front: &AudioFrontend,
+    pre: &mut HashMap<PathBuf, crate::audio::Loaded>,
     graph: &mut Graph,
     names: &IoNames,
     head: &Head,
     input: &InferInput<'_>,
 ) -> Result<Prediction, InferError> {
     let (tokens, tok_d) = tokenize(enc, input)?;
-    let loaded = load_audio(front, input)?;
+    let loaded = load_audio(front, pre, input)?;
     let timings = Timings {
         decode: loaded.decode,
         resample: loaded.resample,
