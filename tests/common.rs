@@ -42,3 +42,14 @@ pub const MANIFEST: &str = "format-version = 1\nname = \"t\"\nlabels = [\"negati
 pub fn read_json(path: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
+
+/// Whether ONNX Runtime can be loaded; prints why a test is skipped when not.
+pub fn ort(test: &str) -> bool {
+    match tonebench::infer::runtime::runtime() {
+        Ok(_) => true,
+        Err(e) => {
+            eprintln!("skipped {test}: {e}");
+            false
+        }
+    }
+}

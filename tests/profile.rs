@@ -6,18 +6,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::common::{read_json, root, tonebench};
-
-/// Whether ONNX Runtime can be loaded; prints why a test is skipped when not.
-fn ort(test: &str) -> bool {
-    match tonebench::infer::runtime::runtime() {
-        Ok(_) => true,
-        Err(e) => {
-            eprintln!("skipped {test}: {e}");
-            false
-        }
-    }
-}
+use crate::common::{ort, read_json, root, tonebench};
 
 fn demo(model: &str) -> (String, String) {
     let r = root();

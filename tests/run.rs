@@ -8,18 +8,7 @@ use std::time::{Duration, Instant};
 
 use tonebench::table::Table;
 
-use crate::common::{read_json, root, shared, tonebench, write_suite};
-
-/// Whether ONNX Runtime can be loaded; prints why a test is skipped when not.
-fn ort(test: &str) -> bool {
-    match tonebench::infer::runtime::runtime() {
-        Ok(_) => true,
-        Err(e) => {
-            eprintln!("skipped {test}: {e}");
-            false
-        }
-    }
-}
+use crate::common::{ort, read_json, root, shared, tonebench, write_suite};
 
 /// id → probabilities from a table with id and p_<label> columns (rows of one model).
 fn probs(path: &Path, model: Option<&str>) -> HashMap<String, [f64; 3]> {
