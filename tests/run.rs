@@ -281,3 +281,29 @@ fn a_bad_item_stops_the_run_unless_keep_going() {
         "{warnings}"
     );
 }
+
+#[test]
+fn parallel_sessions_report_exactly_what_one_session_does() {
+    if !ort("parallel_sessions_report_exactly_what_one_session_does") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let demo = root().join("suites/demo");
+    for jobs in ["1", "3"] {
+        let mut cmd = tonebench();
+        cmd.args(["run", "--jobs", jobs, "--suite"])
+            .arg(&demo)
+            .arg("--out")
+            .arg(tmp.path().join(jobs));
+        for m in ["text", "hybrid"] {
+            cmd.arg("--model")
+                .arg(demo.join(format!("models/{m}.toml")));
+        }
+        cmd.assert().success();
+    }
+    assert_eq!(
+        std::fs::read(tmp.path().join("1/report.json")).unwrap(),
+        std::fs::read(tmp.path().join("3/report.json")).unwrap()
+    );
+    assert_eq!(journal_items(&tmp.path().join("3")).len(), 2 * 108);
+}

@@ -226,6 +226,7 @@ pub fn demo(args: &DemoArgs) -> anyhow::Result<i32> {
         },
         resume: false,
         keep_going: false,
+        jobs: 1,
         sensitivity_sample: 0,
         bootstrap: args.bootstrap.clone(),
     };

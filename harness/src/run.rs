@@ -36,6 +36,10 @@ pub struct RunArgs {
     /// Record an item that fails (bad audio, …) as an error and go on, instead of stopping
     #[arg(long)]
     pub keep_going: bool,
+    /// Sessions run in parallel, each on its own thread (with --threads 1 each, --jobs 2 uses two
+    /// cores for small models better than one session with two threads)
+    #[arg(long, default_value_t = 1)]
+    pub jobs: usize,
     /// Items sampled to measure how much --batch changes outputs (0 = skip the check)
     #[arg(long, default_value_t = 64)]
     pub sensitivity_sample: usize,
@@ -176,47 +180,59 @@ pub fn run_models(
         let started = Instant::now();
         let mut session_time = Duration::ZERO;
         let mut predicted = 0usize;
+        let identity_of = ModelInfo::of(&model);
+        let name = identity_of.name.clone();
         let chunks: Vec<&[&crate::suite::Item]> = todo.chunks(CHUNK.max(options.batch)).collect();
+        // Extra sessions for --jobs: each worker thread runs its own copy of the model.
+        let mut extra = Vec::new();
+        for _ in 1..args.jobs.max(1).min(chunks.len().max(1)) {
+            extra.push(Model::load(spec, labels, options).map_err(InferError::classified)?);
+        }
         let rate = model.sample_rate();
+        let next_chunk = std::sync::atomic::AtomicUsize::new(0);
         std::thread::scope(|scope| -> anyhow::Result<()> {
-            // Audio is decoded and resampled one chunk ahead on another thread, so the session
-            // is not kept waiting for the front end.
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(PathBuf, crate::audio::Loaded)>>(1);
-            match rate {
-                Some(sr) => {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk>(extra.len() + 1);
+            if extra.is_empty() {
+                // One session: audio is decoded and resampled one chunk ahead on another
+                // thread, so the session is not kept waiting for the front end.
+                let (ptx, prx) = std::sync::mpsc::sync_channel(1);
+                if let Some(sr) = rate {
                     let chunks = &chunks;
-                    scope.spawn(move || {
-                        for chunk in chunks {
-                            let clips = chunk
-                                .iter()
-                                .filter_map(|i| i.audio.as_ref())
-                                .filter_map(|p| {
-                                    crate::audio::load(p, sr).ok().map(|l| (p.clone(), l))
-                                })
-                                .collect();
-                            if tx.send(clips).is_err() {
-                                break;
+                    scope.spawn(move || prefetch(chunks, sr, ptx));
+                }
+                let model = &mut model;
+                let chunks = &chunks;
+                scope.spawn(move || {
+                    for (i, chunk) in chunks.iter().enumerate() {
+                        if rate.is_some() {
+                            if let Ok(clips) = prx.recv() {
+                                model.preload(clips);
                             }
+                        }
+                        if tx.send((i, predict_chunk(model, chunk))).is_err() {
+                            break;
+                        }
+                    }
+                });
+            } else {
+                // Several sessions take chunks from a shared queue.
+                let next = &next_chunk;
+                let chunks = &chunks;
+                for m in std::iter::once(&mut model).chain(extra.iter_mut()) {
+                    let tx = tx.clone();
+                    scope.spawn(move || loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(chunk) = chunks.get(i) else { break };
+                        if tx.send((i, predict_chunk(m, chunk))).is_err() {
+                            break;
                         }
                     });
                 }
-                None => drop(tx),
+                drop(tx);
             }
-            for chunk in &chunks {
-                if let Ok(clips) = rx.recv() {
-                    model.preload(clips);
-                }
-                let inputs: Vec<InferInput> = chunk
-                    .iter()
-                    .map(|i| InferInput {
-                        id: &i.id,
-                        text: i.text.as_deref(),
-                        audio: i.audio.as_deref(),
-                    })
-                    .collect();
-                let results = model
-                    .predict_batch(&inputs)
-                    .map_err(InferError::classified)?;
+            for (i, results) in rx {
+                let chunk = chunks[i];
+                let results = results.map_err(InferError::classified)?;
                 let mut entries = Vec::with_capacity(chunk.len());
                 let mut stop = None;
                 for (item, r) in chunk.iter().zip(results) {
@@ -226,14 +242,14 @@ pub fn run_models(
                             session_time += p.timings.inference;
                             predicted += 1;
                             entries.push(Entry::Item {
-                                model: model.name.clone(),
+                                model: name.clone(),
                                 id: item.id.clone(),
                                 probs: p.probs,
                                 latency_ms: p.timings.total().as_secs_f64() * 1e3,
                             })
                         }
                         Err(e) if args.keep_going => entries.push(Entry::Error {
-                            model: model.name.clone(),
+                            model: name.clone(),
                             id: item.id.clone(),
                             error: e.to_string(),
                         }),
@@ -251,9 +267,10 @@ pub fn run_models(
                 bar.inc(chunk.len() as u64);
                 if let Some(e) = stop {
                     bar.abandon();
-                    return Err(anyhow::Error::from(e)
-                            .context("stopped (pass --keep-going to record failing items and go on; --resume continues this run)"))
-                            .map_err(|e| if is_item_input(&e) { exit::input(e) } else { exit::runtime(e) });
+                    return Err(anyhow::Error::from(e).context(
+                        "stopped (pass --keep-going to record failing items and go on; --resume continues this run)",
+                    ))
+                    .map_err(|e| if is_item_input(&e) { exit::input(e) } else { exit::runtime(e) });
                 }
                 if last_parquet.elapsed() >= PARQUET_EVERY {
                     let partial: Vec<ModelRun> = runs
@@ -261,7 +278,7 @@ pub fn run_models(
                         .cloned()
                         .chain(std::iter::once(model_run(
                             suite,
-                            &model,
+                            &identity_of,
                             done,
                             &file_hashes,
                             &spec_bytes,
@@ -278,12 +295,13 @@ pub fn run_models(
         if predicted > 0 {
             // Harness overhead: wall time of the loop against the time spent in session.run.
             let wall = started.elapsed();
+            let sessions = 1 + extra.len();
             eprintln!(
-                "{}: {predicted} items in {:.2} s, of which session.run {:.2} s (wall / session.run = {:.3})",
+                "{}: {predicted} items in {:.2} s on {sessions} session(s), session.run {:.2} s in all (wall × sessions / session.run = {:.3})",
                 model.name,
                 wall.as_secs_f64(),
                 session_time.as_secs_f64(),
-                wall.as_secs_f64() / session_time.as_secs_f64().max(1e-9)
+                wall.as_secs_f64() * sessions as f64 / session_time.as_secs_f64().max(1e-9)
             );
         }
         let mut warnings = Vec::new();
@@ -297,7 +315,7 @@ pub fn run_models(
         }
         runs.push(model_run(
             suite,
-            &model,
+            &identity_of,
             done,
             &file_hashes,
             &spec_bytes,
@@ -351,9 +369,69 @@ fn batch_check(
     }))
 }
 
+/// What a run records about a model, taken before its sessions go to worker threads.
+struct ModelInfo {
+    name: String,
+    file: PathBuf,
+    modality: &'static str,
+    options: Options,
+}
+
+impl ModelInfo {
+    fn of(model: &Model) -> Self {
+        ModelInfo {
+            name: model.name.clone(),
+            file: model.file.clone(),
+            modality: model.modality,
+            options: model.options,
+        }
+    }
+}
+
+/// One chunk's predictions, from whichever session ran it, by chunk index.
+type Chunk = (
+    usize,
+    Result<Vec<Result<infer::Prediction, InferError>>, InferError>,
+);
+
+/// Predicts the items of one chunk.
+fn predict_chunk(
+    model: &mut Model,
+    chunk: &[&crate::suite::Item],
+) -> Result<Vec<Result<infer::Prediction, InferError>>, InferError> {
+    let inputs: Vec<InferInput> = chunk
+        .iter()
+        .map(|i| InferInput {
+            id: &i.id,
+            text: i.text.as_deref(),
+            audio: i.audio.as_deref(),
+        })
+        .collect();
+    model.predict_batch(&inputs)
+}
+
+/// Decodes and resamples the audio of each chunk in turn, sending the clips on as each chunk is
+/// done; stops when the receiver is gone. Files that fail are left for the session to report.
+fn prefetch(
+    chunks: &[&[&crate::suite::Item]],
+    rate: u32,
+    tx: std::sync::mpsc::SyncSender<Vec<(PathBuf, crate::audio::Loaded)>>,
+) {
+    for chunk in chunks {
+        let clips = chunk
+            .iter()
+            .filter_map(|i| i.audio.as_ref())
+            .filter_map(|p| crate::audio::load(p, rate).ok().map(|l| (p.clone(), l)))
+            .collect();
+        if tx.send(clips).is_err() {
+            break;
+        }
+    }
+}
+
 fn model_run(
     suite: &Suite,
-    model: &Model,
+    model: &ModelInfo,
     done: &std::collections::HashMap<String, Done>,
     file_hashes: &indexmap::IndexMap<String, String>,
     spec_bytes: &[u8],
