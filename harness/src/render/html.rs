@@ -37,6 +37,7 @@ pub struct ReportView {
     pub confusions: Vec<ConfusionView>,
     pub partitions: Vec<PartitionView>,
     pub partition_rows: Vec<PartitionRow>,
+    pub fusion: Vec<FusionRow>,
     pub latency: Option<LatencyView>,
     pub warnings: Vec<WarningView>,
 }
@@ -270,6 +271,23 @@ pub struct PartitionRow {
     pub cohorts: String,
     pub worst_error: String,
     pub stats: PartitionStats,
+    /// Embedding partitions: how k was chosen and how stable the clustering is across seeds.
+    pub clustering: String,
+    /// The clustering is unstable (adjusted Rand index below the threshold).
+    pub unstable: bool,
+}
+
+/// One row of the fusion-gain table: a hybrid model against the best single modality on a cohort.
+#[derive(Debug, Serialize)]
+pub struct FusionRow {
+    pub partition: String,
+    pub cohort: String,
+    pub hybrid: String,
+    pub hybrid_accuracy: String,
+    pub best_single: String,
+    pub best_single_accuracy: String,
+    pub gain: String,
+    pub positive: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -413,6 +431,21 @@ pub fn build_view(runs: &[RunInput<'_>], opts: &HtmlOptions) -> ReportView {
             .collect(),
         partitions,
         partition_rows,
+        fusion: runs
+            .iter()
+            .filter_map(|r| r.report.fairness.as_ref())
+            .flat_map(|f| &f.fusion_gain)
+            .map(|g| FusionRow {
+                partition: g.partition.clone(),
+                cohort: g.cohort.clone(),
+                hybrid: g.hybrid.clone(),
+                hybrid_accuracy: f::score(g.hybrid_accuracy),
+                best_single: g.best_single.clone(),
+                best_single_accuracy: f::score(g.best_single_accuracy),
+                gain: f::points(g.gain),
+                positive: g.gain > 0.0,
+            })
+            .collect(),
         latency: latency_view(&models),
         warnings,
     }
@@ -1021,6 +1054,21 @@ fn cohort_views(
                 cohorts: c.groups.len().to_string(),
                 worst_error,
                 stats: stats_view(c),
+                clustering: match (c.k, c.stability_ari) {
+                    (Some(k), Some(ari)) => format!(
+                        "k = {k}{}, ARI {}",
+                        c.k_method
+                            .as_deref()
+                            .map(|m| format!(" ({m})"))
+                            .unwrap_or_default(),
+                        f::score(ari)
+                    ),
+                    (Some(k), None) => format!("k = {k}"),
+                    _ => String::new(),
+                },
+                unstable: c
+                    .stability_ari
+                    .is_some_and(|a| a < tonebench_core::cohorts::STABILITY_THRESHOLD),
             });
             views.push(PartitionView {
                 anchor,
