@@ -156,7 +156,7 @@ fn cohort_charts_have_a_whisker_per_cohort_and_highlight_the_worst() {
     let table = &elements(cohorts, "<table class=\"partitions\">", "</table>")[0];
     let body = &elements(table, "<tbody>", "</tbody>")[0];
     assert_eq!(count(body, "<tr>"), 2 * 2);
-    assert_eq!(count(&body[..body.find("</tr>").unwrap()], "<td"), 13);
+    assert_eq!(count(&body[..body.find("</tr>").unwrap()], "<td"), 14);
 }
 
 #[test]
