@@ -234,7 +234,7 @@ impl Suite {
             .map_err(invalid)?;
 
         let items_path = dir.join(&manifest.items);
-        let table = Table::read(&items_path)?;
+        let mut table = Table::read(&items_path)?;
         let file = table.file_name();
         let cols = &manifest.columns;
         let defaults = ColumnsManifest::default();
@@ -293,7 +293,8 @@ impl Suite {
 
         let ids = table.strings(&cols.id)?;
         let raw_labels = table.strings(&cols.label)?;
-        let texts = if has_text {
+        let mut ids = ids;
+        let mut texts = if has_text {
             Some(table.strings(&cols.text)?)
         } else {
             None
@@ -303,12 +304,12 @@ impl Suite {
         } else {
             None
         };
-        let speakers = if has_speaker {
+        let mut speakers = if has_speaker {
             Some(table.strings(&cols.speaker)?)
         } else {
             None
         };
-        let meta: Vec<Vec<Option<String>>> = metadata_columns
+        let mut meta: Vec<Vec<Option<String>>> = metadata_columns
             .iter()
             .map(|c| table.strings(c))
             .collect::<Result<_, _>>()?;
@@ -317,30 +318,43 @@ impl Suite {
             None => dir.clone(),
         };
 
+        // Every column is text now; the polars frame is no longer needed.
+        table.release_data();
+        // The first row of every id, found before the cells are moved into items.
+        let first_of: Vec<usize> = {
+            let mut first: std::collections::HashMap<&str, usize> =
+                std::collections::HashMap::with_capacity(ids.len());
+            ids.iter()
+                .enumerate()
+                .map(|(row, id)| match id {
+                    Some(id) => *first.entry(id.as_str()).or_insert(row),
+                    None => row,
+                })
+                .collect()
+        };
+
         let mut problems = Vec::new();
-        let mut items = Vec::with_capacity(table.height());
+        let mut items = Vec::with_capacity(ids.len());
         let mut dropped = Vec::new();
-        let mut seen: std::collections::HashMap<String, RowRef> =
-            std::collections::HashMap::with_capacity(table.height());
-        for row in 0..table.height() {
+        for row in 0..ids.len() {
             let at = table.origin(row);
             let problem = |id: Option<&String>, message: String| Problem {
                 at: Some(at),
                 id: id.cloned(),
                 message,
             };
-            let Some(id) = ids[row].clone() else {
+            let Some(id) = ids[row].take() else {
                 problems.push(problem(None, format!("empty {} column", cols.id)));
                 continue;
             };
-            if let Some(first) = seen.get(&id) {
+            if first_of[row] != row {
+                let first = table.origin(first_of[row]);
                 problems.push(problem(
                     Some(&id),
                     format!("duplicate id (first at {first})"),
                 ));
                 continue;
             }
-            seen.insert(id.clone(), at);
             let Some(raw) = raw_labels[row].as_deref() else {
                 problems.push(problem(Some(&id), format!("empty {} column", cols.label)));
                 continue;
@@ -369,10 +383,10 @@ impl Suite {
             items.push(Item {
                 id,
                 label,
-                text: texts.as_ref().and_then(|t| t[row].clone()),
+                text: texts.as_mut().and_then(|t| t[row].take()),
                 audio,
-                speaker: speakers.as_ref().and_then(|s| s[row].clone()),
-                meta: meta.iter().map(|c| c[row].clone()).collect(),
+                speaker: speakers.as_mut().and_then(|s| s[row].take()),
+                meta: meta.iter_mut().map(|c| c[row].take()).collect(),
                 origin: at,
             });
         }
@@ -382,7 +396,7 @@ impl Suite {
         if items.is_empty() {
             return Err(invalid(format!(
                 "{file} has no items to score ({} rows, {} dropped by label-map)",
-                table.height(),
+                ids.len(),
                 dropped.len()
             )));
         }

@@ -198,6 +198,12 @@ impl Table {
         &self.path
     }
 
+    /// Frees the parsed data once every needed column has been read; names, rows' origins and
+    /// the hash stay. Column reads after this fail.
+    pub fn release_data(&mut self) {
+        self.df = DataFrame::empty();
+    }
+
     /// A short name for messages: the file name.
     pub fn file_name(&self) -> String {
         self.path
