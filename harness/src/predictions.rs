@@ -52,7 +52,7 @@ fn first_ids<'a>(ids: impl ExactSizeIterator<Item = &'a str>) -> String {
 impl Predictions {
     /// Reads a predictions table and joins it to `suite` by id.
     pub fn load(path: &Path, suite: &Suite) -> Result<Predictions, PredictionsError> {
-        let table = Table::read(path)?;
+        let mut table = Table::read(path)?;
         let file = table.file_name();
         let invalid = |message: String| PredictionsError::Invalid {
             file: file.clone(),
@@ -106,6 +106,7 @@ impl Predictions {
         } else {
             None
         };
+        table.release_data();
 
         let index = suite.index_by_id();
         let dropped: HashSet<&str> = suite.dropped.iter().map(String::as_str).collect();
@@ -117,7 +118,7 @@ impl Predictions {
         let mut seen_row: Vec<Option<usize>> = vec![None; n];
         let mut unknown: Vec<&str> = Vec::new();
         let mut problems = Vec::new();
-        for row in 0..table.height() {
+        for row in 0..ids.len() {
             let at = table.origin(row);
             let Some(id) = ids[row].as_deref() else {
                 problems.push(Problem {
