@@ -30,13 +30,13 @@ pub enum BaselineError {
         "baseline name \"{0}\" must be letters, digits, '-', '_' or '.' and not start with '.'"
     )]
     BadName(String),
-    #[error("{path}: {source}")]
+    #[error("{path}: cannot read or write")]
     Io {
         path: String,
         #[source]
         source: std::io::Error,
     },
-    #[error("{path}: not valid JSON: {source}")]
+    #[error("{path}: not valid JSON")]
     Json {
         path: String,
         #[source]

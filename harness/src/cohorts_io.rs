@@ -11,7 +11,7 @@ use crate::table::{RowRef, Table, TableError};
 /// Why an embeddings or cohorts file could not be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum CohortsIoError {
-    #[error("{path}: {source}")]
+    #[error("{path}: cannot read or write")]
     Io {
         path: PathBuf,
         source: std::io::Error,
@@ -21,7 +21,7 @@ pub enum CohortsIoError {
     #[error("embeddings {file}: the header has no e0, e1, … columns")]
     NoVectorColumns { file: String },
     #[error("embeddings {0}")]
-    Table(#[from] TableError),
+    Table(TableError),
     #[error("embeddings {file} {at} column {column}: \"{value}\" is not a finite number")]
     Number {
         file: String,
@@ -49,6 +49,14 @@ pub enum CohortsIoError {
     Json { path: PathBuf, message: String },
     #[error(transparent)]
     Cohort(#[from] CohortError),
+}
+
+// Not `#[from]`: the message already includes the inner error, which must not also be its
+// `source` (the CLI prints the whole chain).
+impl From<TableError> for CohortsIoError {
+    fn from(e: TableError) -> Self {
+        CohortsIoError::Table(e)
+    }
 }
 
 /// An embeddings table as written: one vector per speaker, or per item (to be averaged).

@@ -91,7 +91,7 @@ fn default_alpha() -> Spanned<f64> {
 /// Why a gate file cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum GateFileError {
-    #[error("{file}: {source}")]
+    #[error("gate file {file}: cannot read")]
     Io {
         file: String,
         #[source]

@@ -48,7 +48,7 @@ impl Done {
 
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
-    #[error("{path}: cannot {what}: {source}")]
+    #[error("{path}: cannot {what}")]
     Io {
         path: PathBuf,
         what: &'static str,

@@ -25,7 +25,7 @@ pub struct Predictions {
 #[derive(Debug, thiserror::Error)]
 pub enum PredictionsError {
     #[error("predictions {0}")]
-    Table(#[from] TableError),
+    Table(TableError),
     #[error("predictions {file}: {message}")]
     Invalid { file: String, message: String },
     #[error("predictions {file}: {n} problem{s}: {list}", n = problems.len(), s = if problems.len() == 1 { "" } else { "s" }, list = list_problems(problems))]
@@ -33,6 +33,14 @@ pub enum PredictionsError {
         file: String,
         problems: Vec<Problem>,
     },
+}
+
+// Not `#[from]`: the message already includes the inner error, which must not also be its
+// `source` (the CLI prints the whole chain).
+impl From<TableError> for PredictionsError {
+    fn from(e: TableError) -> Self {
+        PredictionsError::Table(e)
+    }
 }
 
 /// Up to five ids for a message, then how many more.

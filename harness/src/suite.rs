@@ -162,22 +162,38 @@ pub enum SuiteError {
         "suite {path}: no suite.toml here (a suite is a folder with suite.toml and an items table)"
     )]
     NoManifest { path: PathBuf },
-    #[error("suite {path}: cannot read: {source}")]
+    #[error("suite {path}: cannot read")]
     Io {
         path: PathBuf,
         source: std::io::Error,
     },
     #[error("suite {0}")]
-    Manifest(#[from] ConfigError),
+    Manifest(ConfigError),
     #[error("suite {path}: {message}")]
     Invalid { path: PathBuf, message: String },
     #[error("suite {0}")]
-    Table(#[from] TableError),
+    Table(TableError),
     #[error("suite {file}: {n} problem{s}: {list}", n = problems.len(), s = if problems.len() == 1 { "" } else { "s" }, list = list_problems(problems))]
     Items {
         file: String,
         problems: Vec<Problem>,
     },
+}
+
+// Not `#[from]`: the message already includes the inner error, which must not also be its
+// `source` (the CLI prints the whole chain).
+impl From<ConfigError> for SuiteError {
+    fn from(e: ConfigError) -> Self {
+        SuiteError::Manifest(e)
+    }
+}
+
+// Not `#[from]`: the message already includes the inner error, which must not also be its
+// `source` (the CLI prints the whole chain).
+impl From<TableError> for SuiteError {
+    fn from(e: TableError) -> Self {
+        SuiteError::Table(e)
+    }
 }
 
 /// The value a `label-map` entry maps to when the row should be left out.

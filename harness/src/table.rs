@@ -57,7 +57,7 @@ impl Format {
 pub enum TableError {
     #[error("{path}: no such file")]
     Missing { path: PathBuf },
-    #[error("{path}: cannot read: {source}")]
+    #[error("{path}: cannot read")]
     Io {
         path: PathBuf,
         source: std::io::Error,
