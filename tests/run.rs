@@ -307,3 +307,41 @@ fn parallel_sessions_report_exactly_what_one_session_does() {
     );
     assert_eq!(journal_items(&tmp.path().join("3")).len(), 2 * 108);
 }
+
+#[test]
+fn compare_pairs_models_of_different_runs_item_by_item() {
+    if !ort("compare_pairs_models_of_different_runs_item_by_item") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let demo = root().join("suites/demo");
+    for m in ["text", "audio"] {
+        tonebench()
+            .args(["run", "--suite"])
+            .arg(&demo)
+            .arg("--model")
+            .arg(demo.join(format!("models/{m}.toml")))
+            .arg("--out")
+            .arg(tmp.path().join(m))
+            .assert()
+            .success();
+    }
+    let page = tmp.path().join("compare.html");
+    tonebench()
+        .arg("compare")
+        .arg(tmp.path().join("text"))
+        .arg(tmp.path().join("audio"))
+        .arg("--out")
+        .arg(&page)
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(&page).unwrap();
+    // The same pair inside one run has these exact counts (see the demo test above).
+    let report = read_json(&tmp.path().join("text/report.json"));
+    assert_eq!(report["models"][0]["name"], "demo-text");
+    assert!(
+        html.contains("paired 95% CI"),
+        "no paired comparison across runs"
+    );
+    assert!(html.contains("McNemar p"), "no McNemar test across runs");
+}

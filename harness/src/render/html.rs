@@ -7,6 +7,7 @@
 
 use serde::Serialize;
 use tonebench_core::bootstrap::Interval;
+use tonebench_core::paired::ModelComparison;
 use tonebench_core::report::{CohortReport, LatencyReport, ModelReport, Report};
 
 use super::format as f;
@@ -420,10 +421,10 @@ pub fn build_view(runs: &[RunInput<'_>], opts: &HtmlOptions) -> ReportView {
         gates_passed,
         comparison: comparison_view(&models),
         differences_paired: {
-            let d = differences(&models);
+            let d = differences(&models, &opts.paired);
             !d.is_empty() && d.iter().all(|v| v.paired)
         },
-        differences: differences(&models),
+        differences: differences(&models, &opts.paired),
         confusions: models
             .iter()
             .enumerate()
@@ -682,7 +683,10 @@ fn comparison_view(models: &[(String, Option<String>, &ModelReport, &Report)]) -
 
 /// Pairwise differences in accuracy, balanced accuracy and macro-F1, judged by whether the two
 /// models' bootstrap intervals overlap (report.json has no per-item data for a paired test).
-fn differences(models: &[(String, Option<String>, &ModelReport, &Report)]) -> Vec<DiffView> {
+fn differences(
+    models: &[(String, Option<String>, &ModelReport, &Report)],
+    paired: &[ModelComparison],
+) -> Vec<DiffView> {
     type Pick = fn(&ModelReport) -> (f64, Option<Interval>);
     let picks: [(&str, Pick); 3] = [
         ("accuracy", |m| {
@@ -708,7 +712,7 @@ fn differences(models: &[(String, Option<String>, &ModelReport, &Report)]) -> Ve
     for i in 0..models.len() {
         for j in i + 1..models.len() {
             let (a, b) = (models[i].2, models[j].2);
-            if let Some(view) = paired_difference(&models[i], &models[j]) {
+            if let Some(view) = paired_difference(&models[i], &models[j], paired) {
                 out.push(view);
                 continue;
             }
@@ -748,18 +752,20 @@ fn differences(models: &[(String, Option<String>, &ModelReport, &Report)]) -> Ve
     out
 }
 
-/// The item-level comparison of two models of the same run, when the report has one.
+/// The item-level comparison of two models: from their report when they come from the same
+/// run, else from `across_runs` (matched by displayed name).
 fn paired_difference(
     a: &(String, Option<String>, &ModelReport, &Report),
     b: &(String, Option<String>, &ModelReport, &Report),
+    across_runs: &[ModelComparison],
 ) -> Option<DiffView> {
-    if !std::ptr::eq(a.3, b.3) {
-        return None;
-    }
-    let c =
+    let c = if std::ptr::eq(a.3, b.3) {
         a.3.comparisons
             .iter()
-            .find(|c| c.a == a.2.name && c.b == b.2.name)?;
+            .find(|c| c.a == a.2.name && c.b == b.2.name)?
+    } else {
+        across_runs.iter().find(|c| c.a == a.0 && c.b == b.0)?
+    };
     let pct = (a.3.bootstrap.confidence * 100.0).round();
     let metrics = c
         .diffs

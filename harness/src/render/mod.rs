@@ -90,6 +90,9 @@ pub struct HtmlOptions {
     /// Labels of the runs in a comparison (usually the run folders' names); missing ones are
     /// `run 1`, `run 2`, ….
     pub run_labels: Vec<String>,
+    /// Item-level comparisons between models of different runs, named by their displayed names
+    /// (`run · model`); pairs without one fall back to comparing intervals.
+    pub paired: Vec<tonebench_core::paired::ModelComparison>,
 }
 
 /// A template environment: strict undefined, HTML auto-escaping (by the `.html` extension),
@@ -214,6 +217,62 @@ pub fn read_report(run: &Path) -> anyhow::Result<(PathBuf, Report)> {
     Ok((path, report))
 }
 
+/// Compares every model of one run with every model of another, item by item, where both runs
+/// kept their predictions.parquet and scored the same items with the same labels. Pairs that
+/// cannot be paired are left out (the page then compares their intervals).
+fn cross_run_comparisons(
+    runs: &[PathBuf],
+    reports: &[Report],
+    labels: &[String],
+) -> Vec<tonebench_core::paired::ModelComparison> {
+    use tonebench_core::bootstrap::BootstrapConfig;
+    use tonebench_core::paired::{compare_models, pair};
+    let preds: Vec<Option<indexmap::IndexMap<String, Vec<tonebench_core::paired::ItemPred>>>> =
+        runs.iter()
+            .map(|run| {
+                let dir = report_path(run).parent().map(Path::to_owned)?;
+                crate::baseline::read_predictions(&dir.join("predictions.parquet")).ok()
+            })
+            .collect();
+    let mut out = Vec::new();
+    for i in 0..reports.len() {
+        for j in i + 1..reports.len() {
+            let (Some(pi), Some(pj)) = (&preds[i], &preds[j]) else {
+                continue;
+            };
+            if reports[i].suite.labels != reports[j].suite.labels {
+                continue;
+            }
+            let suite_labels = &reports[i].suite.labels;
+            let b = &reports[i].bootstrap;
+            let cfg = BootstrapConfig {
+                resamples: b.resamples.max(1),
+                confidence: b.confidence,
+                seed: b.seed,
+            };
+            for (ma, a) in pi {
+                for (mb, bb) in pj {
+                    let Ok(p) = pair(suite_labels, a, bb) else {
+                        continue;
+                    };
+                    out.push(compare_models(
+                        (
+                            &format!("{} · {ma}", labels[i]),
+                            &format!("{} · {mb}", labels[j]),
+                        ),
+                        suite_labels,
+                        &p.truth,
+                        &p.candidate,
+                        &p.baseline,
+                        &cfg,
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
 fn check_templates(dir: &Option<PathBuf>) -> anyhow::Result<()> {
     match dir {
         Some(d) if !d.is_dir() => Err(exit::input(anyhow::anyhow!(
@@ -270,9 +329,11 @@ pub fn execute_compare(args: &CompareArgs) -> anyhow::Result<i32> {
         labels.push(label);
         reports.push(report);
     }
+    let paired = cross_run_comparisons(&args.runs, &reports, &labels);
     let opts = HtmlOptions {
         templates: args.templates.clone(),
         run_labels: labels,
+        paired,
         ..HtmlOptions::default()
     };
     let html = render_compare_html(&reports, &opts).map_err(exit::input)?;
