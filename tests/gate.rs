@@ -101,7 +101,7 @@ fn degrade_5pct(items: &[ItemPred]) -> Vec<ItemPred> {
 /// The synthetic items' cohort: ids ending in an even digit are "female", the others "male".
 fn sex(id: &str) -> &'static str {
     let d = id.bytes().last().unwrap_or(b'0') - b'0';
-    if d % 2 == 0 {
+    if d.is_multiple_of(2) {
         "female"
     } else {
         "male"
