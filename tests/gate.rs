@@ -98,6 +98,31 @@ fn degrade_5pct(items: &[ItemPred]) -> Vec<ItemPred> {
     out
 }
 
+/// The synthetic items' cohort: ids ending in an even digit are "female", the others "male".
+fn sex(id: &str) -> &'static str {
+    let d = id.bytes().last().unwrap_or(b'0') - b'0';
+    if d.is_multiple_of(2) {
+        "female"
+    } else {
+        "male"
+    }
+}
+
+/// Degrades only the female cohort: 20 of its correctly predicted items (10 % of the 200 female
+/// items), spread evenly, get the label after the true one.
+fn degrade_female(items: &[ItemPred]) -> Vec<ItemPred> {
+    let correct: Vec<usize> = (0..items.len())
+        .filter(|&i| sex(&items[i].id) == "female" && items[i].pred == items[i].label)
+        .collect();
+    let stride = correct.len() / 20;
+    let mut out = items.to_vec();
+    for &i in correct.iter().step_by(stride).take(20) {
+        let t = LABELS.iter().position(|l| *l == out[i].label).unwrap();
+        out[i].pred = LABELS[(t + 1) % 3].into();
+    }
+    out
+}
+
 fn cfg(delta: f64) -> NonInferiorityConfig {
     NonInferiorityConfig {
         delta,
@@ -246,6 +271,7 @@ fn write_run(dir: &Path, items: &[ItemPred]) {
         col("model", &|_| "text".into()),
         col("label", &|i| i.label.clone()),
         col("pred", &|i| i.pred.clone()),
+        col("meta_sex", &|i| sex(&i.id).into()),
     ])
     .unwrap();
     let f = fs::File::create(dir.join("predictions.parquet")).unwrap();
@@ -274,6 +300,7 @@ impl World {
         write_run(&root.join("same-run"), &base);
         write_run(&root.join("worse-run"), &degrade_5pct(&base));
         write_run(&root.join("short-run"), &base[3..]);
+        write_run(&root.join("female-worse-run"), &degrade_female(&base));
         World { _tmp: tmp, root }
     }
 
@@ -396,6 +423,91 @@ fn gate_exit_codes_against_a_baseline() {
     let (c, msg) = w.gate("same-run", COMPARE, None);
     assert_eq!(c, 2);
     assert!(msg.contains("names no baseline"), "{msg}");
+}
+
+#[test]
+fn a_candidate_degraded_on_one_cohort_fails_only_for_that_cohort() {
+    let w = World::new();
+    w.save("main", "base-run");
+    let gates = |cohort: &str| {
+        format!(
+            "format-version = 1\n\n[[non-inferiority]]\nmetric = \"accuracy\"\ndelta = 0.02\ncohort = \"{cohort}\"\n"
+        )
+    };
+    assert_eq!(
+        w.gate("female-worse-run", &gates("sex=male"), Some("main")),
+        (0, String::new())
+    );
+    let junit = fs::read_to_string(w.root.join("junit.xml")).unwrap();
+    assert!(
+        junit.contains(
+            "name=\"text: accuracy on cohort sex=male non-inferior to baseline main (delta 0.02)\""
+        ),
+        "{junit}"
+    );
+    // 20 of the 200 female items turned wrong: accuracy on the cohort is 0.1 lower.
+    assert_eq!(
+        w.gate("female-worse-run", &gates("sex=female"), Some("main"))
+            .0,
+        1
+    );
+    let md = fs::read_to_string(w.root.join("summary.md")).unwrap();
+    assert!(md.contains("accuracy on cohort sex=female"), "{md}");
+    let b = synthetic();
+    let female: Vec<&ItemPred> = b.iter().filter(|i| sex(&i.id) == "female").collect();
+    let right = |v: &[&ItemPred]| v.iter().filter(|i| i.pred == i.label).count();
+    let diff = -20.0 / female.len() as f64;
+    assert!(
+        md.contains(&format!("= {}", tonebench_core::gate::fmt_num(diff))),
+        "{md} (base right {})",
+        right(&female)
+    );
+    // Over all items the drop is 20 / 400 = 0.05: also a failure.
+    let all = "format-version = 1\n[[non-inferiority]]\nmetric = \"accuracy\"\ndelta = 0.02\n";
+    assert_eq!(w.gate("female-worse-run", all, Some("main")).0, 1);
+    // McNemar on the male cohort: no discordant items at all.
+    let mc = "format-version = 1\n[[mcnemar]]\ncohort = \"sex=male\"\n";
+    assert_eq!(
+        w.gate("female-worse-run", mc, Some("main")),
+        (0, String::new())
+    );
+    let mc = "format-version = 1\n[[mcnemar]]\ncohort = \"sex=female\"\n";
+    assert_eq!(w.gate("female-worse-run", mc, Some("main")).0, 1);
+}
+
+#[test]
+fn an_unknown_cohort_column_or_value_names_the_line() {
+    let w = World::new();
+    w.save("main", "base-run");
+    let g = w.root.join("gates.toml").display().to_string();
+    let preds = w
+        .root
+        .join("same-run/predictions.parquet")
+        .display()
+        .to_string();
+    let text = |cohort: &str| {
+        format!("format-version = 1\n\n[[mcnemar]]\nalpha = 0.05\ncohort = \"{cohort}\"\n")
+    };
+    let (c, msg) = w.gate("same-run", &text("age=young"), Some("main"));
+    assert_eq!(c, 2);
+    assert_eq!(
+        msg,
+        format!("{g} line 5 column 10: cohort \"age=young\": {preds} has no column \"meta_age\" (cohort columns are speaker and meta_<column> for each suite metadata column)")
+    );
+    let (c, msg) = w.gate("same-run", &text("sex=other"), Some("main"));
+    assert_eq!(c, 2);
+    assert_eq!(
+        msg,
+        format!("{g} line 5 column 10: cohort \"sex=other\": no item has sex \"other\" (values: \"female\", \"male\")")
+    );
+    let (c, msg) = w.gate("same-run", &text("sex"), Some("main"));
+    assert_eq!(c, 2);
+    assert_eq!(
+        msg,
+        format!(
+            "{g} line 5 column 10: cohort \"sex\" is not PARTITION=VALUE (e.g. \"sex=female\")"
+        )
+    );
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Baselines: recorded runs that gates compare against, stored as `baselines/<suite>/<NAME>/`
 //! with `report.json` (pretty, sorted keys), `predictions.parquet` and `baseline.json`.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -202,6 +203,61 @@ pub fn read_predictions(path: &Path) -> Result<IndexMap<String, Vec<ItemPred>>, 
             .push(ItemPred { id, label, pred });
     }
     Ok(out)
+}
+
+/// The values of one cohort column of a predictions.parquet (`speaker` or `meta_<column>`) by
+/// item id, or `None` when the file has no such column (files written before the columns existed
+/// lack them). The column repeats per model; the first row of each id is used.
+pub fn read_cohort_column(
+    path: &Path,
+    column: &str,
+) -> Result<Option<BTreeMap<String, Option<String>>>, BaselineError> {
+    use polars::prelude::*;
+    let bad = |what: String| BaselineError::Predictions {
+        path: path.display().to_string(),
+        what,
+    };
+    let file = fs::File::open(path).map_err(io(path))?;
+    let df = ParquetReader::new(file)
+        .finish()
+        .map_err(|e| bad(format!("not a readable Parquet file: {e}")))?;
+    let Ok(c) = df.column(column) else {
+        return Ok(None);
+    };
+    let text = |c: &Column| -> Result<Vec<Option<String>>, BaselineError> {
+        let s = c.cast(&DataType::String).map_err(|_| {
+            bad(format!(
+                "column \"{}\" is {}, not text",
+                c.name(),
+                c.dtype()
+            ))
+        })?;
+        let s = s
+            .str()
+            .map_err(|_| {
+                bad(format!(
+                    "column \"{}\" is {}, not text",
+                    c.name(),
+                    c.dtype()
+                ))
+            })?
+            .iter()
+            .map(|v| v.map(str::to_string))
+            .collect();
+        Ok(s)
+    };
+    let values = text(c)?;
+    let ids = text(
+        df.column("id")
+            .map_err(|_| bad("no column \"id\"".to_string()))?,
+    )?;
+    let mut out = BTreeMap::new();
+    for (id, v) in ids.into_iter().zip(values) {
+        if let Some(id) = id {
+            out.entry(id).or_insert(v);
+        }
+    }
+    Ok(Some(out))
 }
 
 /// Recursively sorts object keys so that saved JSON does not depend on insertion order.

@@ -4,6 +4,7 @@
 //! The gate file is TOML; unknown keys are errors with line and column, so a typo never turns a
 //! gate off. See docs/gates.md for the syntax.
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -11,7 +12,7 @@ use anyhow::anyhow;
 use serde::Deserialize;
 use toml::Spanned;
 use tonebench_core::gate::{self, fmt_num, ModelSelector, Rule, Status, Verdict};
-use tonebench_core::paired::{self, Finding, NonInferiorityConfig, PairedMetric};
+use tonebench_core::paired::{self, Finding, ItemPred, NonInferiorityConfig, PairedMetric};
 
 use crate::baseline::{self, LoadedReport};
 use crate::exit;
@@ -59,6 +60,9 @@ pub struct NonInferiorityEntry {
     pub resamples: u32,
     #[serde(default = "default_seed")]
     pub seed: u64,
+    /// `PARTITION=VALUE`: only the items of that cohort (see [`CohortSel`]).
+    #[serde(default)]
+    pub cohort: Option<Spanned<String>>,
     #[serde(default)]
     pub models: Option<Vec<String>>,
 }
@@ -71,6 +75,9 @@ pub struct McNemarEntry {
     pub alpha: Spanned<f64>,
     #[serde(default)]
     pub class: Option<Spanned<String>>,
+    /// `PARTITION=VALUE`: only the items of that cohort (see [`CohortSel`]).
+    #[serde(default)]
+    pub cohort: Option<Spanned<String>>,
     #[serde(default)]
     pub models: Option<Vec<String>>,
 }
@@ -119,11 +126,42 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// A comparison's `cohort = "PARTITION=VALUE"`: the items whose `PARTITION` column of the
+/// candidate's predictions.parquet (`speaker`, or `meta_<PARTITION>` for a suite metadata column)
+/// holds `VALUE`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CohortSel {
+    pub partition: String,
+    pub value: String,
+    /// `FILE line L column C` of the key's value, for messages.
+    pub at: String,
+}
+
+impl CohortSel {
+    /// `PARTITION=VALUE` as written.
+    pub fn text(&self) -> String {
+        format!("{}={}", self.partition, self.value)
+    }
+
+    /// The predictions.parquet column holding the partition.
+    pub fn column(&self) -> String {
+        if self.partition == "speaker" {
+            "speaker".into()
+        } else {
+            format!("{}{}", crate::output::META_PREFIX, self.partition)
+        }
+    }
+}
+
 /// A checked gate file: rules parsed, numbers in range.
 #[derive(Debug, Clone)]
 pub struct Gates {
     pub file: GateFile,
     pub rules: Vec<(Rule, ModelSelector)>,
+    /// The `cohort` of each `[[non-inferiority]]` entry, in order.
+    pub non_inferiority_cohorts: Vec<Option<CohortSel>>,
+    /// The `cohort` of each `[[mcnemar]]` entry, in order.
+    pub mcnemar_cohorts: Vec<Option<CohortSel>>,
 }
 
 /// Parses and checks a gate file; `name` is used in messages.
@@ -202,7 +240,40 @@ pub fn parse_gates(name: &str, text: &str) -> Result<Gates, GateFileError> {
                 .into(),
         });
     }
-    Ok(Gates { file, rules })
+    let cohort = |c: &Option<Spanned<String>>| -> Result<Option<CohortSel>, GateFileError> {
+        let Some(c) = c else { return Ok(None) };
+        let (line, column) = line_col(text, c.span().start);
+        match c.get_ref().split_once('=') {
+            Some((p, v)) if !p.trim().is_empty() && !v.trim().is_empty() => Ok(Some(CohortSel {
+                partition: p.trim().into(),
+                value: v.trim().into(),
+                at: format!("{name} line {line} column {column}"),
+            })),
+            _ => Err(at(
+                c.span(),
+                format!(
+                    "cohort \"{}\" is not PARTITION=VALUE (e.g. \"sex=female\")",
+                    c.get_ref()
+                ),
+            )),
+        }
+    };
+    let non_inferiority_cohorts = file
+        .non_inferiority
+        .iter()
+        .map(|n| cohort(&n.cohort))
+        .collect::<Result<_, _>>()?;
+    let mcnemar_cohorts = file
+        .mcnemar
+        .iter()
+        .map(|m| cohort(&m.cohort))
+        .collect::<Result<_, _>>()?;
+    Ok(Gates {
+        file,
+        rules,
+        non_inferiority_cohorts,
+        mcnemar_cohorts,
+    })
 }
 
 /// `tonebench gate`.
@@ -386,12 +457,80 @@ pub fn run_gates(
         cache.push((m.to_string(), p.clone()));
         Ok(p)
     };
-    for n in &f.non_inferiority {
+    // The item ids of each cohort, read from the candidate's predictions.parquet.
+    let mut members_cache: Vec<(String, BTreeSet<String>)> = Vec::new();
+    let mut members = |sel: &CohortSel| -> anyhow::Result<BTreeSet<String>> {
+        let key = sel.text();
+        if let Some((_, m)) = members_cache.iter().find(|(k, _)| *k == key) {
+            return Ok(m.clone());
+        }
+        let column = sel.column();
+        let values = baseline::read_cohort_column(&c_preds_path, &column)
+            .map_err(exit::input)?
+            .ok_or_else(|| {
+                exit::input(anyhow!(
+                    "{}: cohort \"{key}\": {} has no column \"{column}\" (cohort columns are speaker and meta_<column> for each suite metadata column)",
+                    sel.at,
+                    c_preds_path.display()
+                ))
+            })?;
+        let set: BTreeSet<String> = values
+            .iter()
+            .filter(|(_, v)| v.as_deref() == Some(sel.value.as_str()))
+            .map(|(id, _)| id.clone())
+            .collect();
+        if set.is_empty() {
+            let known: BTreeSet<&str> = values.values().filter_map(|v| v.as_deref()).collect();
+            let mut shown: Vec<String> =
+                known.iter().take(10).map(|v| format!("\"{v}\"")).collect();
+            if known.len() > 10 {
+                shown.push(format!("and {} more", known.len() - 10));
+            }
+            return Err(exit::input(anyhow!(
+                "{}: cohort \"{key}\": no item has {} \"{}\" (values: {})",
+                sel.at,
+                sel.partition,
+                sel.value,
+                if shown.is_empty() {
+                    "none".to_string()
+                } else {
+                    shown.join(", ")
+                }
+            )));
+        }
+        members_cache.push((key, set.clone()));
+        Ok(set)
+    };
+    // Restricts a pairing to a cohort: the full pairing is checked first (same items, same
+    // labels), then both sides are filtered to the cohort's ids and paired again.
+    let mut restrict = |m: &str,
+                        full: paired::Paired,
+                        sel: Option<&CohortSel>|
+     -> anyhow::Result<paired::Paired> {
+        let Some(sel) = sel else { return Ok(full) };
+        let ids = members(sel)?;
+        let keep = |v: &[ItemPred]| -> Vec<ItemPred> {
+            v.iter().filter(|i| ids.contains(&i.id)).cloned().collect()
+        };
+        let c = keep(&c_preds[m]);
+        let base = b_preds.get(m).unwrap_or_else(|| &b_preds[0]);
+        paired::pair(&labels, &c, &keep(base)).map_err(|e| {
+            exit::input(anyhow!(
+                "model {m} vs baseline {name}, cohort {}: {e}",
+                sel.text()
+            ))
+        })
+    };
+    let on_cohort =
+        |sel: Option<&CohortSel>| sel.map_or(String::new(), |c| format!(" on cohort {}", c.text()));
+    for (n, sel) in f.non_inferiority.iter().zip(&gates.non_inferiority_cohorts) {
+        let sel = sel.as_ref();
         let metric_path = n.metric.get_ref();
         let delta = *n.delta.get_ref();
         let conf = *n.confidence.get_ref();
         let rule = format!(
-            "{metric_path} non-inferior to baseline {name} (delta {})",
+            "{metric_path}{} non-inferior to baseline {name} (delta {})",
+            on_cohort(sel),
             fmt_num(delta)
         );
         let bound = format!("lower bound > {}", fmt_num(-delta));
@@ -405,7 +544,7 @@ pub fn run_gates(
                 why,
             };
             let p = match paired_for(&m)? {
-                Ok(p) => p,
+                Ok(p) => restrict(&m, p, sel)?,
                 Err(why) => {
                     verdicts.push(err(why));
                     continue;
@@ -435,18 +574,26 @@ pub fn run_gates(
                 },
                 value: Some(r.low),
                 bound: bound.clone(),
-                why: non_inferiority_why(metric_path, &r, delta, conf, n.resamples),
+                why: non_inferiority_why(
+                    &format!("{metric_path}{}", on_cohort(sel)),
+                    &r,
+                    delta,
+                    conf,
+                    n.resamples,
+                ),
             });
         }
     }
-    for mc in &f.mcnemar {
+    for (mc, sel) in f.mcnemar.iter().zip(&gates.mcnemar_cohorts) {
+        let sel = sel.as_ref();
         let alpha = *mc.alpha.get_ref();
         let class = mc.class.as_ref().map(|c| c.get_ref().clone());
         let scope = class
             .as_deref()
             .map_or("accuracy".to_string(), |c| format!("per_class.{c}.recall"));
         let rule = format!(
-            "mcnemar({scope}) vs baseline {name} (alpha {})",
+            "mcnemar({scope}){} vs baseline {name} (alpha {})",
+            on_cohort(sel),
             fmt_num(alpha)
         );
         let bound = format!("no significant loss at alpha {}", fmt_num(alpha));
@@ -473,7 +620,7 @@ pub fn run_gates(
                 },
             };
             let p = match paired_for(&m)? {
-                Ok(p) => p,
+                Ok(p) => restrict(&m, p, sel)?,
                 Err(why) => {
                     verdicts.push(err(why));
                     continue;
@@ -482,9 +629,14 @@ pub fn run_gates(
             let r = paired::mcnemar(&p, class_idx);
             let worse = r.baseline_only > r.candidate_only;
             let significant = r.p_value < alpha;
-            let on = class
-                .as_deref()
-                .map_or(String::new(), |c| format!(" among items labelled {c}"));
+            let on = match (class.as_deref(), sel) {
+                (None, None) => String::new(),
+                (Some(c), None) => format!(" among items labelled {c}"),
+                (None, Some(k)) => format!(" among items of cohort {}", k.text()),
+                (Some(c), Some(k)) => {
+                    format!(" among items of cohort {} labelled {c}", k.text())
+                }
+            };
             let counts = format!(
                 "{on} the candidate is right where the baseline is wrong on {} item(s) and wrong where it is right on {}; exact McNemar p = {}",
                 r.candidate_only,

@@ -11,6 +11,9 @@ use tonebench_core::report::Report;
 use crate::evaluate::ModelRun;
 use crate::suite::Suite;
 
+/// Prefix of the predictions.parquet columns that carry suite metadata columns.
+pub const META_PREFIX: &str = "meta_";
+
 /// Writes `bytes` to `path` through a temporary file in the same folder.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let tmp = path.with_extension("tmp~");
@@ -25,7 +28,10 @@ pub fn report_json(report: &Report) -> Vec<u8> {
     bytes
 }
 
-/// The predictions of every model, one row per item and model.
+/// The predictions of every model, one row per item and model. Besides id, model, label, pred,
+/// `p_<label>` and latency_ms it carries each item's cohort membership: `speaker` and one
+/// `meta_<column>` per suite metadata column (nullable text), so that a baseline's stored
+/// predictions can be restricted to a cohort (`cohort = "sex=female"` in a gate file).
 pub fn predictions_frame(suite: &Suite, runs: &[ModelRun]) -> PolarsResult<DataFrame> {
     let labels = suite.labels.names();
     let k = labels.len();
@@ -36,6 +42,9 @@ pub fn predictions_frame(suite: &Suite, runs: &[ModelRun]) -> PolarsResult<DataF
     let mut pred = Vec::with_capacity(rows);
     let mut probs: Vec<Vec<Option<f64>>> = vec![Vec::with_capacity(rows); k];
     let mut latency: Vec<Option<f64>> = Vec::with_capacity(rows);
+    let mut speaker: Vec<Option<&str>> = Vec::with_capacity(rows);
+    let mut meta: Vec<Vec<Option<&str>>> =
+        vec![Vec::with_capacity(rows); suite.metadata_columns.len()];
     for run in runs {
         for (i, item) in suite.items.iter().enumerate() {
             id.push(item.id.as_str());
@@ -46,6 +55,10 @@ pub fn predictions_frame(suite: &Suite, runs: &[ModelRun]) -> PolarsResult<DataF
                 col.push(run.probs.as_ref().map(|p| p[i * k + c]));
             }
             latency.push(run.latency_ms.as_ref().and_then(|l| l[i]));
+            speaker.push(item.speaker.as_deref());
+            for (c, col) in meta.iter_mut().enumerate() {
+                col.push(item.meta.get(c).and_then(|v| v.as_deref()));
+            }
         }
     }
     let mut columns = vec![
@@ -58,6 +71,10 @@ pub fn predictions_frame(suite: &Suite, runs: &[ModelRun]) -> PolarsResult<DataF
         columns.push(Column::new(format!("p_{}", labels[c]).into(), col));
     }
     columns.push(Column::new("latency_ms".into(), latency));
+    columns.push(Column::new("speaker".into(), speaker));
+    for (name, col) in suite.metadata_columns.iter().zip(meta) {
+        columns.push(Column::new(format!("{META_PREFIX}{name}").into(), col));
+    }
     DataFrame::new_infer_height(columns)
 }
 
