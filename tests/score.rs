@@ -398,3 +398,42 @@ fn label_map_drop_and_unmapped_labels() {
         &["line 3", "label \"FRU\"", "label-map does not map it"],
     );
 }
+
+#[test]
+fn predictions_parquet_carries_speaker_and_metadata() {
+    let demo = root().join("suites/demo");
+    let items = tonebench::table::Table::read(&demo.join("items.csv")).unwrap();
+    let ids = items.strings("id").unwrap();
+    let labels = items.strings("label").unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let preds = tmp.path().join("p.csv");
+    let mut csv = String::from("id,pred\n");
+    for (i, l) in ids.iter().zip(&labels) {
+        csv.push_str(&format!(
+            "{},{}\n",
+            i.as_ref().unwrap(),
+            l.as_ref().unwrap()
+        ));
+    }
+    std::fs::write(&preds, csv).unwrap();
+    score(&demo, &preds, &tmp.path().join("o"), &["--resamples", "0"]);
+    let t = tonebench::table::Table::read(&tmp.path().join("o/predictions.parquet")).unwrap();
+    for c in [
+        "id",
+        "model",
+        "label",
+        "pred",
+        "latency_ms",
+        "speaker",
+        "meta_sex",
+        "meta_accent",
+        "meta_style",
+    ] {
+        assert!(
+            t.has_column(c),
+            "predictions.parquet lacks {c}: {:?}",
+            t.columns()
+        );
+    }
+    assert_eq!(t.strings("speaker").unwrap().iter().flatten().count(), 108);
+}
