@@ -164,6 +164,15 @@ pub fn decode_bytes(path: &Path, bytes: &[u8]) -> Result<Waveform, AudioError> {
             })
             .collect(),
     };
+    if let Some(i) = interleaved.iter().position(|x| !x.is_finite()) {
+        return Err(AudioError::Corrupt {
+            path: path.to_path_buf(),
+            reason: format!(
+                "sample {i} is {} (float samples must be finite)",
+                interleaved[i]
+            ),
+        });
+    }
     mono(path, interleaved, channels, spec.sample_rate)
 }
 

@@ -303,7 +303,10 @@ pub fn save(root: &Path, name: &str, run: &Path, force: bool) -> Result<PathBuf,
     // Read the predictions now so that a broken file is never recorded as a baseline.
     let preds = read_predictions(&preds_path)?;
     let items = preds.values().map(Vec::len).max().unwrap_or(0) as u64;
-    let dir = root.join(report.suite()).join(name);
+    // Names become folders: never let one climb out of the baselines folder.
+    let dir = root
+        .join(crate::output::sanitize(report.suite()))
+        .join(crate::output::sanitize(name));
     if dir.exists() {
         if !force {
             return Err(BaselineError::Exists(dir.display().to_string()));
@@ -384,7 +387,9 @@ fn read_info(dir: &Path) -> Result<Baseline, BaselineError> {
 /// Finds baseline `name`, for `suite` when given, else in whichever suite has it.
 pub fn find(root: &Path, name: &str, suite: Option<&str>) -> Result<Baseline, BaselineError> {
     if let Some(suite) = suite {
-        let dir = root.join(suite).join(name);
+        let dir = root
+            .join(crate::output::sanitize(suite))
+            .join(crate::output::sanitize(name));
         if !dir.join("baseline.json").is_file() {
             return Err(BaselineError::Missing {
                 name: name.into(),
@@ -395,7 +400,7 @@ pub fn find(root: &Path, name: &str, suite: Option<&str>) -> Result<Baseline, Ba
     }
     let hits: Vec<PathBuf> = list_dirs(root)?
         .into_iter()
-        .map(|(s, _)| root.join(s).join(name))
+        .map(|(s, _)| root.join(s).join(crate::output::sanitize(name)))
         .filter(|d| d.join("baseline.json").is_file())
         .collect();
     match hits.as_slice() {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
-use tonebench_core::report::{Modality, Report, Source};
+use tonebench_core::report::{Modality, Report, Source, Warning};
 
 use crate::cli::{out_dir, BootstrapArgs};
 use crate::evaluate::{evaluate, EvalConfig, ModelRun};
@@ -49,6 +49,9 @@ pub fn load_suite(path: &Path) -> anyhow::Result<Suite> {
 /// The model run of an external predictions file.
 pub fn external_run(suite: &Suite, path: &Path, name: Option<&str>) -> anyhow::Result<ModelRun> {
     let p = Predictions::load(path, suite).map_err(exit::input)?;
+    if name.is_some_and(|n| n.trim().is_empty()) {
+        return Err(exit::input(anyhow::anyhow!("--name must not be empty")));
+    }
     let name = name.map(str::to_owned).unwrap_or_else(|| {
         path.file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -70,7 +73,17 @@ pub fn external_run(suite: &Suite, path: &Path, name: Option<&str>) -> anyhow::R
         pred: p.pred.into_iter().map(Some).collect(),
         probs: p.probs,
         latency_ms: p.latency_ms,
-        warnings: Vec::new(),
+        warnings: (p.pred_not_argmax > 0)
+            .then(|| Warning {
+                code: "pred_not_argmax".into(),
+                metric: None,
+                message: format!(
+                    "{} items have a pred that is not their most probable label; metrics use pred",
+                    p.pred_not_argmax
+                ),
+            })
+            .into_iter()
+            .collect(),
     })
 }
 
@@ -179,8 +192,9 @@ pub fn cohort_sources(
 
 pub fn score(args: &ScoreArgs) -> anyhow::Result<i32> {
     let suite = load_suite(&args.suite)?;
-    let run = external_run(&suite, &args.predictions, args.name.as_deref())?;
     let out = out_dir(&args.out, &suite.name);
+    crate::output::check_fresh(&out)?;
+    let run = external_run(&suite, &args.predictions, args.name.as_deref())?;
     finish_run(&suite, &[run], &args.bootstrap, &out)?;
     Ok(exit::SUCCESS)
 }
@@ -209,11 +223,13 @@ pub fn demo(args: &DemoArgs) -> anyhow::Result<i32> {
         .iter()
         .map(|m| dir.join("models").join(m))
         .collect();
-    // The demo always starts afresh: an earlier demo's journal is not resumed.
-    let journal = crate::journal::Journal::path_in(&args.out);
-    if journal.exists() {
-        std::fs::remove_file(&journal)
-            .with_context(|| format!("cannot remove {}", journal.display()))?;
+    // The demo always starts afresh: an earlier demo's run in its folder is replaced.
+    for file in [crate::journal::FILE_NAME, "report.json"] {
+        let path = args.out.join(file);
+        if path.exists() {
+            std::fs::remove_file(&path)
+                .with_context(|| format!("cannot remove {}", path.display()))?;
+        }
     }
     let run = crate::run::RunArgs {
         suite: dir,

@@ -131,6 +131,20 @@ impl RunFiles {
     }
 }
 
+/// Refuses an output folder that already holds a run, so a finished run is never overwritten by
+/// accident (`run --resume` continues one on purpose).
+pub fn check_fresh(dir: &Path) -> anyhow::Result<()> {
+    for file in ["report.json", crate::journal::FILE_NAME] {
+        if dir.join(file).exists() {
+            return Err(crate::exit::input(anyhow::anyhow!(
+                "{} already holds a run ({file}); choose another --out, remove the folder, or continue an interrupted `tonebench run` with --resume",
+                dir.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// `reports/<suite>-<UTC time>` under the current folder.
 pub fn default_out_dir(suite: &str) -> PathBuf {
     let secs = std::time::SystemTime::now()

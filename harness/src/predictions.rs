@@ -20,6 +20,8 @@ pub struct Predictions {
     /// Probabilities per item in label order (`k` values per item), when the table has them.
     pub probs: Option<Vec<f64>>,
     pub latency_ms: Option<Vec<Option<f64>>>,
+    /// Items whose `pred` is not the label with the highest probability.
+    pub pred_not_argmax: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -48,7 +50,7 @@ fn first_ids<'a>(ids: impl ExactSizeIterator<Item = &'a str>) -> String {
     let n = ids.len();
     let mut s = ids
         .take(5)
-        .map(|i| format!("\"{i}\""))
+        .map(|i| format!("{i:?}"))
         .collect::<Vec<_>>()
         .join(", ");
     if n > 5 {
@@ -232,7 +234,17 @@ impl Predictions {
         if !problems.is_empty() {
             return Err(PredictionsError::Rows { file, problems });
         }
+        let pred_not_argmax = probs.as_ref().map_or(0, |p| {
+            pred.iter()
+                .enumerate()
+                .filter(|&(i, &c)| {
+                    let row = &p[i * k..(i + 1) * k];
+                    row.iter().any(|&v| v > row[c])
+                })
+                .count()
+        });
         Ok(Predictions {
+            pred_not_argmax,
             path: path.to_owned(),
             sha256: table.sha256().to_owned(),
             pred,

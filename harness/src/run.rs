@@ -38,7 +38,7 @@ pub struct RunArgs {
     pub keep_going: bool,
     /// Sessions run in parallel, each on its own thread (with --threads 1 each, --jobs 2 uses two
     /// cores for small models better than one session with two threads)
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = parse_positive)]
     pub jobs: usize,
     /// Items sampled to measure how much --batch changes outputs (0 = skip the check)
     #[arg(long, default_value_t = 64)]
@@ -51,11 +51,11 @@ pub struct RunArgs {
 #[derive(Debug, Clone, Args)]
 pub struct ExecArgs {
     /// Intra-op threads (0 = ONNX Runtime's default)
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = parse_threads)]
     pub threads: usize,
     /// Text batch size. The default 1 reproduces batch-1 references exactly; larger batches may
     /// change outputs of dynamically quantized models (tonebench measures and reports by how much)
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = parse_positive)]
     pub batch: usize,
     /// Execution provider
     #[arg(long, value_enum, default_value_t = Device::Cpu)]
@@ -72,6 +72,28 @@ impl ExecArgs {
     }
 }
 
+/// A count of at least 1.
+pub fn parse_positive(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("{s:?} is not a whole number of at least 1")),
+    }
+}
+
+/// The most intra-op threads tonebench asks ONNX Runtime for: far beyond any core count, low
+/// enough that a typo does not start thousands of threads.
+pub const MAX_THREADS: usize = 256;
+
+/// Intra-op threads: 0 (ONNX Runtime's default) to [`MAX_THREADS`].
+pub fn parse_threads(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n <= MAX_THREADS => Ok(n),
+        _ => Err(format!(
+            "{s:?} is not a thread count from 0 (ONNX Runtime's default) to {MAX_THREADS}"
+        )),
+    }
+}
+
 /// Items predicted between journal flushes and progress updates.
 const CHUNK: usize = 32;
 /// How often predictions.parquet is rewritten during a run.
@@ -80,16 +102,39 @@ const PARQUET_EVERY: Duration = Duration::from_secs(5);
 pub fn execute(args: &RunArgs) -> anyhow::Result<i32> {
     let suite = crate::commands::load_suite(&args.suite)?;
     let out = out_dir(&args.out, &suite.name);
-    let journal_path = Journal::path_in(&out);
-    if journal_path.exists() && !args.resume {
-        return Err(exit::input(anyhow::anyhow!(
-            "{} holds an earlier run ({}); continue it with --resume or choose another --out",
-            out.display(),
-            journal_path.display()
-        )));
+    if !args.resume {
+        crate::output::check_fresh(&out)?;
+    }
+    // Model names are checked before any inference: they key the journal and the report.
+    let mut names: Vec<String> = Vec::new();
+    for spec in &args.models {
+        let name = infer::spec::load(spec)
+            .map_err(InferError::classified)?
+            .name;
+        if name.trim().is_empty() {
+            return Err(exit::input(anyhow::anyhow!(
+                "{}: name is empty",
+                spec.display()
+            )));
+        }
+        if names.contains(&name) {
+            return Err(exit::input(anyhow::anyhow!(
+                "two models are named \"{name}\"; give each spec its own name"
+            )));
+        }
+        names.push(name);
     }
     let files = crate::output::RunFiles::create(&out)?;
     let (mut journal, mut done) = Journal::open(&out).map_err(exit::runtime)?;
+    let mut others: Vec<&String> = done.keys().filter(|m| !names.contains(m)).collect();
+    if !others.is_empty() {
+        others.sort();
+        return Err(exit::input(anyhow::anyhow!(
+            "{} holds predictions of other models ({}); --resume needs the same --model set as the interrupted run",
+            out.display(),
+            others.iter().map(|m| format!("\"{m}\"")).collect::<Vec<_>>().join(", ")
+        )));
+    }
     let runs = run_models(&suite, args, &mut journal, &mut done, &files)?;
     crate::commands::finish_run(&suite, &runs, &args.bootstrap, &out)?;
     // With --keep-going the report is complete, but the exit code still says items failed.
@@ -134,13 +179,16 @@ pub fn run_models(
             options.batch,
             file_hashes.values().cloned().collect::<Vec<_>>().join(",")
         );
-        if runs.iter().any(|r: &ModelRun| r.name == model.name) {
+        let d = done.entry(model.name.clone()).or_default();
+        let k = labels.len();
+        if let Some((id, (p, _))) = d.items.iter().find(|(_, (p, _))| p.len() != k) {
             return Err(exit::input(anyhow::anyhow!(
-                "two models are named \"{}\"; give each spec its own name",
-                model.name
+                "{}: the entry for item \"{id}\" of model \"{}\" has {} probabilities, the suite has {k} labels; the journal was altered — use a new --out",
+                journal.path().display(),
+                model.name,
+                p.len()
             )));
         }
-        let d = done.entry(model.name.clone()).or_default();
         match &d.identity {
             Some(prev) if prev != &identity => {
                 return Err(exit::input(anyhow::anyhow!(

@@ -132,9 +132,9 @@ pub struct Problem {
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match (&self.at, &self.id) {
-            (Some(at), Some(id)) => write!(f, "{at} (id \"{id}\"): {}", self.message),
+            (Some(at), Some(id)) => write!(f, "{at} (id {id:?}): {}", self.message),
             (Some(at), None) => write!(f, "{at}: {}", self.message),
-            (None, Some(id)) => write!(f, "id \"{id}\": {}", self.message),
+            (None, Some(id)) => write!(f, "id {id:?}: {}", self.message),
             (None, None) => write!(f, "{}", self.message),
         }
     }
@@ -229,6 +229,18 @@ impl Suite {
             return Err(invalid(format!(
                 "format-version {} is not supported (this tonebench reads version 1)",
                 manifest.format_version
+            )));
+        }
+        let name = manifest.name.trim();
+        if name.is_empty()
+            || name == "."
+            || name == ".."
+            || name.contains(['/', '\\'])
+            || name.chars().any(char::is_control)
+        {
+            return Err(invalid(format!(
+                "name {:?}: a suite name names folders (reports/, baselines/), so it must be non-empty and hold no path separators or control characters",
+                manifest.name
             )));
         }
         let labels =

@@ -146,6 +146,10 @@ impl Table {
             }
             Format::JsonLines => {
                 let origins = scan_json_lines(path, &bytes)?;
+                let bytes = match bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+                    Some(rest) => rest.to_vec(),
+                    None => bytes,
+                };
                 let df = JsonReader::new(std::io::Cursor::new(bytes))
                     .with_json_format(JsonFormat::JsonLines)
                     .finish()
@@ -342,6 +346,7 @@ fn scan_delimited(path: &Path, bytes: &[u8], sep: u8) -> Result<Vec<RowRef>, Tab
         let mut fields = 1usize;
         let mut in_quotes = false;
         let mut at_field_start = true;
+        let record_start = i;
         loop {
             if i >= n {
                 if in_quotes {
@@ -393,7 +398,19 @@ fn scan_delimited(path: &Path, bytes: &[u8], sep: u8) -> Result<Vec<RowRef>, Tab
             i += 1;
         }
         match header_fields {
-            None => header_fields = Some(fields),
+            None => {
+                header_fields = Some(fields);
+                let header = std::str::from_utf8(&bytes[record_start..i]).unwrap_or_default();
+                let names = split_header(header, sep);
+                for (k, n) in names.iter().enumerate() {
+                    if names[..k].contains(n) {
+                        return Err(malformed(
+                            start_line,
+                            format!("column \"{n}\" appears twice in the header"),
+                        ));
+                    }
+                }
+            }
             Some(h) if h != fields => {
                 return Err(malformed(
                     start_line,
@@ -411,6 +428,27 @@ fn scan_delimited(path: &Path, bytes: &[u8], sep: u8) -> Result<Vec<RowRef>, Tab
     Ok(origins)
 }
 
+/// The column names of a header record (RFC 4180 quoting), trimmed of line ends.
+fn split_header(record: &str, sep: u8) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut chars = record.trim_end_matches(['\n', '\r']).chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            '"' => quoted = !quoted,
+            c if !quoted && c as u32 == u32::from(sep) => names.push(std::mem::take(&mut cur)),
+            c => cur.push(c),
+        }
+    }
+    names.push(cur);
+    names
+}
+
 /// Checks that every non-blank line of a JSON-lines file is a JSON object; returns their lines.
 fn scan_json_lines(path: &Path, bytes: &[u8]) -> Result<Vec<RowRef>, TableError> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
@@ -424,6 +462,7 @@ fn scan_json_lines(path: &Path, bytes: &[u8]) -> Result<Vec<RowRef>, TableError>
             message: "not UTF-8 text (is this a binary file?)".into(),
         }
     })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut origins = Vec::new();
     for (i, l) in text.lines().enumerate() {
         if l.trim().is_empty() {
@@ -464,6 +503,15 @@ mod tests {
         assert_eq!(
             lines,
             vec![RowRef::Line(2), RowRef::Line(4), RowRef::Line(6)]
+        );
+    }
+
+    #[test]
+    fn duplicate_header_columns_are_refused() {
+        let err = scan("id,label,\"label\"\na,b,c\n").unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "t.csv line 1: column \"label\" appears twice in the header"
         );
     }
 

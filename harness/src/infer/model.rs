@@ -380,6 +380,18 @@ fn late(t: &Prediction, a: &Prediction, [wt, wa]: [f64; 2]) -> Prediction {
     }
 }
 
+/// An item error when a graph produced NaN or infinite scores (e.g. from non-finite samples):
+/// such an output is never scored as a prediction.
+fn non_finite(probs: &[f32], id: &str, graph: &Path) -> Option<InferError> {
+    (!probs.iter().all(|p| p.is_finite())).then(|| InferError::ItemRun {
+        id: id.to_string(),
+        msg: format!(
+            "{}: the model's output is not finite ({probs:?}); check the input for NaN or huge values",
+            graph.display()
+        ),
+    })
+}
+
 fn tokenize(enc: &TextEncoder, input: &InferInput<'_>) -> Result<(Tokens, Duration), InferError> {
     let text = input
         .text
@@ -437,6 +449,10 @@ fn text_predict(
                 for ((slot, _, tok_d), row) in ok.into_iter().zip(res) {
                     let tp = Instant::now();
                     let probs = head.apply(&row);
+                    if let Some(e) = non_finite(&probs, inputs[slot].id, &t.graph.file) {
+                        out[slot] = Err(e);
+                        continue;
+                    }
                     out[slot] = Ok(Prediction {
                         probs,
                         timings: Timings {
@@ -498,6 +514,9 @@ fn finish(
     timings.inference = dt;
     let tp = Instant::now();
     let probs = head.apply(rows.first().map(Vec::as_slice).unwrap_or(&[]));
+    if let Some(e) = non_finite(&probs, input.id, &graph.file) {
+        return Err(e);
+    }
     timings.post = tp.elapsed();
     Ok(Prediction {
         probs,

@@ -158,6 +158,9 @@ pub fn runtime() -> Result<&'static Runtime, InferError> {
                 .with_name("tonebench")
                 .build()
                 .map_err(|e| format!("cannot create ONNX Runtime environment: {e}"))?;
+            // tonebench reports every failure itself, on one line; ONNX Runtime's own log lines
+            // (kernel errors, profiler notices) would only duplicate them on stderr.
+            env.set_log_level(ort::logging::LogLevel::Fatal);
             let version = version_of(&path);
             Ok(Runtime {
                 path,

@@ -214,6 +214,14 @@ pub fn read_report(run: &Path) -> anyhow::Result<(PathBuf, Report)> {
     let report: Report = serde_json::from_str(&text)
         .with_context(|| format!("{} is not a tonebench report", path.display()))
         .map_err(exit::input)?;
+    if report.schema_version != tonebench_core::report::SCHEMA_VERSION {
+        return Err(exit::input(anyhow::anyhow!(
+            "{}: schema_version {} is not supported (this tonebench reads {})",
+            path.display(),
+            report.schema_version,
+            tonebench_core::report::SCHEMA_VERSION
+        )));
+    }
     Ok((path, report))
 }
 
