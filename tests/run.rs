@@ -345,3 +345,92 @@ fn compare_pairs_models_of_different_runs_item_by_item() {
     );
     assert!(html.contains("McNemar p"), "no McNemar test across runs");
 }
+
+#[test]
+fn non_finite_audio_is_an_item_error_not_a_prediction() {
+    if !ort("non_finite_audio_is_an_item_error_not_a_prediction") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let audio = tmp.path().join("audio");
+    std::fs::create_dir_all(&audio).unwrap();
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 16_000,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    for (name, value) in [("nan.wav", f32::NAN), ("ok.wav", 0.01)] {
+        let mut w = hound::WavWriter::create(audio.join(name), spec).unwrap();
+        for i in 0..16_000 {
+            w.write_sample(if i % 2 == 0 { value } else { -value })
+                .unwrap();
+        }
+        w.finalize().unwrap();
+    }
+    let suite = write_suite(
+        &tmp.path().join("s"),
+        &format!(
+            "format-version = 1\nname = \"nan\"\nlabels = [\"negative\", \"neutral\", \"positive\"]\nitems = \"items.csv\"\naudio-root = \"{}\"\n",
+            audio.display()
+        ),
+        &[("items.csv", b"id,label,audio\nx,neutral,ok.wav\ny,negative,nan.wav\n")],
+    );
+    let out = tonebench()
+        .args(["run", "--keep-going", "--suite"])
+        .arg(&suite)
+        .arg("--model")
+        .arg(root().join("suites/demo/models/audio.toml"))
+        .arg("--out")
+        .arg(tmp.path().join("o"))
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("1 item prediction(s) failed"), "{err}");
+    let report = read_json(&tmp.path().join("o/report.json"));
+    let w = report["models"][0]["warnings"].to_string();
+    assert!(w.contains("nan.wav") && w.contains("finite"), "{w}");
+    // The journal stays readable: a resume has nothing left to do and reports the same.
+    tonebench()
+        .args(["run", "--keep-going", "--resume", "--suite"])
+        .arg(&suite)
+        .arg("--model")
+        .arg(root().join("suites/demo/models/audio.toml"))
+        .arg("--out")
+        .arg(tmp.path().join("o"))
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn resume_needs_the_same_models() {
+    if !ort("resume_needs_the_same_models") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let demo = root().join("suites/demo");
+    let run = |model: &str, resume: bool| {
+        let mut cmd = tonebench();
+        cmd.args(["run", "--suite"])
+            .arg(&demo)
+            .arg("--model")
+            .arg(demo.join(format!("models/{model}.toml")))
+            .arg("--out")
+            .arg(tmp.path());
+        if resume {
+            cmd.arg("--resume");
+        }
+        cmd.assert()
+    };
+    run("text", false).success();
+    let out = run("audio", true).code(2).get_output().clone();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("other models (\"demo-text\")"), "{err}");
+    let report = read_json(&tmp.path().join("report.json"));
+    assert_eq!(
+        report["models"][0]["name"], "demo-text",
+        "the finished run is untouched"
+    );
+}

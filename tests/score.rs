@@ -437,3 +437,112 @@ fn predictions_parquet_carries_speaker_and_metadata() {
     }
     assert_eq!(t.strings("speaker").unwrap().iter().flatten().count(), 108);
 }
+
+#[test]
+fn duplicate_header_columns() {
+    check_bad(
+        MANIFEST,
+        b"id,label,label\na,negative,x\n",
+        PREDS,
+        &["items.csv line 1", "column \"label\" appears twice"],
+    );
+}
+
+#[test]
+fn suite_names_cannot_name_other_folders() {
+    let manifest = MANIFEST.replace("name = \"t\"", "name = \"../../escaped\"");
+    check_bad(
+        &manifest,
+        ITEMS,
+        PREDS,
+        &["suite.toml", "name \"../../escaped\""],
+    );
+}
+
+#[test]
+fn ids_with_line_breaks_are_escaped_in_messages() {
+    check_bad(
+        MANIFEST,
+        b"id,label\n\"a\nb\",negative\n\"a\nb\",neutral\n",
+        PREDS,
+        &["(id \"a\\nb\"): duplicate id"],
+    );
+}
+
+#[test]
+fn a_folder_holding_a_run_is_not_overwritten() {
+    let dir = root().join("tests/fixtures/sklearn/imbalanced-csv");
+    let tmp = tempfile::tempdir().unwrap();
+    score(&dir, &dir.join("predictions.csv"), tmp.path(), &[]);
+    let before = std::fs::read(tmp.path().join("report.json")).unwrap();
+    let out = tonebench()
+        .args(["score", "--suite"])
+        .arg(&dir)
+        .arg("--predictions")
+        .arg(dir.join("predictions.csv"))
+        .arg("--out")
+        .arg(tmp.path())
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("already holds a run"), "{err}");
+    assert_eq!(
+        std::fs::read(tmp.path().join("report.json")).unwrap(),
+        before
+    );
+}
+
+#[test]
+fn a_pred_that_is_not_the_most_probable_label_is_flagged() {
+    let tmp = tempfile::tempdir().unwrap();
+    let suite = write_suite(&tmp.path().join("s"), MANIFEST, &[("items.csv", ITEMS)]);
+    let preds = tmp.path().join("p.csv");
+    std::fs::write(
+        &preds,
+        "id,pred,p_negative,p_neutral,p_positive\na,negative,0.8,0.1,0.1\nb,positive,0.1,0.8,0.1\nc,neutral,0.2,0.5,0.3\n",
+    )
+    .unwrap();
+    let r = score(&suite, &preds, &tmp.path().join("o"), &[]);
+    let w = r["models"][0]["warnings"].to_string();
+    assert!(
+        w.contains("pred_not_argmax") && w.contains("1 items"),
+        "{w}"
+    );
+}
+
+#[test]
+fn usage_errors_are_one_line_with_exit_2() {
+    for args in [
+        vec![
+            "score",
+            "--suite",
+            "x",
+            "--predictions",
+            "y",
+            "--seed",
+            "-1",
+        ],
+        vec!["run", "--suite", "x", "--model", "m.toml", "--batch", "0"],
+        vec!["run", "--suite", "x", "--model", "m.toml", "--jobs", "0"],
+        vec![
+            "run",
+            "--suite",
+            "x",
+            "--model",
+            "m.toml",
+            "--threads",
+            "10000",
+        ],
+    ] {
+        let out = tonebench()
+            .args(&args)
+            .assert()
+            .code(2)
+            .get_output()
+            .clone();
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
+    }
+}

@@ -81,14 +81,17 @@ impl BootstrapArgs {
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
+        Err(e) if e.use_stderr() => {
+            // One line, like every other error: the first line of clap's message plus where to
+            // look for the usage.
+            let text = e.render().to_string();
+            let first = text.lines().next().unwrap_or("invalid arguments");
+            let _ = writeln!(std::io::stderr(), "{first} (see tonebench --help)");
+            return exit::INVALID_INPUT;
+        }
         Err(e) => {
-            let code = if e.use_stderr() {
-                exit::INVALID_INPUT
-            } else {
-                exit::SUCCESS
-            };
             let _ = e.print();
-            return code;
+            return exit::SUCCESS;
         }
     };
     let result = match &cli.command {
