@@ -97,6 +97,12 @@ pub struct RunFiles {
 
 impl RunFiles {
     pub fn create(dir: &Path) -> anyhow::Result<RunFiles> {
+        if dir.exists() && !dir.is_dir() {
+            return Err(crate::exit::input(anyhow::anyhow!(
+                "--out {}: exists and is not a folder",
+                dir.display()
+            )));
+        }
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create output folder {}", dir.display()))?;
         Ok(RunFiles {

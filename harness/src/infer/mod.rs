@@ -59,8 +59,10 @@ impl InferError {
     pub fn is_input(&self) -> bool {
         match self {
             InferError::Spec { .. } | InferError::SpecAt { .. } | InferError::Item { .. } => true,
+            // A file the spec names that is missing, a tokenizer or label set that does not fit:
+            // the user's input. A graph ONNX Runtime cannot load or run: a runtime failure.
             InferError::Model { msg, .. } => {
-                msg.starts_with("tokenizer") || msg.starts_with("labels")
+                msg.starts_with("tokenizer") || msg.starts_with("labels") || msg == "file not found"
             }
             InferError::Runtime(_) | InferError::ItemRun { .. } => false,
         }
