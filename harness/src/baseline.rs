@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 use tonebench_core::paired::ItemPred;
 
 use crate::exit;
+use crate::table::Table;
 
 /// Format version of `baseline.json`.
 pub const BASELINE_FORMAT_VERSION: u32 = 1;
@@ -164,27 +165,36 @@ impl LoadedReport {
     }
 }
 
-/// Reads `predictions.parquet` (columns id, model, label, pred) into items per model, in file order.
-pub fn read_predictions(path: &Path) -> Result<IndexMap<String, Vec<ItemPred>>, BaselineError> {
-    use polars::prelude::*;
-    let bad = |what: String| BaselineError::Predictions {
+/// Reads a predictions table (the run's predictions.parquet) with tonebench's table reader.
+fn read_table(path: &Path) -> Result<Table, BaselineError> {
+    Table::read(path).map_err(|e| BaselineError::Predictions {
         path: path.display().to_string(),
+        what: crate::table::one_line(&e.to_string()),
+    })
+}
+
+/// One text column of a predictions table.
+fn text_column(t: &Table, name: &str) -> Result<Vec<Option<String>>, BaselineError> {
+    let bad = |what: String| BaselineError::Predictions {
+        path: t.path().display().to_string(),
         what,
     };
-    let file = fs::File::open(path).map_err(io(path))?;
-    let df = ParquetReader::new(file)
-        .finish()
-        .map_err(|e| bad(format!("not a readable Parquet file: {e}")))?;
-    let col = |name: &str| -> Result<Vec<Option<String>>, BaselineError> {
-        let c = df
-            .column(name)
-            .map_err(|_| bad(format!("no column \"{name}\"")))?;
-        let s = c
-            .str()
-            .map_err(|_| bad(format!("column \"{name}\" is {}, not text", c.dtype())))?;
-        Ok(s.iter().map(|v| v.map(str::to_string)).collect())
-    };
-    let (ids, models, labels, preds) = (col("id")?, col("model")?, col("label")?, col("pred")?);
+    if !t.has_column(name) {
+        return Err(bad(format!("no column \"{name}\"")));
+    }
+    t.strings(name)
+        .map_err(|e| bad(crate::table::one_line(&e.to_string())))
+}
+
+/// Reads `predictions.parquet` (columns id, model, label, pred) into items per model, in file order.
+pub fn read_predictions(path: &Path) -> Result<IndexMap<String, Vec<ItemPred>>, BaselineError> {
+    let t = read_table(path)?;
+    let (ids, models, labels, preds) = (
+        text_column(&t, "id")?,
+        text_column(&t, "model")?,
+        text_column(&t, "label")?,
+        text_column(&t, "pred")?,
+    );
     let mut out: IndexMap<String, Vec<ItemPred>> = IndexMap::new();
     for (row, (((id, model), label), pred)) in ids
         .into_iter()
@@ -194,9 +204,10 @@ pub fn read_predictions(path: &Path) -> Result<IndexMap<String, Vec<ItemPred>>, 
         .enumerate()
     {
         let (Some(id), Some(model), Some(label), Some(pred)) = (id, model, label, pred) else {
-            return Err(bad(format!(
-                "row {row}: id, model, label and pred must not be null"
-            )));
+            return Err(BaselineError::Predictions {
+                path: path.display().to_string(),
+                what: format!("row {row}: id, model, label and pred must not be empty"),
+            });
         };
         out.entry(model)
             .or_default()
@@ -212,45 +223,12 @@ pub fn read_cohort_column(
     path: &Path,
     column: &str,
 ) -> Result<Option<BTreeMap<String, Option<String>>>, BaselineError> {
-    use polars::prelude::*;
-    let bad = |what: String| BaselineError::Predictions {
-        path: path.display().to_string(),
-        what,
-    };
-    let file = fs::File::open(path).map_err(io(path))?;
-    let df = ParquetReader::new(file)
-        .finish()
-        .map_err(|e| bad(format!("not a readable Parquet file: {e}")))?;
-    let Ok(c) = df.column(column) else {
+    let t = read_table(path)?;
+    if !t.has_column(column) {
         return Ok(None);
-    };
-    let text = |c: &Column| -> Result<Vec<Option<String>>, BaselineError> {
-        let s = c.cast(&DataType::String).map_err(|_| {
-            bad(format!(
-                "column \"{}\" is {}, not text",
-                c.name(),
-                c.dtype()
-            ))
-        })?;
-        let s = s
-            .str()
-            .map_err(|_| {
-                bad(format!(
-                    "column \"{}\" is {}, not text",
-                    c.name(),
-                    c.dtype()
-                ))
-            })?
-            .iter()
-            .map(|v| v.map(str::to_string))
-            .collect();
-        Ok(s)
-    };
-    let values = text(c)?;
-    let ids = text(
-        df.column("id")
-            .map_err(|_| bad("no column \"id\"".to_string()))?,
-    )?;
+    }
+    let values = text_column(&t, column)?;
+    let ids = text_column(&t, "id")?;
     let mut out = BTreeMap::new();
     for (id, v) in ids.into_iter().zip(values) {
         if let Some(id) = id {
