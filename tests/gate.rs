@@ -253,6 +253,7 @@ fn write_run(dir: &Path, items: &[ItemPred]) {
                 ..LatencyReport::default()
             }),
             warnings: vec![],
+            examples: vec![],
         }],
         warnings: vec![],
         comparisons: Vec::new(),

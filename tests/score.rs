@@ -546,3 +546,40 @@ fn usage_errors_are_one_line_with_exit_2() {
         assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
     }
 }
+
+#[test]
+fn examples_show_the_most_confident_errors_per_cohort_escaped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let manifest = format!("{MANIFEST}[cohorts]\nmetadata = [\"group\"]\nmin-speakers = 1\n");
+    let suite = write_suite(
+        &tmp.path().join("s"),
+        &manifest,
+        &[(
+            "items.csv",
+            b"id,label,text,group\na,negative,<script>x</script>,g1\nb,neutral,two,g1\nc,positive,three,g1\nd,negative,four,g2\n",
+        )],
+    );
+    let preds = tmp.path().join("p.csv");
+    std::fs::write(
+        &preds,
+        "id,pred,p_negative,p_neutral,p_positive\na,positive,0.1,0.1,0.8\nb,negative,0.6,0.3,0.1\nc,positive,0.1,0.1,0.8\nd,neutral,0.2,0.7,0.1\n",
+    )
+    .unwrap();
+    let r = score(&suite, &preds, &tmp.path().join("o"), &["--examples", "1"]);
+    let ex = r["models"][0]["examples"].as_array().unwrap();
+    // One per cohort: g1's most confident error is a (0.8 > 0.6), g2's is d.
+    let picked: Vec<(&str, &str)> = ex
+        .iter()
+        .map(|e| (e["cohort"].as_str().unwrap(), e["id"].as_str().unwrap()))
+        .collect();
+    assert_eq!(picked, [("g1", "a"), ("g2", "d")]);
+    let html = std::fs::read_to_string(tmp.path().join("o/report.html")).unwrap();
+    assert!(
+        html.contains("&lt;script&gt;x"),
+        "the item text is shown, escaped"
+    );
+    assert!(!html.contains("<script>x"));
+    // Without --examples the report holds aggregates only.
+    let r = score(&suite, &preds, &tmp.path().join("o2"), &[]);
+    assert!(r["models"][0].get("examples").is_none());
+}

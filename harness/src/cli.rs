@@ -59,6 +59,10 @@ pub struct BootstrapArgs {
     /// clustering anew, so cohorts are the same across models and releases
     #[arg(long, value_name = "RUN")]
     pub cohorts_from: Option<PathBuf>,
+    /// Add the N most confidently misclassified items of every cohort to the report (evidence
+    /// for a fairness review; item text is included)
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub examples: usize,
 }
 
 impl BootstrapArgs {

@@ -109,6 +109,7 @@ pub fn finish_run(
             spec,
             &sources,
             &cfg.bootstrap,
+            bootstrap.examples,
         )
         .map_err(exit::input)?;
         let speakers: Vec<Option<String>> = suite.items.iter().map(|i| i.speaker.clone()).collect();

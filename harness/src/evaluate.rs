@@ -9,7 +9,7 @@ use tonebench_core::cohorts::{
 };
 use tonebench_core::paired::{compare_models, ModelComparison};
 use tonebench_core::report::{
-    BootstrapInfo, FairnessSummary, MetricsReport, Modality, ModelReport, Report, Source,
+    BootstrapInfo, Example, FairnessSummary, MetricsReport, Modality, ModelReport, Report, Source,
     SuiteInfo, Warning, SCHEMA_VERSION,
 };
 use tonebench_core::{Confusion, Metrics};
@@ -83,6 +83,7 @@ pub fn evaluate(suite: &Suite, runs: &[ModelRun], cfg: &EvalConfig) -> Report {
                 cohorts: Vec::new(),
                 latency: None,
                 warnings,
+                examples: Vec::new(),
             }
         })
         .collect();
@@ -105,6 +106,46 @@ pub fn evaluate(suite: &Suite, runs: &[ModelRun], cfg: &EvalConfig) -> Report {
         warnings: Vec::new(),
         fairness: None,
     }
+}
+
+/// The `n` most confidently misclassified items of every cohort of every partition (by the
+/// probability of the wrong prediction, then by id; without probabilities, by id).
+fn worst_examples(
+    suite: &Suite,
+    run: &ModelRun,
+    pred: &[usize],
+    partitions: &Partitions,
+    n: usize,
+) -> Vec<Example> {
+    let labels = suite.labels.names();
+    let k = labels.len();
+    let confidence = |i: usize| run.probs.as_ref().map(|p| p[i * k + pred[i]]);
+    let mut out = Vec::new();
+    for p in &partitions.partitions {
+        for (c, cohort) in p.cohorts.iter().enumerate() {
+            let mut wrong: Vec<usize> = (0..suite.items.len())
+                .filter(|&i| p.assignment[i] == Some(c) && pred[i] != suite.items[i].label)
+                .collect();
+            wrong.sort_by(|&a, &b| {
+                let (ca, cb) = (confidence(a).unwrap_or(0.0), confidence(b).unwrap_or(0.0));
+                cb.total_cmp(&ca)
+                    .then_with(|| suite.items[a].id.cmp(&suite.items[b].id))
+            });
+            out.extend(wrong.into_iter().take(n).map(|i| {
+                let item = &suite.items[i];
+                Example {
+                    partition: p.name.clone(),
+                    cohort: cohort.clone(),
+                    id: item.id.clone(),
+                    label: labels[item.label].clone(),
+                    pred: labels[pred[i]].clone(),
+                    confidence: confidence(i),
+                    text: item.text.clone(),
+                }
+            }));
+        }
+    }
+    out
 }
 
 /// Every pair of models that predicted every item, compared item by item.
@@ -155,6 +196,7 @@ pub fn attach_cohorts(
     spec: &CohortSpec,
     sources: &CohortSources,
     bootstrap: &BootstrapConfig,
+    examples: usize,
 ) -> Result<Partitions, CohortError> {
     let cfg = CohortConfig {
         metadata: spec.metadata.clone(),
@@ -212,6 +254,9 @@ pub fn attach_cohorts(
         let (cohorts, warnings) = analyze(&partitions.partitions, &speakers, &outcome, &cfg)?;
         m.cohorts = cohorts;
         m.warnings.extend(warnings);
+        if examples > 0 {
+            m.examples = worst_examples(suite, run, &pred, &partitions, examples);
+        }
     }
     adjust_p_values(report.models.iter_mut().flat_map(|m| m.cohorts.iter_mut()));
     let rows = report

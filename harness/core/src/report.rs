@@ -142,6 +142,22 @@ pub struct ModelReport {
     pub latency: Option<LatencyReport>,
     #[serde(default)]
     pub warnings: Vec<Warning>,
+    /// With `--examples N`: the N most confidently misclassified items of every cohort.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub examples: Vec<Example>,
+}
+
+/// A misclassified item shown as evidence for a cohort (`--examples N`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Example {
+    pub partition: String,
+    pub cohort: String,
+    pub id: String,
+    pub label: String,
+    pub pred: String,
+    /// The model's probability of its (wrong) prediction, when it gave probabilities.
+    pub confidence: Option<f64>,
+    pub text: Option<String>,
 }
 
 /// A note the reader must see next to the numbers: a 0/0 metric, a small cohort, a noisy timing.

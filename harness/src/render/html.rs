@@ -223,6 +223,18 @@ pub struct PartitionView {
     pub ticks: Vec<Tick>,
     pub groups: Vec<GroupRow>,
     pub stats: PartitionStats,
+    /// `--examples N`: misclassified items of this partition's cohorts.
+    pub examples: Vec<ExampleView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ExampleView {
+    pub cohort: String,
+    pub id: String,
+    pub label: String,
+    pub pred: String,
+    pub confidence: String,
+    pub text: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -1092,6 +1104,22 @@ fn cohort_views(
                 ticks,
                 groups,
                 stats,
+                examples: m
+                    .examples
+                    .iter()
+                    .filter(|e| e.partition == c.partition)
+                    .map(|e| ExampleView {
+                        cohort: e.cohort.clone(),
+                        id: e.id.clone(),
+                        label: e.label.clone(),
+                        pred: e.pred.clone(),
+                        confidence: e
+                            .confidence
+                            .map(f::score)
+                            .unwrap_or_else(|| f::MISSING.into()),
+                        text: e.text.clone().unwrap_or_default(),
+                    })
+                    .collect(),
             });
         }
     }

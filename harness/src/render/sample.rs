@@ -162,6 +162,7 @@ pub fn report(spec: &SampleSpec) -> Report {
             cohorts,
             latency,
             warnings: Vec::new(),
+            examples: Vec::new(),
         });
     }
     Report {
