@@ -434,3 +434,54 @@ fn resume_needs_the_same_models() {
         "the finished run is untouched"
     );
 }
+
+#[test]
+fn gates_compare_within_an_embedding_cohort() {
+    if !ort("gates_compare_within_an_embedding_cohort") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let demo = root().join("suites/demo");
+    let run = tmp.path().join("run");
+    tonebench()
+        .args(["run", "--resamples", "200", "--suite"])
+        .arg(&demo)
+        .arg("--model")
+        .arg(demo.join("models/text.toml"))
+        .arg("--out")
+        .arg(&run)
+        .assert()
+        .success();
+    let baselines = tmp.path().join("baselines");
+    tonebench()
+        .args(["baseline", "--baselines"])
+        .arg(&baselines)
+        .args(["save", "--name", "main"])
+        .arg(&run)
+        .assert()
+        .success();
+    let gate = |cohort: &str| {
+        let g = tmp.path().join("g.toml");
+        std::fs::write(
+            &g,
+            format!("format-version = 1\n[[non-inferiority]]\nmetric = \"accuracy\"\ndelta = 0.01\ncohort = \"{cohort}\"\n"),
+        )
+        .unwrap();
+        tonebench()
+            .args(["gate", "--baselines"])
+            .arg(&baselines)
+            .arg("--report")
+            .arg(&run)
+            .arg("--gates")
+            .arg(&g)
+            .args(["--baseline", "main"])
+            .assert()
+    };
+    // The demo's automatic MFCC partition is `mfcc-stats` with cohorts c1, c2, ….
+    let out = gate("mfcc-stats=c1").success().get_output().clone();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("cohort mfcc-stats=c1"), "{text}");
+    let out = gate("mfcc-stats=c99").code(2).get_output().clone();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("no item has mfcc-stats \"c99\""), "{err}");
+}

@@ -465,13 +465,19 @@ pub fn run_gates(
             return Ok(m.clone());
         }
         let column = sel.column();
-        let values = baseline::read_cohort_column(&c_preds_path, &column)
+        let values = match baseline::read_cohort_column(&c_preds_path, &column)
             .map_err(exit::input)?
-            .ok_or_else(|| {
+        {
+            Some(v) => Some(v),
+            // Not a metadata column: an embedding partition of the run's cohorts.csv.
+            None => embedding_cohort_values(&c_preds_path, &sel.partition)?,
+        }
+        .ok_or_else(|| {
                 exit::input(anyhow!(
-                    "{}: cohort \"{key}\": {} has no column \"{column}\" (cohort columns are speaker and meta_<column> for each suite metadata column)",
+                    "{}: cohort \"{key}\": {} has no column \"{column}\" and cohorts.csv beside it no partition \"{}\" (cohorts are speaker, a suite metadata column, or an embedding partition of the run)",
                     sel.at,
-                    c_preds_path.display()
+                    c_preds_path.display(),
+                    sel.partition
                 ))
             })?;
         let set: BTreeSet<String> = values
@@ -814,4 +820,49 @@ pub fn markdown(run: &GateRun, report_path: &str) -> String {
     }
     s.push('\n');
     s
+}
+
+/// Item id → cohort of an embedding partition, from the run's cohorts.csv (partition, cohort,
+/// speaker) and the speaker column of its predictions.parquet; `None` when the run has no such
+/// partition.
+fn embedding_cohort_values(
+    preds_path: &std::path::Path,
+    partition: &str,
+) -> anyhow::Result<Option<std::collections::BTreeMap<String, Option<String>>>> {
+    let Some(dir) = preds_path.parent() else {
+        return Ok(None);
+    };
+    let csv = dir.join("cohorts.csv");
+    if !csv.is_file() {
+        return Ok(None);
+    }
+    let t = crate::table::Table::read(&csv).map_err(exit::input)?;
+    let (parts, cohorts, speakers) = (
+        t.strings("partition").map_err(exit::input)?,
+        t.strings("cohort").map_err(exit::input)?,
+        t.strings("speaker").map_err(exit::input)?,
+    );
+    let of_speaker: std::collections::BTreeMap<String, String> = parts
+        .into_iter()
+        .zip(cohorts)
+        .zip(speakers)
+        .filter_map(|((p, c), s)| (p.as_deref() == Some(partition)).then_some((s?, c?)))
+        .collect();
+    if of_speaker.is_empty() {
+        return Ok(None);
+    }
+    let Some(item_speaker) =
+        baseline::read_cohort_column(preds_path, "speaker").map_err(exit::input)?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(
+        item_speaker
+            .into_iter()
+            .map(|(id, s)| {
+                let c = s.and_then(|s| of_speaker.get(&s).cloned());
+                (id, c)
+            })
+            .collect(),
+    ))
 }
