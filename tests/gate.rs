@@ -493,7 +493,7 @@ fn an_unknown_cohort_column_or_value_names_the_line() {
     assert_eq!(c, 2);
     assert_eq!(
         msg,
-        format!("{g} line 5 column 10: cohort \"age=young\": {preds} has no column \"meta_age\" (cohort columns are speaker and meta_<column> for each suite metadata column)")
+        format!("{g} line 5 column 10: cohort \"age=young\": {preds} has no column \"meta_age\" and cohorts.csv beside it no partition \"age\" (cohorts are speaker, a suite metadata column, or an embedding partition of the run)")
     );
     let (c, msg) = w.gate("same-run", &text("sex=other"), Some("main"));
     assert_eq!(c, 2);
