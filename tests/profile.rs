@@ -255,3 +255,26 @@ fn gpu_cuda_profile_runs_on_the_cuda_provider() {
         .iter()
         .any(|p| p["provider"] == "CUDAExecutionProvider" && p["nodes"].as_u64() > Some(0)));
 }
+
+#[test]
+fn workloads_that_would_run_for_hours_are_refused() {
+    let demo = root().join("suites/demo");
+    for extra in [
+        vec!["--window", "1000", "--hop", "1"],
+        vec!["--window", "5", "--hop", "0.001"],
+        vec!["--batch", "100000"],
+    ] {
+        let out = tonebench()
+            .args(["profile", "--suite"])
+            .arg(&demo)
+            .arg("--model")
+            .arg(demo.join("models/audio.toml"))
+            .args(&extra)
+            .assert()
+            .code(2)
+            .get_output()
+            .clone();
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(err.trim().lines().count(), 1, "{extra:?}: {err}");
+    }
+}

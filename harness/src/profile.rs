@@ -79,6 +79,9 @@ fn check_args(a: &ProfileArgs) -> anyhow::Result<()> {
     if a.batch.is_empty() || a.batch.contains(&0) {
         return bad("--batch takes sizes of 1 or more, e.g. --batch 1,8,32".into());
     }
+    if let Some(b) = a.batch.iter().find(|&&b| b > MAX_BATCH) {
+        return bad(format!("--batch {b}: at most {MAX_BATCH} items per call"));
+    }
     if a.iterations == Some(0) {
         return bad("--iterations must be 1 or more".into());
     }
@@ -96,9 +99,25 @@ fn check_args(a: &ProfileArgs) -> anyhow::Result<()> {
                 "--window {w} and --hop {h} must be positive numbers of seconds"
             ));
         }
+        // Bounds that keep a typo from starting an hour-long profile.
+        if !(0.01..=600.0).contains(&w) {
+            return bad(format!("--window {w} must be from 0.01 to 600 seconds"));
+        }
+        let windows = ((STREAM_S.max(4.0 * w) - w) / h).floor() + 1.0;
+        if windows > MAX_WINDOWS {
+            return bad(format!(
+                "--window {w} --hop {h} would time {windows} windows; at most {MAX_WINDOWS} (raise --hop)"
+            ));
+        }
     }
     Ok(())
 }
+
+/// The largest batch size a profile times.
+pub const MAX_BATCH: usize = 4096;
+
+/// The most streaming windows one profile times.
+pub const MAX_WINDOWS: f64 = 10_000.0;
 
 /// The inputs of call `c` at batch size `b`.
 fn call_inputs<'a>(all: &[InferInput<'a>], c: u64, b: usize) -> Vec<(usize, InferInput<'a>)> {
