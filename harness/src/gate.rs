@@ -541,13 +541,8 @@ pub fn run_gates(
         );
         let bound = format!("lower bound > {}", fmt_num(-delta));
         for m in select(&n.models) {
-            let err = |why: String| Verdict {
-                rule: rule.clone(),
-                model: Some(m.clone()),
-                status: Status::Error,
-                value: None,
-                bound: bound.clone(),
-                why,
+            let err = |why: String| {
+                Verdict::unevaluated(rule.clone(), Some(m.clone()), bound.clone(), why)
             };
             let p = match paired_for(&m)? {
                 Ok(p) => restrict(&m, p, sel)?,
@@ -604,13 +599,8 @@ pub fn run_gates(
         );
         let bound = format!("no significant loss at alpha {}", fmt_num(alpha));
         for m in select(&mc.models) {
-            let err = |why: String| Verdict {
-                rule: rule.clone(),
-                model: Some(m.clone()),
-                status: Status::Error,
-                value: None,
-                bound: bound.clone(),
-                why,
+            let err = |why: String| {
+                Verdict::unevaluated(rule.clone(), Some(m.clone()), bound.clone(), why)
             };
             let class_idx = match &class {
                 None => None,

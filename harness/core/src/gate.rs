@@ -206,15 +206,25 @@ impl Verdict {
         }
     }
 
-    fn error(rule: &Rule, model: Option<&str>, why: String) -> Verdict {
+    /// A rule that could not be evaluated: no value, and why.
+    pub fn unevaluated(rule: String, model: Option<String>, bound: String, why: String) -> Verdict {
         Verdict {
-            rule: rule.text.clone(),
-            model: model.map(str::to_string),
+            rule,
+            model,
             status: Status::Error,
             value: None,
-            bound: format!("{} {}", rule.op.as_str(), rule.threshold),
+            bound,
             why,
         }
+    }
+
+    fn error(rule: &Rule, model: Option<&str>, why: String) -> Verdict {
+        Verdict::unevaluated(
+            rule.text.clone(),
+            model.map(str::to_string),
+            format!("{} {}", rule.op.as_str(), rule.threshold),
+            why,
+        )
     }
 }
 
