@@ -112,7 +112,7 @@ pub fn finish_run(
             bootstrap.examples,
         )
         .map_err(exit::input)?;
-        let speakers: Vec<Option<String>> = suite.items.iter().map(|i| i.speaker.clone()).collect();
+        let speakers: Vec<Option<String>> = suite.speakers();
         crate::cohorts_io::write_run_files(
             out,
             &partitions.partitions,
@@ -149,7 +149,7 @@ pub fn cohort_sources(
     let mut warnings = Vec::new();
     if let Some(path) = &spec.embeddings {
         let ids: Vec<String> = suite.items.iter().map(|i| i.id.clone()).collect();
-        let speakers: Vec<Option<String>> = suite.items.iter().map(|i| i.speaker.clone()).collect();
+        let speakers: Vec<Option<String>> = suite.speakers();
         embeddings
             .push(crate::cohorts_io::read_embeddings(path, &ids, &speakers).map_err(exit::input)?);
     }

@@ -98,7 +98,7 @@ fn compute(
             ),
         ));
     }
-    let speakers: Vec<Option<String>> = suite.items.iter().map(|i| i.speaker.clone()).collect();
+    let speakers: Vec<Option<String>> = suite.speakers();
     let means = speaker_means(name, &speakers, &vectors).map_err(crate::exit::input)?;
     let mut missing: Vec<&str> = Vec::new();
     for s in speakers.iter().flatten() {

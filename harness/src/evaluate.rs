@@ -208,7 +208,7 @@ pub fn attach_cohorts(
         confidence: bootstrap.confidence,
         ..CohortConfig::default()
     };
-    let speakers: Vec<Option<String>> = suite.items.iter().map(|i| i.speaker.clone()).collect();
+    let speakers: Vec<Option<String>> = suite.speakers();
     let mut metadata: IndexMap<String, Vec<Option<String>>> = suite
         .metadata_columns
         .iter()

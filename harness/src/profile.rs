@@ -40,7 +40,7 @@ pub struct ProfileArgs {
     #[arg(long, value_delimiter = ',', default_value = "1")]
     pub batch: Vec<usize>,
     /// Intra-op threads (0 = ONNX Runtime's default)
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = crate::run::parse_threads)]
     pub threads: usize,
     /// Untimed calls per batch size before timing
     #[arg(long, default_value_t = 10)]
@@ -434,15 +434,7 @@ pub fn execute(args: &ProfileArgs) -> anyhow::Result<i32> {
     let mut model =
         Model::load_profiled(&args.model, labels, options).map_err(InferError::classified)?;
     let session_create_ms = ms(t.elapsed());
-    let all: Vec<InferInput<'_>> = suite
-        .items
-        .iter()
-        .map(|i| InferInput {
-            id: &i.id,
-            text: i.text.as_deref(),
-            audio: i.audio.as_deref(),
-        })
-        .collect();
+    let all: Vec<InferInput<'_>> = suite.items.iter().map(|i| i.input()).collect();
     let mut kept = Kept {
         pred: vec![None; all.len()],
         probs: vec![None; all.len()],

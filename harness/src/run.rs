@@ -393,11 +393,7 @@ fn batch_check(
         .iter()
         .step_by(step)
         .take(sample)
-        .map(|i| InferInput {
-            id: &i.id,
-            text: i.text.as_deref(),
-            audio: i.audio.as_deref(),
-        })
+        .map(|i| i.input())
         .collect();
     let s = infer::batch_sensitivity(model, &inputs, batch).map_err(InferError::classified)?;
     Ok(Some(Warning {
@@ -447,14 +443,7 @@ fn predict_chunk(
     model: &mut Model,
     chunk: &[&crate::suite::Item],
 ) -> Result<Vec<Result<infer::Prediction, InferError>>, InferError> {
-    let inputs: Vec<InferInput> = chunk
-        .iter()
-        .map(|i| InferInput {
-            id: &i.id,
-            text: i.text.as_deref(),
-            audio: i.audio.as_deref(),
-        })
-        .collect();
+    let inputs: Vec<InferInput> = chunk.iter().map(|i| i.input()).collect();
     model.predict_batch(&inputs)
 }
 

@@ -100,6 +100,17 @@ pub struct Item {
     pub origin: RowRef,
 }
 
+impl Item {
+    /// The item as input to a model.
+    pub fn input(&self) -> crate::infer::InferInput<'_> {
+        crate::infer::InferInput {
+            id: &self.id,
+            text: self.text.as_deref(),
+            audio: self.audio.as_deref(),
+        }
+    }
+}
+
 /// A checked suite: labels indexed, items validated, paths resolved.
 #[derive(Debug, Clone)]
 pub struct Suite {
@@ -467,6 +478,11 @@ impl Suite {
             .enumerate()
             .map(|(i, it)| (it.id.as_str(), i))
             .collect()
+    }
+
+    /// The speaker of every item, in item order (the form cohort analysis takes).
+    pub fn speakers(&self) -> Vec<Option<String>> {
+        self.items.iter().map(|i| i.speaker.clone()).collect()
     }
 
     /// The true label index of every item, in item order.
