@@ -8,6 +8,7 @@ pub mod cohorts_io;
 pub mod commands;
 pub mod config;
 pub mod embeddings;
+pub mod error;
 pub mod evaluate;
 pub mod exit;
 pub mod gate;
