@@ -5,9 +5,10 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use tonebench::evaluate::{evaluate, EvalConfig, ModelRun};
-use tonebench::predictions::Predictions;
-use tonebench::suite::Suite;
+use tonebench::app::evaluate::{evaluate, EvalConfig};
+use tonebench::input::predictions::Predictions;
+use tonebench::input::suite::Suite;
+use tonebench::runs::ModelRun;
 use tonebench_core::bootstrap::{confusion_intervals, BootstrapConfig};
 use tonebench_core::report::{Modality, Source};
 use tonebench_core::Confusion;

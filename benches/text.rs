@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use tonebench::infer::parts::TextEncoder;
-use tonebench::table::Table;
+use tonebench::input::table::Table;
 
 fn inputs() -> (PathBuf, Vec<String>, &'static str) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));

@@ -8,8 +8,8 @@ use std::time::Instant;
 
 use tonebench::audio::{self, mfcc};
 use tonebench::infer::{self, Embedder, Options};
-use tonebench::suite::Suite;
-use tonebench::table::Table;
+use tonebench::input::suite::Suite;
+use tonebench::input::table::Table;
 use tonebench_core::cohorts::kmeans::adjusted_rand_index;
 
 use crate::common::{read_json, root, shared, tonebench};

@@ -6,9 +6,11 @@ use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
 use polars::prelude::*;
-use tonebench::baseline::{self, BaselineArgs, BaselineCommand};
-use tonebench::exit;
-use tonebench::gate::{self, GateArgs};
+use tonebench::cli::baseline::{self as baseline_cli, BaselineArgs, BaselineCommand};
+use tonebench::cli::exit;
+use tonebench::cli::gate::{self, GateArgs};
+use tonebench::input::gate_file::parse_gates;
+use tonebench::store::baseline;
 use tonebench_core::bootstrap::{confusion_intervals, BootstrapConfig};
 use tonebench_core::paired::{self, Finding, ItemPred, NonInferiorityConfig, PairedMetric};
 use tonebench_core::report::{
@@ -310,7 +312,7 @@ impl World {
     }
 
     fn save(&self, name: &str, run: &str) -> (i32, String) {
-        code(baseline::execute(&BaselineArgs {
+        code(baseline_cli::execute(&BaselineArgs {
             baselines: self.baselines(),
             command: BaselineCommand::Save {
                 name: name.into(),
@@ -370,13 +372,13 @@ fn baseline_save_show_list_and_sorted_json() {
     assert_eq!(c, 2);
     assert!(msg.contains("already exists; pass --force"), "{msg}");
     let b = baseline::find(&w.baselines(), "main", None).unwrap();
-    let shown = baseline::show_text(&b, &b.report().unwrap());
+    let shown = baseline_cli::show_text(&b, &b.report().unwrap());
     assert!(
         shown.starts_with("baseline main (suite synthetic, 400 items)"),
         "{shown}"
     );
     assert_eq!(baseline::list(&w.baselines()).unwrap().len(), 1);
-    let (c, msg) = code(baseline::execute(&BaselineArgs {
+    let (c, msg) = code(baseline_cli::execute(&BaselineArgs {
         baselines: w.baselines(),
         command: BaselineCommand::Show {
             name: "nope".into(),
@@ -628,7 +630,7 @@ fn example_gate_files_parse() {
     let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/examples");
     for f in ["gates-text.toml", "gates-audio.toml", "gates-hybrid.toml"] {
         let text = fs::read_to_string(docs.join(f)).unwrap();
-        let g = gate::parse_gates(f, &text).unwrap_or_else(|e| panic!("{e}"));
+        let g = parse_gates(f, &text).unwrap_or_else(|e| panic!("{e}"));
         assert!(!g.rules.is_empty(), "{f}");
     }
 }

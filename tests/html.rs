@@ -5,11 +5,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use tonebench::cli::compare::{execute as execute_compare, CompareArgs};
+use tonebench::cli::report::{execute, ReportArgs};
+use tonebench::input::templates::read_templates;
 use tonebench::render::sample::{self, SampleSpec};
-use tonebench::render::{
-    execute, execute_compare, render_compare_html, render_html, CompareArgs, GateVerdict,
-    HtmlOptions, ReportArgs,
-};
+use tonebench::render::{render_compare_html, render_html, GateVerdict, HtmlOptions};
 use tonebench_core::report::{Report, Warning};
 
 const EVIL: &str = "<script>alert(1)</script>";
@@ -280,7 +280,7 @@ fn override_directory_replaces_single_templates_and_undefined_is_an_error() {
     let mut report = sample::report(&spec(1, 0, 3));
     report.suite.name = EVIL.into();
     let opts = HtmlOptions {
-        templates: Some(dir.path().to_path_buf()),
+        templates: read_templates(dir.path()).unwrap(),
         ..HtmlOptions::default()
     };
     let html = render_html(&report, &opts).unwrap();
@@ -293,6 +293,11 @@ fn override_directory_replaces_single_templates_and_undefined_is_an_error() {
         "{{ r.no_such_field }}",
     )
     .unwrap();
+    // Templates are read once, when the command starts.
+    let opts = HtmlOptions {
+        templates: read_templates(dir.path()).unwrap(),
+        ..HtmlOptions::default()
+    };
     let err = render_html(&report, &opts).unwrap_err().to_string();
     assert!(err.contains("rendering html/base.html"), "{err}");
     assert!(err.contains("undefined"), "{err}");
@@ -371,7 +376,7 @@ fn report_and_compare_commands_write_html() {
         templates: None,
     })
     .unwrap_err();
-    assert_eq!(tonebench::exit::code_for(&err), 2);
+    assert_eq!(tonebench::cli::exit::code_for(&err), 2);
     assert!(format!("{err:#}").contains("nothing"), "{err:#}");
 }
 

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use tonebench::audio;
+use tonebench::error::{ErrorKind, HasKind};
 use tonebench::infer::{self, InferError, InferInput, Model, Options};
 
 fn repo() -> PathBuf {
@@ -47,7 +48,7 @@ fn fixture(name: &str) -> PathBuf {
 
 /// A CSV table (read with tonebench's own table reader) as rows of named fields.
 fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
-    let t = tonebench::table::Table::read(path).unwrap();
+    let t = tonebench::input::table::Table::read(path).unwrap();
     let cols: Vec<(String, Vec<Option<String>>)> = t
         .columns()
         .iter()
@@ -551,7 +552,7 @@ fn bad_models_are_errors_naming_the_file() {
             .contains("bad-tokenizer.toml: tokenizer: not a JSON file"),
         "{e}"
     );
-    assert!(e.is_input());
+    assert_eq!(e.kind(), ErrorKind::Input);
 
     // Wrong input names.
     let names = temp_spec(dir, "bad-names.toml", &format!(
@@ -701,7 +702,7 @@ fn an_unusable_cuda_provider_is_an_error_not_a_silent_cpu_fallback() {
         ..Options::default()
     };
     let e = Model::load(&fixture("audio-cnn-valence.toml"), &labels(), opts).unwrap_err();
-    assert!(!e.is_input());
+    assert_eq!(e.kind(), ErrorKind::Model);
     assert!(
         e.to_string()
             .contains("cannot use the cuda execution provider"),

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use tonebench::table::Table;
+use tonebench::input::table::Table;
 
 use crate::common::{ort, read_json, root, shared, tonebench, write_suite};
 

@@ -173,7 +173,7 @@ fn ravdess_suite_maps_and_drops_labels() {
     let Some(shared) = shared("ravdess_suite_maps_and_drops_labels") else {
         return;
     };
-    let suite = tonebench::suite::Suite::load(&shared.join("suites/ravdess-dev")).unwrap();
+    let suite = tonebench::input::suite::Suite::load(&shared.join("suites/ravdess-dev")).unwrap();
     assert_eq!(suite.items.len(), 156);
     assert_eq!(suite.dropped.len(), 24);
     assert_eq!(suite.speaker_count(), Some(6));
@@ -402,7 +402,7 @@ fn label_map_drop_and_unmapped_labels() {
 #[test]
 fn predictions_parquet_carries_speaker_and_metadata() {
     let demo = root().join("suites/demo");
-    let items = tonebench::table::Table::read(&demo.join("items.csv")).unwrap();
+    let items = tonebench::input::table::Table::read(&demo.join("items.csv")).unwrap();
     let ids = items.strings("id").unwrap();
     let labels = items.strings("label").unwrap();
     let tmp = tempfile::tempdir().unwrap();
@@ -417,7 +417,8 @@ fn predictions_parquet_carries_speaker_and_metadata() {
     }
     std::fs::write(&preds, csv).unwrap();
     score(&demo, &preds, &tmp.path().join("o"), &["--resamples", "0"]);
-    let t = tonebench::table::Table::read(&tmp.path().join("o/predictions.parquet")).unwrap();
+    let t =
+        tonebench::input::table::Table::read(&tmp.path().join("o/predictions.parquet")).unwrap();
     for c in [
         "id",
         "model",

@@ -2,7 +2,9 @@
 
 mod common;
 mod embed;
+mod exit;
 mod gate;
+mod golden;
 mod html;
 mod markdown;
 mod onnx;

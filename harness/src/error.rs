@@ -21,8 +21,21 @@ pub enum ErrorKind {
 #[error("{0}")]
 pub struct UsageError(pub String);
 
-impl UsageError {
-    pub fn kind(&self) -> ErrorKind {
+/// An error type that knows its kind.
+pub trait HasKind {
+    fn kind(&self) -> ErrorKind;
+}
+
+impl HasKind for UsageError {
+    fn kind(&self) -> ErrorKind {
         ErrorKind::Usage
+    }
+}
+
+/// Cohort definitions that do not fit the suite, embeddings that cannot be clustered: the
+/// user's input.
+impl HasKind for tonebench_core::cohorts::CohortError {
+    fn kind(&self) -> ErrorKind {
+        ErrorKind::Input
     }
 }

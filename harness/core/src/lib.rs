@@ -13,6 +13,7 @@ pub mod latency;
 pub mod metrics;
 pub mod paired;
 pub mod report;
+pub mod verdicts;
 
 pub use confusion::Confusion;
 pub use labels::LabelSet;

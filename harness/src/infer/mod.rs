@@ -18,8 +18,10 @@ use std::time::Duration;
 
 use thiserror::Error;
 
+use crate::error::{ErrorKind, HasKind};
+
 pub use model::{batch_sensitivity, Embedder, Model, ProviderUse, Sensitivity};
-pub use runtime::{doctor, execute, ort_version, DoctorArgs, DoctorInfo};
+pub use runtime::{doctor, ort_version, DoctorInfo, EXPECTED_ORT_VERSION};
 pub use spec::{EmbeddingPlan, ModelSpec, OutputKind, Plan};
 
 /// Failures of the inference layer. [`InferError::Item`] concerns one input only; the others
@@ -40,8 +42,12 @@ pub enum InferError {
         column: usize,
         msg: String,
     },
-    /// A file the spec names is missing or does not fit the spec (exit 2 for a tokenizer or
-    /// label mismatch, 3 for a graph that cannot be loaded or run).
+    /// A file the spec names is missing, or its tokenizer or labels do not fit the spec or the
+    /// suite (exit 2).
+    #[error("model {file}: {msg}")]
+    ModelInput { file: String, msg: String },
+    /// A graph ONNX Runtime cannot load or run, or whose inputs and outputs do not fit the spec
+    /// (exit 3).
     #[error("model {file}: {msg}")]
     Model { file: String, msg: String },
     /// One input could not be read (missing or bad audio, no text); the others can go on
@@ -54,37 +60,29 @@ pub enum InferError {
     ItemRun { id: String, msg: String },
 }
 
-impl InferError {
-    /// Whether the error is invalid input (exit 2) rather than a model or runtime failure (exit 3).
-    pub fn is_input(&self) -> bool {
+impl HasKind for InferError {
+    fn kind(&self) -> ErrorKind {
         match self {
-            InferError::Spec { .. } | InferError::SpecAt { .. } | InferError::Item { .. } => true,
-            // A file the spec names that is missing, a tokenizer or label set that does not fit:
-            // the user's input. A graph ONNX Runtime cannot load or run: a runtime failure.
-            InferError::Model { msg, .. } => {
-                msg.starts_with("tokenizer") || msg.starts_with("labels") || msg == "file not found"
+            InferError::Spec { .. }
+            | InferError::SpecAt { .. }
+            | InferError::ModelInput { .. }
+            | InferError::Item { .. } => ErrorKind::Input,
+            InferError::Runtime(_) | InferError::Model { .. } | InferError::ItemRun { .. } => {
+                ErrorKind::Model
             }
-            InferError::Runtime(_) | InferError::ItemRun { .. } => false,
-        }
-    }
-
-    /// Whether the error concerns one item only (the run may skip it with `--keep-going`).
-    pub fn is_item(&self) -> bool {
-        matches!(self, InferError::Item { .. } | InferError::ItemRun { .. })
-    }
-
-    /// Wraps the error with the exit code DESIGN.md gives it.
-    pub fn classified(self) -> anyhow::Error {
-        if self.is_input() {
-            crate::exit::input(self)
-        } else {
-            crate::exit::runtime(self)
         }
     }
 }
 
+impl InferError {
+    /// Whether the error concerns one item only (the run may skip it with `--keep-going`).
+    pub fn is_item(&self) -> bool {
+        matches!(self, InferError::Item { .. } | InferError::ItemRun { .. })
+    }
+}
+
 /// Where a session runs.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Device {
     #[default]
@@ -144,6 +142,16 @@ pub struct InferInput<'a> {
     pub audio: Option<&'a Path>,
 }
 
+impl<'a> From<&'a crate::input::suite::Item> for InferInput<'a> {
+    fn from(item: &'a crate::input::suite::Item) -> Self {
+        InferInput {
+            id: &item.id,
+            text: item.text.as_deref(),
+            audio: item.audio.as_deref(),
+        }
+    }
+}
+
 /// Wall time of each stage for one item. Stages run once per batch are divided evenly among
 /// the batch's items.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -189,23 +197,4 @@ pub fn argmax(v: &[f32]) -> usize {
         }
     }
     best
-}
-
-/// sha256 (hex) over the contents of `files`, in order — the model's identity in reports.
-pub fn sha256_files(files: &[&Path]) -> std::io::Result<String> {
-    use sha2::{Digest, Sha256};
-    use std::io::Read;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    for f in files {
-        let mut file = std::fs::File::open(f)?;
-        loop {
-            let n = file.read(&mut buf)?;
-            if n == 0 {
-                break;
-            }
-            h.update(&buf[..n]);
-        }
-    }
-    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }

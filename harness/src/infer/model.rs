@@ -193,7 +193,7 @@ impl Model {
     pub fn sha256(&self) -> std::io::Result<String> {
         let mut all: Vec<&Path> = vec![self.file.as_path()];
         all.extend(self.files.iter().map(PathBuf::as_path));
-        super::sha256_files(&all)
+        crate::digest::sha256_files(&all)
     }
 
     /// The sample rate audio must have for [`Model::predict_samples`]; `None` for text models.

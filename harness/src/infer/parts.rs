@@ -54,7 +54,7 @@ pub struct TextEncoder {
 impl TextEncoder {
     pub fn open(path: &Path, max_tokens: Option<usize>) -> Result<Self, InferError> {
         let file = path.display().to_string();
-        let err = |msg: String| InferError::Model {
+        let err = |msg: String| InferError::ModelInput {
             file: file.clone(),
             msg: format!("tokenizer: {msg}"),
         };
@@ -353,7 +353,7 @@ impl Head {
                 model_labels
                     .iter()
                     .position(|m| m == l)
-                    .ok_or_else(|| InferError::Model {
+                    .ok_or_else(|| InferError::ModelInput {
                         file: file.display().to_string(),
                         msg: format!(
                             "labels: suite label \"{l}\" is not among the model's labels ({})",

@@ -224,7 +224,7 @@ pub(super) fn session(
         msg: format!("{what}: {e}"),
     };
     if !onnx.is_file() {
-        return Err(InferError::Model {
+        return Err(InferError::ModelInput {
             file: file.clone(),
             msg: "file not found".into(),
         });
@@ -408,40 +408,5 @@ pub fn doctor() -> Result<DoctorInfo, InferError> {
         version: rt.version.clone(),
         build_info: ort::info().to_string(),
         providers,
-    })
-}
-
-/// `tonebench doctor`.
-#[derive(Debug, Clone, clap::Args)]
-pub struct DoctorArgs {
-    /// Print the result as JSON.
-    #[arg(long)]
-    pub json: bool,
-}
-
-/// Prints where ONNX Runtime was found, its version and which execution providers work.
-/// Exit code 0 when the library loads and the CPU provider works, 3 otherwise.
-pub fn execute(args: &DoctorArgs) -> anyhow::Result<i32> {
-    let info = doctor().map_err(crate::exit::runtime)?;
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&info)?);
-    } else {
-        println!("onnx runtime library: {} ({})", info.library, info.source);
-        println!("onnx runtime version: {}", info.version);
-        if info.version != EXPECTED_ORT_VERSION {
-            println!(
-                "warning: tonebench was built for ONNX Runtime {EXPECTED_ORT_VERSION}; results may differ from the references"
-            );
-        }
-        println!("execution providers:");
-        for (name, status) in &info.providers {
-            println!("  {name:<9} {status}");
-        }
-    }
-    let cpu_ok = info.providers.iter().any(|(n, s)| n == "CPU" && s == "ok");
-    Ok(if cpu_ok {
-        crate::exit::SUCCESS
-    } else {
-        crate::exit::RUNTIME_FAILURE
     })
 }

@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::InferError;
+use crate::input::config::line_col;
 
 /// `model.toml` as written. Unknown keys are errors.
 #[derive(Debug, Clone, Deserialize)]
@@ -260,20 +261,6 @@ fn check_version(spec: &ModelSpec, bad: &impl Fn(String) -> InferError) -> Resul
         )));
     }
     Ok(())
-}
-
-/// Line and column (1-based) of byte offset `at` in `src`.
-fn line_col(src: &str, at: usize) -> (usize, usize) {
-    let at = at.min(src.len());
-    let before = &src.as_bytes()[..at];
-    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let col = at
-        - before
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |p| p + 1)
-        + 1;
-    (line, col)
 }
 
 /// Parses spec text; `path` names the file in messages and anchors relative paths.

@@ -7,17 +7,16 @@
 //! so a file `DIR/html/cohorts.html` replaces just that section.
 
 pub mod format;
+pub mod gate;
 pub mod html;
 pub mod markdown;
 pub mod sample;
+pub mod terminal;
 
-use std::path::{Path, PathBuf};
-
-use anyhow::Context;
-use minijinja::{path_loader, Environment, TemplateSource, UndefinedBehavior};
+use minijinja::{Environment, TemplateSource, UndefinedBehavior};
 use tonebench_core::report::Report;
 
-use crate::exit;
+use crate::error::{ErrorKind, HasKind};
 use html::RunInput;
 
 /// The built-in templates, by the name templates use to include each other.
@@ -64,6 +63,18 @@ pub enum RenderError {
     Template { name: String, message: String },
     #[error("compare needs at least one report")]
     NoReports,
+    #[error("writing JUnit XML: {0}")]
+    Junit(String),
+}
+
+impl HasKind for RenderError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            // A template that does not render, built in or given: the templates are input.
+            RenderError::Template { .. } | RenderError::NoReports => ErrorKind::Input,
+            RenderError::Junit(_) => ErrorKind::Runtime,
+        }
+    }
 }
 
 /// A release-gate verdict to show in the summary (the gate module maps its results to these).
@@ -81,8 +92,9 @@ pub struct GateVerdict {
 /// Options of the HTML renderer.
 #[derive(Debug, Clone, Default)]
 pub struct HtmlOptions {
-    /// A directory searched before the built-in templates (`--templates DIR`).
-    pub templates: Option<PathBuf>,
+    /// Templates that replace built-in ones of the same name, or add new ones for them to
+    /// include (`--templates DIR`, read by `input::templates`).
+    pub templates: Vec<(String, String)>,
     /// Gate verdicts to show in the summary; empty when no gates were run.
     pub gates: Vec<GateVerdict>,
     /// Page title; defaults to the suite name(s).
@@ -96,17 +108,15 @@ pub struct HtmlOptions {
 }
 
 /// A template environment: strict undefined, HTML auto-escaping (by the `.html` extension),
-/// templates from `dir` first, then the built-in ones.
-pub fn environment(dir: Option<&Path>) -> Environment<'static> {
+/// the given templates first, then the built-in ones.
+pub fn environment(overrides: &[(String, String)]) -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_auto_reload(false);
-    let over = dir.map(|d| path_loader(d.to_path_buf()));
+    let over: Vec<(String, String)> = overrides.to_vec();
     env.set_loader(move |name| {
-        if let Some(load) = &over {
-            if let Some(source) = load(name)? {
-                return Ok(Some(source));
-            }
+        if let Some((_, s)) = over.iter().find(|(n, _)| n == name) {
+            return Ok(Some(TemplateSource::new(s.clone())));
         }
         Ok(BUILTIN_TEMPLATES
             .iter()
@@ -118,7 +128,7 @@ pub fn environment(dir: Option<&Path>) -> Environment<'static> {
 
 fn render_view(view: &html::ReportView, opts: &HtmlOptions) -> Result<String, RenderError> {
     const NAME: &str = "html/base.html";
-    let env = environment(opts.templates.as_deref());
+    let env = environment(&opts.templates);
     let wrap = |e: minijinja::Error| {
         let mut message = e.to_string();
         let mut cause = std::error::Error::source(&e);
@@ -170,188 +180,4 @@ pub fn render_compare_html(reports: &[Report], opts: &HtmlOptions) -> Result<Str
         .collect();
     let view = html::build_view(&runs, opts);
     render_view(&view, opts)
-}
-
-/// `tonebench report DIR`: re-render a run's report from its report.json.
-#[derive(Debug, Clone, clap::Args)]
-pub struct ReportArgs {
-    /// The run folder (holding report.json) or a report.json file.
-    pub run: PathBuf,
-    /// A directory of templates searched before the built-in ones (e.g. DIR/html/summary.html).
-    #[arg(long, value_name = "DIR")]
-    pub templates: Option<PathBuf>,
-}
-
-/// `tonebench compare RUN…`: several runs side by side in one HTML page.
-#[derive(Debug, Clone, clap::Args)]
-pub struct CompareArgs {
-    /// Run folders (or report.json files) to compare.
-    #[arg(required = true, num_args = 1.., value_name = "RUN")]
-    pub runs: Vec<PathBuf>,
-    /// Where to write the HTML [default: compare.html in the current directory].
-    #[arg(long, value_name = "FILE")]
-    pub out: Option<PathBuf>,
-    /// A directory of templates searched before the built-in ones.
-    #[arg(long, value_name = "DIR")]
-    pub templates: Option<PathBuf>,
-}
-
-/// The report.json of a run folder, or the path itself when it names a file.
-fn report_path(run: &Path) -> PathBuf {
-    if run.is_dir() {
-        run.join("report.json")
-    } else {
-        run.to_path_buf()
-    }
-}
-
-/// Reads and parses a run's report.json; a missing or malformed file is invalid input.
-pub fn read_report(run: &Path) -> anyhow::Result<(PathBuf, Report)> {
-    let path = report_path(run);
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read {}", path.display()))
-        .map_err(exit::input)?;
-    let report: Report = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not a tonebench report", path.display()))
-        .map_err(exit::input)?;
-    if report.schema_version != tonebench_core::report::SCHEMA_VERSION {
-        return Err(exit::input(anyhow::anyhow!(
-            "{}: schema_version {} is not supported (this tonebench reads {})",
-            path.display(),
-            report.schema_version,
-            tonebench_core::report::SCHEMA_VERSION
-        )));
-    }
-    Ok((path, report))
-}
-
-/// Compares every model of one run with every model of another, item by item, where both runs
-/// kept their predictions.parquet and scored the same items with the same labels. Pairs that
-/// cannot be paired are left out (the page then compares their intervals).
-fn cross_run_comparisons(
-    runs: &[PathBuf],
-    reports: &[Report],
-    labels: &[String],
-) -> Vec<tonebench_core::paired::ModelComparison> {
-    use tonebench_core::bootstrap::BootstrapConfig;
-    use tonebench_core::paired::{compare_models, pair};
-    let preds: Vec<Option<indexmap::IndexMap<String, Vec<tonebench_core::paired::ItemPred>>>> =
-        runs.iter()
-            .map(|run| {
-                let dir = report_path(run).parent().map(Path::to_owned)?;
-                crate::baseline::read_predictions(&dir.join("predictions.parquet")).ok()
-            })
-            .collect();
-    let mut out = Vec::new();
-    for i in 0..reports.len() {
-        for j in i + 1..reports.len() {
-            let (Some(pi), Some(pj)) = (&preds[i], &preds[j]) else {
-                continue;
-            };
-            if reports[i].suite.labels != reports[j].suite.labels {
-                continue;
-            }
-            let suite_labels = &reports[i].suite.labels;
-            let b = &reports[i].bootstrap;
-            let cfg = BootstrapConfig {
-                resamples: b.resamples.max(1),
-                confidence: b.confidence,
-                seed: b.seed,
-            };
-            for (ma, a) in pi {
-                for (mb, bb) in pj {
-                    let Ok(p) = pair(suite_labels, a, bb) else {
-                        continue;
-                    };
-                    out.push(compare_models(
-                        (
-                            &format!("{} · {ma}", labels[i]),
-                            &format!("{} · {mb}", labels[j]),
-                        ),
-                        suite_labels,
-                        &p.truth,
-                        &p.candidate,
-                        &p.baseline,
-                        &cfg,
-                    ));
-                }
-            }
-        }
-    }
-    out
-}
-
-fn check_templates(dir: &Option<PathBuf>) -> anyhow::Result<()> {
-    match dir {
-        Some(d) if !d.is_dir() => Err(exit::input(anyhow::anyhow!(
-            "--templates {}: not a directory",
-            d.display()
-        ))),
-        _ => Ok(()),
-    }
-}
-
-/// Runs `tonebench report`: writes report.html next to the run's report.json.
-pub fn execute(args: &ReportArgs) -> anyhow::Result<i32> {
-    check_templates(&args.templates)?;
-    let (path, report) = read_report(&args.run)?;
-    let opts = HtmlOptions {
-        templates: args.templates.clone(),
-        ..HtmlOptions::default()
-    };
-    // A broken template (built-in or given) is invalid input, not a runtime failure.
-    let html = render_html(&report, &opts).map_err(exit::input)?;
-    let out = path.with_file_name("report.html");
-    std::fs::write(&out, html)
-        .with_context(|| format!("cannot write {}", out.display()))
-        .map_err(exit::runtime)?;
-    eprintln!("wrote {}", out.display());
-    Ok(exit::SUCCESS)
-}
-
-/// A short label for a run: its folder's name.
-fn run_label(run: &Path, report_path: &Path) -> String {
-    let dir = if run.is_dir() {
-        run
-    } else {
-        report_path.parent().unwrap_or(run)
-    };
-    dir.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| run.display().to_string())
-}
-
-/// Runs `tonebench compare`: writes one HTML page with every model of every run.
-pub fn execute_compare(args: &CompareArgs) -> anyhow::Result<i32> {
-    check_templates(&args.templates)?;
-    let mut reports = Vec::new();
-    let mut labels: Vec<String> = Vec::new();
-    for run in &args.runs {
-        let (path, report) = read_report(run)?;
-        let mut label = run_label(run, &path);
-        // Two folders with the same name (a/run, b/run) still need different labels.
-        if labels.contains(&label) {
-            label = format!("{label} ({})", labels.len() + 1);
-        }
-        labels.push(label);
-        reports.push(report);
-    }
-    let paired = cross_run_comparisons(&args.runs, &reports, &labels);
-    let opts = HtmlOptions {
-        templates: args.templates.clone(),
-        run_labels: labels,
-        paired,
-        ..HtmlOptions::default()
-    };
-    let html = render_compare_html(&reports, &opts).map_err(exit::input)?;
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("compare.html"));
-    std::fs::write(&out, html)
-        .with_context(|| format!("cannot write {}", out.display()))
-        .map_err(exit::runtime)?;
-    eprintln!("wrote {}", out.display());
-    Ok(exit::SUCCESS)
 }

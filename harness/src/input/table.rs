@@ -10,7 +10,6 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
-use sha2::{Digest, Sha256};
 
 /// Where a row of a table was written, for error messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,6 +81,12 @@ pub enum TableError {
     DuplicateColumn { path: PathBuf, column: String },
 }
 
+impl crate::error::HasKind for TableError {
+    fn kind(&self) -> crate::error::ErrorKind {
+        crate::error::ErrorKind::Input
+    }
+}
+
 /// A table read into memory: named text columns plus where each row came from.
 pub struct Table {
     path: PathBuf,
@@ -121,7 +126,7 @@ impl Table {
                 path: path.to_owned(),
             });
         }
-        let sha256 = hex_sha256(&bytes);
+        let sha256 = crate::digest::sha256_hex(&bytes);
         let parse_err = |format: &'static str, e: PolarsError| TableError::Parse {
             path: path.to_owned(),
             format,
@@ -295,12 +300,6 @@ impl Table {
             message: format!("column \"{name}\": {}", one_line(&e.to_string())),
         }
     }
-}
-
-/// Hex sha256 of bytes.
-pub fn hex_sha256(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Collapses a multi-line library message into one line.

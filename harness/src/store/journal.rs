@@ -62,6 +62,12 @@ pub enum JournalError {
     },
 }
 
+impl crate::error::HasKind for JournalError {
+    fn kind(&self) -> crate::error::ErrorKind {
+        crate::error::ErrorKind::Runtime
+    }
+}
+
 /// An open journal, appending.
 pub struct Journal {
     path: PathBuf,

@@ -4,94 +4,45 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
-use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use tonebench_core::report::{Modality, Source, Warning};
+use tonebench_core::report::{Report, Warning};
 
-use crate::cli::{out_dir, BootstrapArgs};
-use crate::evaluate::ModelRun;
-use crate::exit;
-use crate::infer::{self, Device, InferError, InferInput, Model, Options};
-use crate::journal::{Done, Entry, Journal};
-use crate::suite::Suite;
-use crate::table::hex_sha256;
+use super::finish::{finish_run, EvalSettings};
+use super::source::{self, ModelFiles};
+use super::AppError;
+use crate::infer::{self, InferError, InferInput, Model, Options};
+use crate::input::suite::Suite;
+use crate::runs::ModelRun;
+use crate::store::journal::{Done, Entry, Journal};
+use crate::store::RunDir;
 
-#[derive(Debug, Clone, Args)]
-pub struct RunArgs {
-    /// Suite folder (or its suite.toml)
-    #[arg(long)]
+/// What `run` does: every model over the suite, into one run folder.
+#[derive(Debug, Clone)]
+pub struct RunPlan {
     pub suite: PathBuf,
-    /// Model spec (model.toml); repeat for several models
-    #[arg(long = "model", required = true)]
+    /// Model specs, in report order.
     pub models: Vec<PathBuf>,
-    /// Output folder (default: reports/<suite>-<time>)
-    #[arg(long)]
+    /// The run folder (default: `reports/<suite>-<time>`).
     pub out: Option<PathBuf>,
-    #[command(flatten)]
-    pub exec: ExecArgs,
-    /// Continue an interrupted run in --out: items already predicted are not run again
-    #[arg(long)]
+    pub options: Options,
+    /// Continue an interrupted run in `out`.
     pub resume: bool,
-    /// Record an item that fails (bad audio, …) as an error and go on, instead of stopping
-    #[arg(long)]
+    /// Record failing items and go on.
     pub keep_going: bool,
-    /// Sessions run in parallel, each on its own thread (with --threads 1 each, --jobs 2 uses two
-    /// cores for small models better than one session with two threads)
-    #[arg(long, default_value_t = 1, value_parser = parse_positive)]
+    /// Sessions on worker threads.
     pub jobs: usize,
-    /// Items sampled to measure how much --batch changes outputs (0 = skip the check)
-    #[arg(long, default_value_t = 64)]
+    /// Items sampled to measure the effect of batching (0 = no check).
     pub sensitivity_sample: usize,
-    #[command(flatten)]
-    pub bootstrap: BootstrapArgs,
+    pub eval: EvalSettings,
 }
 
-/// How sessions run; shared by `run` and `profile`.
-#[derive(Debug, Clone, Args)]
-pub struct ExecArgs {
-    /// Intra-op threads (0 = ONNX Runtime's default)
-    #[arg(long, default_value_t = 0, value_parser = parse_threads)]
-    pub threads: usize,
-    /// Text batch size. The default 1 reproduces batch-1 references exactly; larger batches may
-    /// change outputs of dynamically quantized models (tonebench measures and reports by how much)
-    #[arg(long, default_value_t = 1, value_parser = parse_positive)]
-    pub batch: usize,
-    /// Execution provider
-    #[arg(long, value_enum, default_value_t = Device::Cpu)]
-    pub device: Device,
-}
-
-impl ExecArgs {
-    pub fn options(&self) -> Options {
-        Options {
-            threads: self.threads,
-            batch: self.batch.max(1),
-            device: self.device,
-        }
-    }
-}
-
-/// A count of at least 1.
-pub fn parse_positive(s: &str) -> Result<usize, String> {
-    match s.parse::<usize>() {
-        Ok(n) if n >= 1 => Ok(n),
-        _ => Err(format!("{s:?} is not a whole number of at least 1")),
-    }
-}
-
-/// The most intra-op threads tonebench asks ONNX Runtime for: far beyond any core count, low
-/// enough that a typo does not start thousands of threads.
-pub const MAX_THREADS: usize = 256;
-
-/// Intra-op threads: 0 (ONNX Runtime's default) to [`MAX_THREADS`].
-pub fn parse_threads(s: &str) -> Result<usize, String> {
-    match s.parse::<usize>() {
-        Ok(n) if n <= MAX_THREADS => Ok(n),
-        _ => Err(format!(
-            "{s:?} is not a thread count from 0 (ONNX Runtime's default) to {MAX_THREADS}"
-        )),
-    }
+/// What a finished run produced.
+#[derive(Debug)]
+pub struct RunOutcome {
+    pub report: Report,
+    pub out: PathBuf,
+    /// Item predictions that failed (`--keep-going`) and are not scored.
+    pub failed: usize,
 }
 
 /// Items predicted between journal flushes and progress updates.
@@ -99,115 +50,96 @@ const CHUNK: usize = 32;
 /// How often predictions.parquet is rewritten during a run.
 const PARQUET_EVERY: Duration = Duration::from_secs(5);
 
-pub fn execute(args: &RunArgs) -> anyhow::Result<i32> {
-    let suite = crate::commands::load_suite(&args.suite)?;
-    let out = out_dir(&args.out, &suite.name);
-    if !args.resume {
-        crate::output::check_fresh(&out)?;
+/// Runs the plan: loads the suite, checks the models' names and the journal, predicts what is
+/// not yet journaled, evaluates and writes the run folder.
+pub fn run(plan: &RunPlan) -> anyhow::Result<RunOutcome> {
+    let suite = Suite::load(&plan.suite)?;
+    let out = crate::store::out_dir(plan.out.as_deref(), &suite.name);
+    if !plan.resume {
+        crate::store::check_fresh(&out)?;
     }
     // Model names are checked before any inference: they key the journal and the report.
     let mut names: Vec<String> = Vec::new();
-    for spec in &args.models {
-        let name = infer::spec::load(spec)
-            .map_err(InferError::classified)?
-            .name;
+    for spec in &plan.models {
+        let name = infer::spec::load(spec)?.name;
         if name.trim().is_empty() {
-            return Err(exit::input(anyhow::anyhow!(
-                "{}: name is empty",
-                spec.display()
-            )));
+            return Err(AppError::EmptyModelName(spec.clone()).into());
         }
         if names.contains(&name) {
-            return Err(exit::input(anyhow::anyhow!(
-                "two models are named \"{name}\"; give each spec its own name"
-            )));
+            return Err(AppError::DuplicateModel(name).into());
         }
         names.push(name);
     }
-    let files = crate::output::RunFiles::create(&out)?;
-    let (mut journal, mut done) = Journal::open(&out).map_err(exit::runtime)?;
+    let files = RunDir::create(&out)?;
+    let (mut journal, mut done) = Journal::open(&out)?;
     let mut others: Vec<&String> = done.keys().filter(|m| !names.contains(m)).collect();
     if !others.is_empty() {
         others.sort();
-        return Err(exit::input(anyhow::anyhow!(
-            "{} holds predictions of other models ({}); --resume needs the same --model set as the interrupted run",
-            out.display(),
-            others.iter().map(|m| format!("\"{m}\"")).collect::<Vec<_>>().join(", ")
-        )));
+        return Err(AppError::OtherModels {
+            dir: out.clone(),
+            models: others
+                .iter()
+                .map(|m| format!("\"{m}\""))
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+        .into());
     }
-    let runs = run_models(&suite, args, &mut journal, &mut done, &files)?;
-    crate::commands::finish_run(&suite, &runs, &args.bootstrap, &out)?;
-    // With --keep-going the report is complete, but the exit code still says items failed.
+    let runs = run_models(&suite, plan, &mut journal, &mut done, &files)?;
+    let report = finish_run(&suite, &runs, &plan.eval, &out)?;
     let failed: usize = runs
         .iter()
         .map(|r| r.pred.iter().filter(|p| p.is_none()).count())
         .sum();
-    if failed > 0 {
-        eprintln!(
-            "error: {failed} item prediction(s) failed and are not scored; see the warnings in {}",
-            out.join("report.json").display()
-        );
-        return Ok(exit::INVALID_INPUT);
-    }
-    Ok(exit::SUCCESS)
+    Ok(RunOutcome {
+        report,
+        out,
+        failed,
+    })
 }
 
 /// Runs every model (skipping what the journal already holds) and returns their runs.
 pub fn run_models(
     suite: &Suite,
-    args: &RunArgs,
+    plan: &RunPlan,
     journal: &mut Journal,
     done: &mut std::collections::HashMap<String, Done>,
-    files: &crate::output::RunFiles,
+    files: &RunDir,
 ) -> anyhow::Result<Vec<ModelRun>> {
-    let options = args.exec.options();
+    let options = plan.options;
     let labels = suite.labels.names();
     let mut runs = Vec::new();
     let mut last_parquet = Instant::now();
-    for spec in &args.models {
-        let mut model = Model::load(spec, labels, options).map_err(InferError::classified)?;
-        let spec_bytes =
-            std::fs::read(spec).with_context(|| format!("cannot read {}", spec.display()))?;
-        let mut file_hashes = indexmap::IndexMap::new();
-        for f in &model.files {
-            let bytes = std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?;
-            file_hashes.insert(f.display().to_string(), hex_sha256(&bytes));
-        }
-        let identity = format!(
-            "{}|batch={}|{}",
-            hex_sha256(&spec_bytes),
-            options.batch,
-            file_hashes.values().cloned().collect::<Vec<_>>().join(",")
-        );
+    for spec in &plan.models {
+        let mut model = Model::load(spec, labels, options)?;
+        let files_read = ModelFiles::read(spec, &model.files)?;
+        let identity = files_read.identity(options.batch);
         let d = done.entry(model.name.clone()).or_default();
         let k = labels.len();
         if let Some((id, (p, _))) = d.items.iter().find(|(_, (p, _))| p.len() != k) {
-            return Err(exit::input(anyhow::anyhow!(
-                "{}: the entry for item \"{id}\" of model \"{}\" has {} probabilities, the suite has {k} labels; the journal was altered — use a new --out",
-                journal.path().display(),
-                model.name,
-                p.len()
-            )));
+            return Err(AppError::JournalWidth {
+                journal: journal.path().to_owned(),
+                id: id.clone(),
+                model: model.name.clone(),
+                found: p.len(),
+                labels: k,
+            }
+            .into());
         }
         match &d.identity {
             Some(prev) if prev != &identity => {
-                return Err(exit::input(anyhow::anyhow!(
-                    "cannot resume model \"{}\": its files or batch size changed since the interrupted run; use a new --out",
-                    model.name
-                )))
+                return Err(AppError::ModelChanged(model.name.clone()).into())
             }
             Some(_) => {}
             None => {
-                journal
-                    .append(&[Entry::Model {
-                        model: model.name.clone(),
-                        identity: identity.clone(),
-                    }])
-                    .map_err(exit::runtime)?;
+                journal.append(&[Entry::Model {
+                    model: model.name.clone(),
+                    identity: identity.clone(),
+                }])?;
                 d.identity = Some(identity);
             }
         }
-        let todo: Vec<&crate::suite::Item> =
+        let todo: Vec<&crate::input::suite::Item> =
             suite.items.iter().filter(|i| !d.contains(&i.id)).collect();
         if todo.len() < suite.items.len() {
             eprintln!(
@@ -230,11 +162,12 @@ pub fn run_models(
         let mut predicted = 0usize;
         let identity_of = ModelInfo::of(&model);
         let name = identity_of.name.clone();
-        let chunks: Vec<&[&crate::suite::Item]> = todo.chunks(CHUNK.max(options.batch)).collect();
+        let chunks: Vec<&[&crate::input::suite::Item]> =
+            todo.chunks(CHUNK.max(options.batch)).collect();
         // Extra sessions for --jobs: each worker thread runs its own copy of the model.
         let mut extra = Vec::new();
-        for _ in 1..args.jobs.max(1).min(chunks.len().max(1)) {
-            extra.push(Model::load(spec, labels, options).map_err(InferError::classified)?);
+        for _ in 1..plan.jobs.max(1).min(chunks.len().max(1)) {
+            extra.push(Model::load(spec, labels, options)?);
         }
         let rate = model.sample_rate();
         let next_chunk = std::sync::atomic::AtomicUsize::new(0);
@@ -280,7 +213,7 @@ pub fn run_models(
             }
             for (i, results) in rx {
                 let chunk = chunks[i];
-                let results = results.map_err(InferError::classified)?;
+                let results = results?;
                 let mut entries = Vec::with_capacity(chunk.len());
                 let mut stop = None;
                 for (item, r) in chunk.iter().zip(results) {
@@ -296,7 +229,7 @@ pub fn run_models(
                                 latency_ms: p.timings.total().as_secs_f64() * 1e3,
                             })
                         }
-                        Err(e) if args.keep_going => entries.push(Entry::Error {
+                        Err(e) if plan.keep_going => entries.push(Entry::Error {
                             model: name.clone(),
                             id: item.id.clone(),
                             error: e.to_string(),
@@ -308,17 +241,16 @@ pub fn run_models(
                     }
                 }
                 // What was done before a failing item is kept.
-                journal.append(&entries).map_err(exit::runtime)?;
+                journal.append(&entries)?;
                 for e in entries {
-                    crate::journal::record_into(done, e);
+                    crate::store::journal::record_into(done, e);
                 }
                 bar.inc(chunk.len() as u64);
                 if let Some(e) = stop {
                     bar.abandon();
                     return Err(anyhow::Error::from(e).context(
                         "stopped (pass --keep-going to record failing items and go on; --resume continues this run)",
-                    ))
-                    .map_err(|e| if is_item_input(&e) { exit::input(e) } else { exit::runtime(e) });
+                    ));
                 }
                 if last_parquet.elapsed() >= PARQUET_EVERY {
                     let partial: Vec<ModelRun> = runs
@@ -328,12 +260,15 @@ pub fn run_models(
                             suite,
                             &identity_of,
                             done,
-                            &file_hashes,
-                            &spec_bytes,
+                            &files_read,
                             Vec::new(),
                         )))
                         .collect();
-                    crate::output::write_predictions(&files.predictions(), suite, &partial)?;
+                    crate::store::predictions::write_predictions(
+                        &files.predictions(),
+                        suite,
+                        &partial,
+                    )?;
                     last_parquet = Instant::now();
                 }
             }
@@ -353,31 +288,17 @@ pub fn run_models(
             );
         }
         let mut warnings = Vec::new();
-        if options.batch > 1 && args.sensitivity_sample > 0 {
+        if options.batch > 1 && plan.sensitivity_sample > 0 {
             warnings.extend(batch_check(
                 suite,
                 &mut model,
                 options.batch,
-                args.sensitivity_sample,
+                plan.sensitivity_sample,
             )?);
         }
-        runs.push(model_run(
-            suite,
-            &identity_of,
-            done,
-            &file_hashes,
-            &spec_bytes,
-            warnings,
-        ));
+        runs.push(model_run(suite, &identity_of, done, &files_read, warnings));
     }
     Ok(runs)
-}
-
-fn is_item_input(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| {
-        c.downcast_ref::<InferError>()
-            .is_some_and(InferError::is_input)
-    })
 }
 
 /// Measures how much the batch size changes outputs on an evenly spaced sample of the suite.
@@ -393,9 +314,9 @@ fn batch_check(
         .iter()
         .step_by(step)
         .take(sample)
-        .map(|i| i.input())
+        .map(InferInput::from)
         .collect();
-    let s = infer::batch_sensitivity(model, &inputs, batch).map_err(InferError::classified)?;
+    let s = infer::batch_sensitivity(model, &inputs, batch)?;
     Ok(Some(Warning {
         code: "batch_sensitivity".into(),
         metric: None,
@@ -441,16 +362,16 @@ type Chunk = (
 /// Predicts the items of one chunk.
 fn predict_chunk(
     model: &mut Model,
-    chunk: &[&crate::suite::Item],
+    chunk: &[&crate::input::suite::Item],
 ) -> Result<Vec<Result<infer::Prediction, InferError>>, InferError> {
-    let inputs: Vec<InferInput> = chunk.iter().map(|i| i.input()).collect();
+    let inputs: Vec<InferInput> = chunk.iter().map(|&i| InferInput::from(i)).collect();
     model.predict_batch(&inputs)
 }
 
 /// Decodes and resamples the audio of each chunk in turn, sending the clips on as each chunk is
 /// done; stops when the receiver is gone. Files that fail are left for the session to report.
 fn prefetch(
-    chunks: &[&[&crate::suite::Item]],
+    chunks: &[&[&crate::input::suite::Item]],
     rate: u32,
     tx: std::sync::mpsc::SyncSender<Vec<(PathBuf, crate::audio::Loaded)>>,
 ) {
@@ -470,8 +391,7 @@ fn model_run(
     suite: &Suite,
     model: &ModelInfo,
     done: &std::collections::HashMap<String, Done>,
-    file_hashes: &indexmap::IndexMap<String, String>,
-    spec_bytes: &[u8],
+    files: &ModelFiles,
     mut warnings: Vec<Warning>,
 ) -> ModelRun {
     let k = suite.labels.len();
@@ -504,24 +424,16 @@ fn model_run(
             message: format!("item \"{id}\" failed and is not scored: {e}"),
         });
     }
-    let modality = match model.modality {
-        "text" => Modality::Text,
-        "audio" => Modality::Audio,
-        _ => Modality::Hybrid,
-    };
     ModelRun {
         name: model.name.clone(),
-        modality,
-        source: Source {
-            kind: "onnx".into(),
-            path: model.file.display().to_string(),
-            sha256: hex_sha256(spec_bytes),
-            files: file_hashes.clone(),
-            ort_version: infer::ort_version().ok(),
-            provider: Some(model.options.device.provider().into()),
-            batch_size: Some(model.options.batch),
-            threads: Some(model.options.threads),
-        },
+        modality: source::modality(model.modality),
+        source: source::onnx_source(
+            &model.file,
+            files,
+            model.options.device.provider().into(),
+            model.options.batch,
+            model.options.threads,
+        ),
         pred,
         probs: Some(probs),
         latency_ms: Some(latency),

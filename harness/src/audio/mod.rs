@@ -35,6 +35,12 @@ pub enum AudioError {
     },
 }
 
+impl crate::error::HasKind for AudioError {
+    fn kind(&self) -> crate::error::ErrorKind {
+        crate::error::ErrorKind::Input
+    }
+}
+
 /// A decoded mono waveform, samples in [-1, 1] (not clipped), at `sample_rate`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Waveform {

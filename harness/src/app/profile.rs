@@ -8,60 +8,45 @@
 //! warms up on calls `0..warmup` and times calls `warmup..warmup + iterations`.
 
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use clap::Args;
 use indexmap::IndexMap;
 use tonebench_core::bootstrap::BootstrapConfig;
 use tonebench_core::latency::{self, Summary};
 use tonebench_core::report::{
-    BatchLatency, LatencyReport, Modality, ProviderNodes, Report, Source, StreamingLatency, Warning,
+    BatchLatency, LatencyReport, ProviderNodes, Report, StreamingLatency, Warning,
 };
 
-use crate::evaluate::{evaluate, EvalConfig, ModelRun};
-use crate::exit;
-use crate::infer::{self, Device, InferError, InferInput, Model, Options, Prediction};
-use crate::suite::Suite;
+use super::evaluate::{evaluate, EvalConfig};
+use super::source::{self, ModelFiles};
+use super::AppError;
+use crate::error::UsageError;
+use crate::infer::{self, Device, InferInput, Model, Options, Prediction};
+use crate::input::suite::Suite;
+use crate::runs::ModelRun;
 
-#[derive(Debug, Clone, Args)]
-pub struct ProfileArgs {
-    /// Model spec (model.toml)
-    #[arg(long)]
+/// What `profile` does.
+#[derive(Debug, Clone)]
+pub struct ProfilePlan {
     pub model: PathBuf,
-    /// Suite folder (or its suite.toml) whose items are the inputs
-    #[arg(long)]
     pub suite: PathBuf,
-    /// Execution provider
-    #[arg(long, value_enum, default_value_t = Device::Cpu)]
     pub device: Device,
-    /// Batch sizes to profile, comma-separated (audio models run one clip per session call)
-    #[arg(long, value_delimiter = ',', default_value = "1")]
+    /// Batch sizes, in order; the first one's predictions are scored.
     pub batch: Vec<usize>,
-    /// Intra-op threads (0 = ONNX Runtime's default)
-    #[arg(long, default_value_t = 0, value_parser = crate::run::parse_threads)]
     pub threads: usize,
-    /// Untimed calls per batch size before timing
-    #[arg(long, default_value_t = 10)]
+    /// Untimed calls per batch size before timing.
     pub warmup: u64,
-    /// Timed calls per batch size (default 100)
-    #[arg(long, conflicts_with = "duration")]
+    /// Timed calls per batch size (default [`DEFAULT_ITERATIONS`]).
     pub iterations: Option<u64>,
-    /// Time each batch size for this many seconds instead of a fixed number of calls
-    #[arg(long)]
+    /// Time each batch size for this many seconds instead.
     pub duration: Option<f64>,
-    /// Report a run whose nodes ONNX Runtime placed on the CPU instead of failing (exit 3)
-    #[arg(long)]
+    /// Report a run whose nodes ONNX Runtime placed elsewhere instead of failing.
     pub allow_fallback: bool,
-    /// Streaming mode: window length in seconds (audio models)
-    #[arg(long)]
+    /// Streaming mode: window length in seconds.
     pub window: Option<f64>,
-    /// Streaming mode: hop between windows in seconds (default: half the window)
-    #[arg(long, requires = "window")]
+    /// Streaming mode: hop in seconds (default: half the window).
     pub hop: Option<f64>,
-    /// Output folder (default: reports/<suite>-<time>)
-    #[arg(long)]
     pub out: Option<PathBuf>,
 }
 
@@ -74,8 +59,15 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
-fn check_args(a: &ProfileArgs) -> anyhow::Result<()> {
-    let bad = |m: String| Err(exit::input(anyhow::anyhow!(m)));
+impl ProfilePlan {
+    /// Refuses settings that cannot be profiled or would run for hours.
+    pub fn check(&self) -> Result<(), UsageError> {
+        check_plan(self)
+    }
+}
+
+fn check_plan(a: &ProfilePlan) -> Result<(), UsageError> {
+    let bad = |m: String| Err(UsageError(m));
     if a.batch.is_empty() || a.batch.contains(&0) {
         return bad("--batch takes sizes of 1 or more, e.g. --batch 1,8,32".into());
     }
@@ -137,14 +129,9 @@ fn call(
 ) -> anyhow::Result<(Duration, Vec<Prediction>)> {
     let batch: Vec<InferInput<'_>> = inputs.iter().map(|(_, i)| *i).collect();
     let t = Instant::now();
-    let res = model
-        .predict_batch(&batch)
-        .map_err(InferError::classified)?;
+    let res = model.predict_batch(&batch)?;
     let wall = t.elapsed();
-    let preds = res
-        .into_iter()
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(InferError::classified)?;
+    let preds = res.into_iter().collect::<Result<Vec<_>, _>>()?;
     Ok((wall, preds))
 }
 
@@ -204,7 +191,7 @@ fn profile_batch(
     model: &mut Model,
     all: &[InferInput<'_>],
     b: usize,
-    args: &ProfileArgs,
+    args: &ProfilePlan,
     kept: Option<&mut Kept>,
 ) -> anyhow::Result<BatchLatency> {
     model.options.batch = b;
@@ -248,8 +235,7 @@ fn profile_batch(
         c += 1;
     }
     let total: f64 = walls.iter().sum();
-    let summary = latency::summarize(&walls)
-        .ok_or_else(|| exit::runtime(anyhow::anyhow!("batch {b}: no call was timed")))?;
+    let summary = latency::summarize(&walls).ok_or(AppError::NothingTimed(b))?;
     let rt = latency::real_time(&per_item);
     Ok(BatchLatency {
         batch: b,
@@ -274,18 +260,19 @@ fn profile_stream(
     warmup: u64,
 ) -> anyhow::Result<StreamingLatency> {
     let sr = model.sample_rate().ok_or_else(|| {
-        exit::input(anyhow::anyhow!(
+        AppError::Profile(format!(
             "--window: model {} takes no audio; streaming mode is for audio and hybrid models",
             model.name
         ))
     })?;
-    let with_audio: Vec<&crate::suite::Item> =
+    let with_audio: Vec<&crate::input::suite::Item> =
         suite.items.iter().filter(|i| i.audio.is_some()).collect();
     if with_audio.is_empty() {
-        return Err(exit::input(anyhow::anyhow!(
+        return Err(AppError::Profile(format!(
             "--window: suite {} has no audio items to stream",
             suite.name
-        )));
+        ))
+        .into());
     }
     let text = with_audio[0].text.clone();
     let win = (window_s * f64::from(sr)).round() as usize;
@@ -297,7 +284,7 @@ fn profile_stream(
         let it = with_audio[k % with_audio.len()];
         let path = it.audio.as_ref().expect("filtered on audio");
         let loaded = crate::audio::load(path, sr)
-            .map_err(|e| exit::input(anyhow::anyhow!("item {}: {e}", it.id)))?;
+            .map_err(|e| AppError::Profile(format!("item {}: {e}", it.id)))?;
         stream.extend_from_slice(&loaded.waveform.samples);
         k += 1;
         if k > 100_000 {
@@ -309,20 +296,16 @@ fn profile_stream(
         .take_while(|s| s + win <= stream.len())
         .collect();
     for &s in starts.iter().take(warmup as usize) {
-        model
-            .predict_samples(&stream[s..s + win], text.as_deref())
-            .map_err(InferError::classified)?;
+        model.predict_samples(&stream[s..s + win], text.as_deref())?;
     }
     let mut walls = Vec::with_capacity(starts.len());
     for &s in &starts {
         let t = Instant::now();
-        model
-            .predict_samples(&stream[s..s + win], text.as_deref())
-            .map_err(InferError::classified)?;
+        model.predict_samples(&stream[s..s + win], text.as_deref())?;
         walls.push(ms(t.elapsed()));
     }
     let summary = latency::summarize(&walls)
-        .ok_or_else(|| exit::input(anyhow::anyhow!("--window {window_s}: no window fits")))?;
+        .ok_or_else(|| AppError::Profile(format!("--window {window_s}: no window fits")))?;
     Ok(StreamingLatency {
         window_s,
         hop_s,
@@ -372,9 +355,10 @@ fn check_providers(
             fell_back.join(", ")
         );
         if !allow_fallback {
-            return Err(exit::runtime(anyhow::anyhow!(
+            return Err(AppError::ProviderFallback(format!(
                 "{msg}; pass --allow-fallback to profile anyway"
-            )));
+            ))
+            .into());
         }
         warnings.push(Warning {
             code: "provider_fallback".into(),
@@ -414,91 +398,54 @@ fn check_providers(
     Ok((provider, warnings))
 }
 
-/// Runs `tonebench profile`.
-pub fn execute(args: &ProfileArgs) -> anyhow::Result<i32> {
-    check_args(args)?;
-    let suite = crate::commands::load_suite(&args.suite)?;
+/// Profiles the model; writes report.json, report.md and report.html and returns the report and
+/// the folder.
+pub fn profile(plan: &ProfilePlan) -> anyhow::Result<(Report, PathBuf)> {
+    plan.check()?;
+    let suite = Suite::load(&plan.suite)?;
     if suite.items.is_empty() {
-        return Err(exit::input(anyhow::anyhow!(
-            "suite {} has no items to profile",
-            suite.name
-        )));
+        return Err(AppError::NothingToProfile(suite.name.clone()).into());
     }
     let labels = suite.labels.names();
     let options = Options {
-        threads: args.threads,
-        batch: args.batch[0],
-        device: args.device,
+        threads: plan.threads,
+        batch: plan.batch[0],
+        device: plan.device,
     };
     let t = Instant::now();
-    let mut model =
-        Model::load_profiled(&args.model, labels, options).map_err(InferError::classified)?;
+    let mut model = Model::load_profiled(&plan.model, labels, options)?;
     let session_create_ms = ms(t.elapsed());
-    let all: Vec<InferInput<'_>> = suite.items.iter().map(|i| i.input()).collect();
+    let all: Vec<InferInput<'_>> = suite.items.iter().map(InferInput::from).collect();
     let mut kept = Kept {
         pred: vec![None; all.len()],
         probs: vec![None; all.len()],
     };
-    let first = call_inputs(&all, 0, args.batch[0]);
+    let first = call_inputs(&all, 0, plan.batch[0]);
     let (first_wall, preds) = call(&mut model, &first)?;
     kept.keep(&first, &preds);
-    let used = model.providers_used().map_err(InferError::classified)?;
-    let (provider, mut warnings) = check_providers(args.device, &used, args.allow_fallback)?;
+    let used = model.providers_used()?;
+    let (provider, mut warnings) = check_providers(plan.device, &used, plan.allow_fallback)?;
 
     let mut batches = Vec::new();
-    for (j, &b) in args.batch.iter().enumerate() {
+    for (j, &b) in plan.batch.iter().enumerate() {
         let k = (j == 0).then_some(&mut kept);
-        batches.push(profile_batch(&mut model, &all, b, args, k)?);
+        batches.push(profile_batch(&mut model, &all, b, plan, k)?);
     }
-    let streaming = match args.window {
+    let streaming = match plan.window {
         Some(w) => Some(profile_stream(
             &mut model,
             &suite,
             w,
-            args.hop.unwrap_or(w / 2.0),
-            args.warmup,
+            plan.hop.unwrap_or(w / 2.0),
+            plan.warmup,
         )?),
         None => None,
     };
-
-    for bl in &batches {
-        if bl.latency.noisy {
-            warnings.push(Warning {
-                code: "noisy_timing".into(),
-                metric: Some(format!("latency.batches.{}", bl.batch)),
-                message: format!(
-                    "batch {}: {} of {} timings are outliers (|modified z| > 3.5) and some lie more than 14.8 MADs from the median; the machine was busy — compare medians of repeated runs",
-                    bl.batch, bl.latency.outliers, bl.iterations
-                ),
-            });
-        }
-    }
-    if model.modality != "text" && args.batch.iter().any(|&b| b > 1) {
-        warnings.push(Warning {
-            code: "audio_batch".into(),
-            metric: None,
-            message: "audio graphs run one clip per session call (zero padding changes their outputs); a batch of N is N consecutive calls".into(),
-        });
-    }
-    if let Some(s) = &streaming {
-        if !s.keeps_up {
-            warnings.push(Warning {
-                code: "streaming_behind".into(),
-                metric: Some("latency.streaming".into()),
-                message: format!(
-                    "streaming: p99 window latency {:.1} ms exceeds the hop of {:.0} ms; the model does not keep up with real time on {} with {} thread(s)",
-                    s.latency.p99_ms,
-                    s.hop_s * 1e3,
-                    args.device,
-                    args.threads
-                ),
-            });
-        }
-    }
+    warnings.extend(timing_warnings(plan, &model, &batches, streaming.as_ref()));
 
     let head = &batches[0];
     let latency_report = LatencyReport {
-        device: args.device.to_string(),
+        device: plan.device.to_string(),
         provider: provider.clone(),
         p50_ms: head.latency.p50_ms,
         p90_ms: head.latency.p90_ms,
@@ -514,9 +461,9 @@ pub fn execute(args: &ProfileArgs) -> anyhow::Result<i32> {
         std_ms: Some(head.latency.std_ms),
         session_create_ms: Some(session_create_ms),
         first_inference_ms: Some(ms(first_wall)),
-        warmup: Some(args.warmup),
+        warmup: Some(plan.warmup),
         iterations: Some(head.iterations),
-        threads: Some(args.threads),
+        threads: Some(plan.threads),
         outliers: Some(head.latency.outliers),
         providers: used
             .iter()
@@ -533,45 +480,74 @@ pub fn execute(args: &ProfileArgs) -> anyhow::Result<i32> {
     let report = build_report(
         &suite,
         &model,
-        &args.model,
-        args,
+        plan,
         &provider,
         kept,
         latency_report,
         warnings,
     )?;
-    let out = crate::cli::out_dir(&args.out, &suite.name);
-    let files = crate::output::RunFiles::create(&out)?;
-    files.write_report(&report)?;
-    let mut stdout = std::io::stdout().lock();
-    print_table(&mut stdout, &report)?;
-    writeln!(
-        stdout,
-        "wrote {}/{{report.json, report.md, report.html}}",
-        out.display()
-    )?;
-    Ok(exit::SUCCESS)
+    let out = crate::store::out_dir(plan.out.as_deref(), &suite.name);
+    let dir = crate::store::RunDir::create(&out)?;
+    super::finish::write_report(&dir, &report)?;
+    Ok((report, out))
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Warnings about the timings themselves: a busy machine, audio "batches", a stream that
+/// falls behind real time.
+fn timing_warnings(
+    plan: &ProfilePlan,
+    model: &Model,
+    batches: &[BatchLatency],
+    streaming: Option<&StreamingLatency>,
+) -> Vec<Warning> {
+    let mut warnings = Vec::new();
+    for bl in batches {
+        if bl.latency.noisy {
+            warnings.push(Warning {
+                code: "noisy_timing".into(),
+                metric: Some(format!("latency.batches.{}", bl.batch)),
+                message: format!(
+                    "batch {}: {} of {} timings are outliers (|modified z| > 3.5) and some lie more than 14.8 MADs from the median; the machine was busy — compare medians of repeated runs",
+                    bl.batch, bl.latency.outliers, bl.iterations
+                ),
+            });
+        }
+    }
+    if model.modality != "text" && plan.batch.iter().any(|&b| b > 1) {
+        warnings.push(Warning {
+            code: "audio_batch".into(),
+            metric: None,
+            message: "audio graphs run one clip per session call (zero padding changes their outputs); a batch of N is N consecutive calls".into(),
+        });
+    }
+    if let Some(s) = streaming {
+        if !s.keeps_up {
+            warnings.push(Warning {
+                code: "streaming_behind".into(),
+                metric: Some("latency.streaming".into()),
+                message: format!(
+                    "streaming: p99 window latency {:.1} ms exceeds the hop of {:.0} ms; the model does not keep up with real time on {} with {} thread(s)",
+                    s.latency.p99_ms,
+                    s.hop_s * 1e3,
+                    plan.device,
+                    plan.threads
+                ),
+            });
+        }
+    }
+    warnings
+}
+
 fn build_report(
     suite: &Suite,
     model: &Model,
-    spec: &std::path::Path,
-    args: &ProfileArgs,
+    plan: &ProfilePlan,
     provider: &str,
     kept: Kept,
     latency: LatencyReport,
     warnings: Vec<Warning>,
 ) -> anyhow::Result<Report> {
-    let spec_bytes = std::fs::read(spec)
-        .map_err(|e| exit::input(anyhow::anyhow!("cannot read {}: {e}", spec.display())))?;
-    let mut files = IndexMap::new();
-    for f in &model.files {
-        let bytes = std::fs::read(f)
-            .map_err(|e| exit::input(anyhow::anyhow!("cannot read {}: {e}", f.display())))?;
-        files.insert(f.display().to_string(), crate::table::hex_sha256(&bytes));
-    }
+    let files = ModelFiles::read(&plan.model, &model.files)?;
     let k = suite.labels.names().len();
     let probs: Option<Vec<f64>> = kept
         .probs
@@ -586,21 +562,14 @@ fn build_report(
         .filter(|v| v.len() == k * kept.probs.len());
     let run = ModelRun {
         name: model.name.clone(),
-        modality: match model.modality {
-            "text" => Modality::Text,
-            "audio" => Modality::Audio,
-            _ => Modality::Hybrid,
-        },
-        source: Source {
-            kind: "onnx".into(),
-            path: spec.display().to_string(),
-            sha256: crate::table::hex_sha256(&spec_bytes),
-            files,
-            ort_version: infer::ort_version().ok(),
-            provider: Some(provider.to_string()),
-            batch_size: Some(args.batch[0]),
-            threads: Some(args.threads),
-        },
+        modality: source::modality(model.modality),
+        source: source::onnx_source(
+            &plan.model,
+            &files,
+            provider.to_string(),
+            plan.batch[0],
+            plan.threads,
+        ),
         pred: kept.pred,
         probs,
         latency_ms: None,
@@ -618,84 +587,4 @@ fn build_report(
         m.latency = Some(latency);
     }
     Ok(report)
-}
-
-/// The compact terminal table.
-pub fn print_table(w: &mut impl Write, report: &Report) -> std::io::Result<()> {
-    for m in &report.models {
-        let Some(l) = &m.latency else { continue };
-        writeln!(
-            w,
-            "{} on {} ({}), {} thread(s)",
-            m.name,
-            l.device,
-            l.provider,
-            l.threads.unwrap_or(0)
-        )?;
-        writeln!(
-            w,
-            "session creation {:.1} ms · first inference {:.2} ms · warm-up {} calls",
-            l.session_create_ms.unwrap_or(f64::NAN),
-            l.first_inference_ms.unwrap_or(f64::NAN),
-            l.warmup.unwrap_or(0)
-        )?;
-        writeln!(
-            w,
-            "{:>5} {:>6} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10} {:>8} {:>8} {:>4}",
-            "batch",
-            "calls",
-            "min ms",
-            "p50 ms",
-            "p90 ms",
-            "p99 ms",
-            "max ms",
-            "mean ms",
-            "std ms",
-            "items/s",
-            "RTF",
-            "infer50",
-            "out"
-        )?;
-        for b in &l.batches {
-            let s = &b.latency;
-            writeln!(
-                w,
-                "{:>5} {:>6} {:>9.3} {:>9.3} {:>9.3} {:>9.3} {:>9.3} {:>9.3} {:>9.3} {:>10.1} {:>8} {:>8.3} {:>4}",
-                b.batch,
-                b.iterations,
-                s.min_ms,
-                s.p50_ms,
-                s.p90_ms,
-                s.p99_ms,
-                s.max_ms,
-                s.mean_ms,
-                s.std_ms,
-                b.throughput_per_s,
-                b.rtf.map(|r| format!("{r:.4}")).unwrap_or_else(|| "-".into()),
-                b.stages.get("inference").map(|s| s.p50_ms).unwrap_or(f64::NAN),
-                s.outliers
-            )?;
-        }
-        if let Some(s) = &l.streaming {
-            writeln!(
-                w,
-                "streaming {} s windows every {} s over {:.0} s of audio: {} windows, p50 {:.2} ms, p99 {:.2} ms, RTF {:.4} — {}",
-                s.window_s,
-                s.hop_s,
-                s.audio_s,
-                s.windows,
-                s.latency.p50_ms,
-                s.latency.p99_ms,
-                s.rtf,
-                if s.keeps_up { "keeps up with real time" } else { "falls behind real time" }
-            )?;
-        }
-        for wn in &m.warnings {
-            // Metric warnings (0/0 over the few items profiled) belong to report.md, not here.
-            if !matches!(wn.code.as_str(), "items_not_scored" | "zero_division") {
-                writeln!(w, "warning: {}", wn.message)?;
-            }
-        }
-    }
-    Ok(())
 }

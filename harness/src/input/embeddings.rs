@@ -1,21 +1,17 @@
-//! The edges of the cohort analysis: reading an embeddings table, writing `cohorts.csv` and
-//! `cohorts.json`, reading `cohorts.json` back for `--cohorts-from`.
+//! Embeddings tables: the per-speaker or per-item vectors a suite's `[cohorts] embeddings`
+//! names, read and checked for the k-means cohorts.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use indexmap::IndexMap;
-use tonebench_core::cohorts::{speaker_means, CohortError, CohortModel, EmbeddingSource};
+use tonebench_core::cohorts::{speaker_means, CohortError, EmbeddingSource};
 
-use crate::table::{RowRef, Table, TableError};
+use crate::error::{ErrorKind, HasKind};
+use crate::input::table::{RowRef, Table, TableError};
 
-/// Why an embeddings or cohorts file could not be read or written.
+/// Why an embeddings table could not be read.
 #[derive(Debug, thiserror::Error)]
-pub enum CohortsIoError {
-    #[error("{path}: cannot read or write")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+pub enum EmbeddingsError {
     #[error("embeddings {file}: the header has no `speaker` or `id` column")]
     NoKey { file: String },
     #[error("embeddings {file}: the header has no e0, e1, … columns")]
@@ -45,17 +41,21 @@ pub enum CohortsIoError {
     },
     #[error("embeddings {file}: item id \"{id}\" is not an item of the suite")]
     UnknownItem { file: String, id: String },
-    #[error("{path}: not a cohorts.json written by tonebench: {message}")]
-    Json { path: PathBuf, message: String },
     #[error(transparent)]
     Cohort(#[from] CohortError),
 }
 
+impl HasKind for EmbeddingsError {
+    fn kind(&self) -> ErrorKind {
+        ErrorKind::Input
+    }
+}
+
 // Not `#[from]`: the message already includes the inner error, which must not also be its
 // `source` (the CLI prints the whole chain).
-impl From<TableError> for CohortsIoError {
+impl From<TableError> for EmbeddingsError {
     fn from(e: TableError) -> Self {
-        CohortsIoError::Table(e)
+        EmbeddingsError::Table(e)
     }
 }
 
@@ -66,18 +66,11 @@ pub enum EmbeddingTable {
     ByItem(IndexMap<String, Vec<f64>>),
 }
 
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CohortsIoError + '_ {
-    move |source| CohortsIoError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
-}
-
 /// Reads an embeddings table (.csv, .tsv, .parquet or .jsonl, through [`Table`]): a `speaker`
 /// column (one vector per speaker) or an `id` column (one vector per item), and vector columns
 /// `e0`, `e1`, … (as many as there are, in index order; other columns are ignored). Every value
 /// must be a finite number.
-pub fn read_embedding_table(path: &Path) -> Result<EmbeddingTable, CohortsIoError> {
+pub fn read_embedding_table(path: &Path) -> Result<EmbeddingTable, EmbeddingsError> {
     let table = Table::read(path)?;
     let file = table.file_name();
     let (key, by_speaker) = if table.has_column("speaker") {
@@ -85,14 +78,14 @@ pub fn read_embedding_table(path: &Path) -> Result<EmbeddingTable, CohortsIoErro
     } else if table.has_column("id") {
         ("id", false)
     } else {
-        return Err(CohortsIoError::NoKey { file });
+        return Err(EmbeddingsError::NoKey { file });
     };
     let mut vec_cols = Vec::new();
     while table.has_column(&format!("e{}", vec_cols.len())) {
         vec_cols.push(format!("e{}", vec_cols.len()));
     }
     if vec_cols.is_empty() {
-        return Err(CohortsIoError::NoVectorColumns { file });
+        return Err(EmbeddingsError::NoVectorColumns { file });
     }
     let keys = table.strings(key)?;
     let values: Vec<Vec<Option<f64>>> = vec_cols
@@ -103,7 +96,7 @@ pub fn read_embedding_table(path: &Path) -> Result<EmbeddingTable, CohortsIoErro
     for (row, name) in keys.into_iter().enumerate() {
         let at = table.origin(row);
         let Some(name) = name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty()) else {
-            return Err(CohortsIoError::EmptyKey {
+            return Err(EmbeddingsError::EmptyKey {
                 file,
                 at,
                 key: key.into(),
@@ -114,7 +107,7 @@ pub fn read_embedding_table(path: &Path) -> Result<EmbeddingTable, CohortsIoErro
             match col[row] {
                 Some(x) if x.is_finite() => v.push(x),
                 other => {
-                    return Err(CohortsIoError::Number {
+                    return Err(EmbeddingsError::Number {
                         file,
                         at,
                         column: c.clone(),
@@ -124,7 +117,7 @@ pub fn read_embedding_table(path: &Path) -> Result<EmbeddingTable, CohortsIoErro
             }
         }
         if let Some((first, _)) = out.get(&name) {
-            return Err(CohortsIoError::Duplicate {
+            return Err(EmbeddingsError::Duplicate {
                 file,
                 at,
                 key: key.into(),
@@ -148,7 +141,7 @@ pub fn read_embeddings(
     path: &Path,
     ids: &[String],
     speakers: &[Option<String>],
-) -> Result<EmbeddingSource, CohortsIoError> {
+) -> Result<EmbeddingSource, EmbeddingsError> {
     let file = path.file_name().map_or_else(
         || path.display().to_string(),
         |f| f.to_string_lossy().into_owned(),
@@ -164,7 +157,7 @@ pub fn read_embeddings(
             let mut per_item: Vec<Option<Vec<f64>>> = vec![None; ids.len()];
             for (id, v) in m {
                 let Some(&i) = index.get(id.as_str()) else {
-                    return Err(CohortsIoError::UnknownItem { file, id });
+                    return Err(EmbeddingsError::UnknownItem { file, id });
                 };
                 per_item[i] = Some(v);
             }
@@ -175,71 +168,6 @@ pub fn read_embeddings(
         name: file,
         vectors,
     })
-}
-
-/// Quotes a CSV field when it needs it.
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
-/// `cohorts.csv`: `partition,cohort,speaker`, one row per membership
-/// (rows from [`tonebench_core::cohorts::membership_rows`]).
-pub fn cohorts_csv(rows: &[(String, String, String)]) -> String {
-    let mut s = String::from("partition,cohort,speaker\n");
-    for (p, c, sp) in rows {
-        s.push_str(&format!(
-            "{},{},{}\n",
-            csv_field(p),
-            csv_field(c),
-            csv_field(sp)
-        ));
-    }
-    s
-}
-
-pub fn write_cohorts_csv(
-    path: &Path,
-    rows: &[(String, String, String)],
-) -> Result<(), CohortsIoError> {
-    std::fs::write(path, cohorts_csv(rows)).map_err(io(path))
-}
-
-/// `cohorts.json`: the saved centroids (pretty JSON).
-pub fn write_cohorts_json(path: &Path, model: &CohortModel) -> Result<(), CohortsIoError> {
-    let text = serde_json::to_string_pretty(model).map_err(|e| CohortsIoError::Json {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    })?;
-    std::fs::write(path, text + "\n").map_err(io(path))
-}
-
-/// Reads the `cohorts.json` of an earlier run (`--cohorts-from`).
-pub fn read_cohorts_json(path: &Path) -> Result<CohortModel, CohortsIoError> {
-    let text = std::fs::read_to_string(path).map_err(io(path))?;
-    serde_json::from_str(&text).map_err(|e| CohortsIoError::Json {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    })
-}
-
-/// Writes `cohorts.csv` and, when there are embedding partitions, `cohorts.json` into a run's
-/// output folder.
-pub fn write_run_files(
-    dir: &Path,
-    partitions: &[tonebench_core::cohorts::Partition],
-    speakers: &[Option<String>],
-    model: &CohortModel,
-) -> Result<(), CohortsIoError> {
-    let rows = tonebench_core::cohorts::membership_rows(partitions, speakers);
-    write_cohorts_csv(&dir.join("cohorts.csv"), &rows)?;
-    if !model.partitions.is_empty() {
-        write_cohorts_json(&dir.join("cohorts.json"), model)?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -285,7 +213,7 @@ mod tests {
     }
 
     #[test]
-    fn item_vectors_are_averaged_per_speaker_and_files_round_trip() {
+    fn item_vectors_are_averaged_per_speaker() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("emb.csv");
         std::fs::write(&p, "id,e0,e1\ni1,1,2\ni2,3,4\ni3,10,10\n").unwrap();
@@ -299,24 +227,5 @@ mod tests {
         assert_eq!(src.name, "emb.csv");
         assert_eq!(src.vectors["a"], [2.0, 3.0]);
         assert_eq!(src.vectors["b"], [10.0, 10.0]);
-
-        let rows = vec![("sex".to_string(), "f".to_string(), "a,1".to_string())];
-        assert_eq!(
-            cohorts_csv(&rows),
-            "partition,cohort,speaker\nsex,f,\"a,1\"\n"
-        );
-        let model = CohortModel {
-            format_version: 1,
-            partitions: Vec::new(),
-        };
-        let j = dir.path().join("cohorts.json");
-        write_cohorts_json(&j, &model).unwrap();
-        assert_eq!(read_cohorts_json(&j).unwrap(), model);
-        let bad = dir.path().join("bad.json");
-        std::fs::write(&bad, "{}").unwrap();
-        assert!(read_cohorts_json(&bad)
-            .unwrap_err()
-            .to_string()
-            .contains("not a cohorts.json written by tonebench"));
     }
 }

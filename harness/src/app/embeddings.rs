@@ -17,7 +17,7 @@ use tonebench_core::report::Warning;
 
 use crate::audio::mfcc::{self, Mfcc};
 use crate::infer::{Embedder, InferError, Options};
-use crate::suite::Suite;
+use crate::input::suite::Suite;
 
 /// Source name of the built-in acoustic embedding.
 pub const MFCC_SOURCE: &str = "mfcc-stats";
@@ -99,7 +99,7 @@ fn compute(
         ));
     }
     let speakers: Vec<Option<String>> = suite.speakers();
-    let means = speaker_means(name, &speakers, &vectors).map_err(crate::exit::input)?;
+    let means = speaker_means(name, &speakers, &vectors)?;
     let mut missing: Vec<&str> = Vec::new();
     for s in speakers.iter().flatten() {
         if !means.contains_key(s) && !missing.contains(&s.as_str()) {
@@ -147,15 +147,8 @@ fn compute(
 /// Embeddings from a speaker-embedding model spec; the source is named after the model. A
 /// model that cannot be loaded is an error (exit 2 for a bad spec, 3 for the runtime).
 pub fn from_model(suite: &Suite, spec: &Path, k: KChoice) -> anyhow::Result<Computed> {
-    let mut embedder = Embedder::load(spec, Options::default()).map_err(|e| {
-        let input = e.is_input();
-        let e = anyhow::Error::new(e).context("[cohorts] embedding-model");
-        if input {
-            crate::exit::input(e)
-        } else {
-            crate::exit::runtime(e)
-        }
-    })?;
+    let mut embedder = Embedder::load(spec, Options::default())
+        .map_err(|e| anyhow::Error::new(e).context("[cohorts] embedding-model"))?;
     let name = embedder.name.clone();
     compute(suite, &name, k, |audio| {
         embedder

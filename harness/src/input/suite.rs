@@ -7,8 +7,8 @@ use serde::Deserialize;
 use tonebench_core::cohorts::KChoice;
 use tonebench_core::LabelSet;
 
-use crate::config::{parse_toml, ConfigError};
-use crate::table::{RowRef, Table, TableError};
+use crate::input::config::{parse_toml, ConfigError};
+use crate::input::table::{RowRef, Table, TableError};
 
 /// `suite.toml` as written. Unknown keys are errors.
 #[derive(Debug, Clone, Deserialize)]
@@ -100,17 +100,6 @@ pub struct Item {
     pub origin: RowRef,
 }
 
-impl Item {
-    /// The item as input to a model.
-    pub fn input(&self) -> crate::infer::InferInput<'_> {
-        crate::infer::InferInput {
-            id: &self.id,
-            text: self.text.as_deref(),
-            audio: self.audio.as_deref(),
-        }
-    }
-}
-
 /// A checked suite: labels indexed, items validated, paths resolved.
 #[derive(Debug, Clone)]
 pub struct Suite {
@@ -189,6 +178,12 @@ pub enum SuiteError {
         file: String,
         problems: Vec<Problem>,
     },
+}
+
+impl crate::error::HasKind for SuiteError {
+    fn kind(&self) -> crate::error::ErrorKind {
+        crate::error::ErrorKind::Input
+    }
 }
 
 // Not `#[from]`: the message already includes the inner error, which must not also be its
@@ -440,7 +435,7 @@ impl Suite {
             )));
         }
         Ok(Suite {
-            manifest_sha256: crate::table::hex_sha256(text.as_bytes()),
+            manifest_sha256: crate::digest::sha256_hex(text.as_bytes()),
             items_sha256: table.sha256().to_owned(),
             dir,
             manifest_path,

@@ -4,8 +4,8 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use crate::suite::{list_problems, Problem, Suite};
-use crate::table::{Table, TableError};
+use crate::input::suite::{list_problems, Problem, Suite};
+use crate::input::table::{Table, TableError};
 
 /// How far probabilities may sum from 1.
 pub const PROB_SUM_TOLERANCE: f64 = 1e-3;
@@ -35,6 +35,12 @@ pub enum PredictionsError {
         file: String,
         problems: Vec<Problem>,
     },
+}
+
+impl crate::error::HasKind for PredictionsError {
+    fn kind(&self) -> crate::error::ErrorKind {
+        crate::error::ErrorKind::Input
+    }
 }
 
 // Not `#[from]`: the message already includes the inner error, which must not also be its

@@ -9,28 +9,13 @@ use tonebench_core::cohorts::{
 };
 use tonebench_core::paired::{compare_models, ModelComparison};
 use tonebench_core::report::{
-    BootstrapInfo, Example, FairnessSummary, MetricsReport, Modality, ModelReport, Report, Source,
-    SuiteInfo, Warning, SCHEMA_VERSION,
+    BootstrapInfo, Example, FairnessSummary, MetricsReport, ModelReport, Report, SuiteInfo,
+    Warning, SCHEMA_VERSION,
 };
 use tonebench_core::{Confusion, Metrics};
 
-use crate::suite::{CohortSpec, Suite};
-
-/// One model's predictions over a suite, aligned to its items.
-#[derive(Debug, Clone)]
-pub struct ModelRun {
-    pub name: String,
-    pub modality: Modality,
-    pub source: Source,
-    /// Predicted label index per suite item; `None` for an item that failed (`--keep-going`),
-    /// which is left out of this model's metrics.
-    pub pred: Vec<Option<usize>>,
-    /// `k` probabilities per item, in suite label order.
-    pub probs: Option<Vec<f64>>,
-    pub latency_ms: Option<Vec<Option<f64>>>,
-    /// Warnings from producing the predictions (e.g. batch sensitivity).
-    pub warnings: Vec<Warning>,
-}
+use crate::input::suite::{CohortSpec, Suite};
+use crate::runs::ModelRun;
 
 /// Evaluation settings shared by every model of a run.
 #[derive(Debug, Clone, Copy)]

@@ -15,6 +15,12 @@ pub struct ConfigError {
     pub message: String,
 }
 
+impl crate::error::HasKind for ConfigError {
+    fn kind(&self) -> crate::error::ErrorKind {
+        crate::error::ErrorKind::Input
+    }
+}
+
 /// Parses `text` (read from `path`) into `T`. Structs are expected to use
 /// `#[serde(deny_unknown_fields)]`, so a misspelled key is an error naming the key and its line.
 pub fn parse_toml<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, ConfigError> {
@@ -24,16 +30,20 @@ pub fn parse_toml<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, Con
             path: path.to_owned(),
             line,
             column,
-            message: crate::table::one_line(e.message()),
+            message: crate::input::table::one_line(e.message()),
         }
     })
 }
 
-/// 1-based line and column of a byte offset.
+/// 1-based line and column (in bytes) of a byte offset; an offset past the end is the end.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rfind('\n').map_or(offset, |p| offset - p - 1) + 1;
+    let before = &text.as_bytes()[..offset.min(text.len())];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let column = before.len()
+        - before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1)
+        + 1;
     (line, column)
 }

@@ -1,0 +1,126 @@
+//! The shared end of every scoring command: evaluate the model runs, attach cohorts, write the
+//! run folder (report.json, report.md, report.html, predictions.parquet, cohorts files).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use tonebench_core::bootstrap::BootstrapConfig;
+use tonebench_core::report::Report;
+
+use super::evaluate::{attach_cohorts, evaluate, CohortSources, EvalConfig};
+use super::AppError;
+use crate::input::suite::{CohortSpec, Suite};
+use crate::runs::ModelRun;
+use crate::store::RunDir;
+
+/// How runs are evaluated: intervals, saved cohorts to apply, evidence to include.
+#[derive(Debug, Clone)]
+pub struct EvalSettings {
+    pub bootstrap: BootstrapConfig,
+    /// `--cohorts-from`: a run folder or cohorts.json whose embedding cohorts are applied.
+    pub cohorts_from: Option<PathBuf>,
+    /// `--examples N`: the most confidently misclassified items of every cohort.
+    pub examples: usize,
+}
+
+/// Renders the report and writes it into the run folder in every format.
+pub fn write_report(dir: &RunDir, report: &Report) -> anyhow::Result<()> {
+    let md = crate::render::markdown::render(report).context("cannot render report.md")?;
+    let html = crate::render::render_html(report, &Default::default())
+        .context("cannot render report.html")?;
+    dir.write_report(report, &md, &html)?;
+    Ok(())
+}
+
+/// Evaluates and writes a run folder; returns the report.
+pub fn finish_run(
+    suite: &Suite,
+    runs: &[ModelRun],
+    settings: &EvalSettings,
+    out: &Path,
+) -> anyhow::Result<Report> {
+    let cfg = EvalConfig {
+        bootstrap: settings.bootstrap,
+    };
+    let dir = RunDir::create(out)?;
+    crate::store::predictions::write_predictions(&dir.predictions(), suite, runs)?;
+    let mut report = evaluate(suite, runs, &cfg);
+    if let Some(spec) = &suite.cohorts {
+        let sources = cohort_sources(suite, spec, settings.cohorts_from.as_deref())?;
+        let partitions = attach_cohorts(
+            &mut report,
+            suite,
+            runs,
+            spec,
+            &sources,
+            &cfg.bootstrap,
+            settings.examples,
+        )?;
+        crate::store::cohorts::write_run_files(
+            out,
+            &partitions.partitions,
+            &suite.speakers(),
+            &partitions.model,
+        )?;
+    } else if settings.cohorts_from.is_some() {
+        return Err(AppError::NoCohortsSection(suite.name.clone()).into());
+    }
+    write_report(&dir, &report)?;
+    Ok(report)
+}
+
+/// The embeddings of a suite's `[cohorts]` — the `embeddings` file, the `embedding-model` run
+/// over the suite's audio, or, when neither is given and the suite has audio and speakers, the
+/// built-in MFCC statistics — and the cohorts of `--cohorts-from`.
+pub fn cohort_sources(
+    suite: &Suite,
+    spec: &CohortSpec,
+    cohorts_from: Option<&Path>,
+) -> anyhow::Result<CohortSources> {
+    let mut embeddings = Vec::new();
+    let mut warnings = Vec::new();
+    if let Some(path) = &spec.embeddings {
+        let ids: Vec<String> = suite.items.iter().map(|i| i.id.clone()).collect();
+        embeddings.push(crate::input::embeddings::read_embeddings(
+            path,
+            &ids,
+            &suite.speakers(),
+        )?);
+    }
+    let computed = if let Some(model) = &spec.embedding_model {
+        Some(super::embeddings::from_model(suite, model, spec.k)?)
+    } else if spec.embeddings.is_none() && super::embeddings::has_audio_speakers(suite) {
+        Some(super::embeddings::mfcc_stats(suite, spec.k)?)
+    } else {
+        None
+    };
+    if let Some(c) = computed {
+        if let Some(src) = &c.source {
+            eprintln!(
+                "embeddings {}: {} clips in {:.2} s ({:.1} ms/clip)",
+                src.name,
+                c.items,
+                c.elapsed.as_secs_f64(),
+                c.elapsed.as_secs_f64() * 1e3 / c.items.max(1) as f64
+            );
+        }
+        embeddings.extend(c.source);
+        warnings.extend(c.warnings);
+    }
+    let saved = cohorts_from
+        .map(|p| {
+            let p = if p.is_dir() {
+                p.join(crate::store::COHORTS_JSON)
+            } else {
+                p.to_owned()
+            };
+            crate::store::cohorts::read_cohorts_json(&p)
+        })
+        .transpose()?;
+    Ok(CohortSources {
+        embeddings,
+        saved,
+        warnings,
+    })
+}

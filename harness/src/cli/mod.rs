@@ -1,0 +1,113 @@
+//! The command line: the only module that knows clap. Each subcommand has its own file that turns
+//! its arguments into a plan for the app layer, calls it and prints what a person reads; the exit
+//! code is decided once, here, from the kind of the error ([`exit`]).
+
+pub mod args;
+pub mod baseline;
+pub mod compare;
+pub mod demo;
+pub mod doctor;
+pub mod exit;
+pub mod gate;
+pub mod profile;
+pub mod report;
+pub mod run;
+pub mod score;
+
+use std::io::Write;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tonebench",
+    version,
+    about = "Evaluation and fairness benchmarking for text, audio and hybrid sentiment models",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The whole job on the bundled demo suite and models; writes reports/demo/
+    Demo(demo::DemoArgs),
+    /// Run ONNX models over a suite and score them
+    Run(run::RunArgs),
+    /// Score predictions made outside tonebench against a suite
+    Score(score::ScoreArgs),
+    /// Release gate: check a run's report against rules and, optionally, a baseline
+    Gate(gate::GateArgs),
+    /// Record and inspect the baselines gates compare against
+    Baseline(baseline::BaselineArgs),
+    /// Re-render report.html from a run's report.json
+    Report(report::ReportArgs),
+    /// Render several runs side by side
+    Compare(compare::CompareArgs),
+    /// Latency profile of a model on real suite inputs (CPU, CUDA or TensorRT)
+    Profile(profile::ProfileArgs),
+    /// Where ONNX Runtime was found, its version, which execution providers work
+    Doctor(doctor::DoctorArgs),
+}
+
+/// Parses the command line, runs the command and returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if e.use_stderr() => {
+            // One line, like every other error: the first line of clap's message plus where to
+            // look for the usage.
+            let text = e.render().to_string();
+            let first = text.lines().next().unwrap_or("invalid arguments");
+            let _ = writeln!(std::io::stderr(), "{first} (see tonebench --help)");
+            return exit::INVALID_INPUT;
+        }
+        Err(e) => {
+            let _ = e.print();
+            return exit::SUCCESS;
+        }
+    };
+    let result = match &cli.command {
+        Command::Demo(a) => demo::execute(a),
+        Command::Run(a) => run::execute(a),
+        Command::Score(a) => score::execute(a),
+        Command::Gate(a) => gate::execute(a),
+        Command::Baseline(a) => baseline::execute(a),
+        Command::Report(a) => report::execute(a),
+        Command::Compare(a) => compare::execute(a),
+        Command::Doctor(a) => doctor::execute(a),
+        Command::Profile(a) => profile::execute(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) if is_broken_pipe(&e) => exit::SUCCESS,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "error: {e:#}");
+            exit::code_for(&e)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Prints the run summary and where the files went.
+fn print_summary(
+    report: &tonebench_core::report::Report,
+    out: &std::path::Path,
+) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    write!(stdout, "{}", crate::render::terminal::summary(report))?;
+    writeln!(
+        stdout,
+        "wrote {}/{{report.json, report.md, report.html, predictions.parquet}}",
+        out.display()
+    )?;
+    Ok(())
+}

@@ -1,0 +1,9 @@
+//! Reading what the user gives: TOML configuration, tables, suites, predictions.
+
+pub mod config;
+pub mod embeddings;
+pub mod gate_file;
+pub mod predictions;
+pub mod suite;
+pub mod table;
+pub mod templates;

@@ -1,0 +1,177 @@
+//! predictions.parquet: every model's per-item predictions, written by a run and read back by
+//! gates, baselines and `compare`.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::Path;
+
+use indexmap::IndexMap;
+use polars::prelude::*;
+use tonebench_core::paired::ItemPred;
+
+use super::report::ReadError;
+use super::StoreError;
+use crate::input::suite::Suite;
+use crate::input::table::Table;
+use crate::runs::ModelRun;
+
+/// Prefix of the predictions.parquet columns that carry suite metadata columns.
+pub const META_PREFIX: &str = "meta_";
+
+/// The predictions.parquet column holding a cohort partition: `speaker`, or `meta_<PARTITION>`
+/// for a suite metadata column.
+pub fn cohort_column(partition: &str) -> String {
+    if partition == "speaker" {
+        "speaker".into()
+    } else {
+        format!("{META_PREFIX}{partition}")
+    }
+}
+
+/// The predictions of every model, one row per item and model. Besides id, model, label, pred,
+/// `p_<label>` and latency_ms it carries each item's cohort membership: `speaker` and one
+/// `meta_<column>` per suite metadata column (nullable text), so that a baseline's stored
+/// predictions can be restricted to a cohort (`cohort = "sex=female"` in a gate file).
+pub fn predictions_frame(suite: &Suite, runs: &[ModelRun]) -> PolarsResult<DataFrame> {
+    let labels = suite.labels.names();
+    let k = labels.len();
+    let rows = suite.items.len() * runs.len();
+    let mut id = Vec::with_capacity(rows);
+    let mut model = Vec::with_capacity(rows);
+    let mut truth = Vec::with_capacity(rows);
+    let mut pred = Vec::with_capacity(rows);
+    let mut probs: Vec<Vec<Option<f64>>> = vec![Vec::with_capacity(rows); k];
+    let mut latency: Vec<Option<f64>> = Vec::with_capacity(rows);
+    let mut speaker: Vec<Option<&str>> = Vec::with_capacity(rows);
+    let mut meta: Vec<Vec<Option<&str>>> =
+        vec![Vec::with_capacity(rows); suite.metadata_columns.len()];
+    for run in runs {
+        for (i, item) in suite.items.iter().enumerate() {
+            id.push(item.id.as_str());
+            model.push(run.name.as_str());
+            truth.push(labels[item.label].as_str());
+            pred.push(run.pred[i].map(|p| labels[p].as_str()));
+            for (c, col) in probs.iter_mut().enumerate() {
+                col.push(run.probs.as_ref().map(|p| p[i * k + c]));
+            }
+            latency.push(run.latency_ms.as_ref().and_then(|l| l[i]));
+            speaker.push(item.speaker.as_deref());
+            for (c, col) in meta.iter_mut().enumerate() {
+                col.push(item.meta.get(c).and_then(|v| v.as_deref()));
+            }
+        }
+    }
+    let mut columns = vec![
+        Column::new("id".into(), id),
+        Column::new("model".into(), model),
+        Column::new("label".into(), truth),
+        Column::new("pred".into(), pred),
+    ];
+    for (c, col) in probs.into_iter().enumerate() {
+        columns.push(Column::new(format!("p_{}", labels[c]).into(), col));
+    }
+    columns.push(Column::new("latency_ms".into(), latency));
+    columns.push(Column::new("speaker".into(), speaker));
+    for (name, col) in suite.metadata_columns.iter().zip(meta) {
+        columns.push(Column::new(format!("{META_PREFIX}{name}").into(), col));
+    }
+    DataFrame::new_infer_height(columns)
+}
+
+/// Writes predictions.parquet.
+pub fn write_predictions(path: &Path, suite: &Suite, runs: &[ModelRun]) -> Result<(), StoreError> {
+    let encode = |message: String| StoreError::Encode {
+        path: path.to_owned(),
+        message,
+    };
+    let mut df = predictions_frame(suite, runs)
+        .map_err(|e| encode(format!("cannot assemble predictions: {e}")))?;
+    let tmp = path.with_extension("tmp~");
+    let file = File::create(&tmp).map_err(|source| StoreError::Write {
+        path: tmp.clone(),
+        source,
+    })?;
+    ParquetWriter::new(file)
+        .finish(&mut df)
+        .map_err(|e| StoreError::Encode {
+            path: tmp.clone(),
+            message: e.to_string(),
+        })?;
+    std::fs::rename(&tmp, path).map_err(|source| StoreError::Write {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// Reads a predictions table (the run's predictions.parquet) with tonebench's table reader.
+fn read_table(path: &Path) -> Result<Table, ReadError> {
+    Table::read(path).map_err(|e| ReadError::Predictions {
+        path: path.display().to_string(),
+        what: crate::input::table::one_line(&e.to_string()),
+    })
+}
+
+/// One text column of a predictions table.
+fn text_column(t: &Table, name: &str) -> Result<Vec<Option<String>>, ReadError> {
+    let bad = |what: String| ReadError::Predictions {
+        path: t.path().display().to_string(),
+        what,
+    };
+    if !t.has_column(name) {
+        return Err(bad(format!("no column \"{name}\"")));
+    }
+    t.strings(name)
+        .map_err(|e| bad(crate::input::table::one_line(&e.to_string())))
+}
+
+/// Reads `predictions.parquet` (columns id, model, label, pred) into items per model, in file order.
+pub fn read_predictions(path: &Path) -> Result<IndexMap<String, Vec<ItemPred>>, ReadError> {
+    let t = read_table(path)?;
+    let (ids, models, labels, preds) = (
+        text_column(&t, "id")?,
+        text_column(&t, "model")?,
+        text_column(&t, "label")?,
+        text_column(&t, "pred")?,
+    );
+    let mut out: IndexMap<String, Vec<ItemPred>> = IndexMap::new();
+    for (row, (((id, model), label), pred)) in ids
+        .into_iter()
+        .zip(models)
+        .zip(labels)
+        .zip(preds)
+        .enumerate()
+    {
+        let (Some(id), Some(model), Some(label), Some(pred)) = (id, model, label, pred) else {
+            return Err(ReadError::Predictions {
+                path: path.display().to_string(),
+                what: format!("row {row}: id, model, label and pred must not be empty"),
+            });
+        };
+        out.entry(model)
+            .or_default()
+            .push(ItemPred { id, label, pred });
+    }
+    Ok(out)
+}
+
+/// The values of one cohort column of a predictions.parquet (`speaker` or `meta_<column>`) by
+/// item id, or `None` when the file has no such column (files written before the columns existed
+/// lack them). The column repeats per model; the first row of each id is used.
+pub fn read_cohort_column(
+    path: &Path,
+    column: &str,
+) -> Result<Option<BTreeMap<String, Option<String>>>, ReadError> {
+    let t = read_table(path)?;
+    if !t.has_column(column) {
+        return Ok(None);
+    }
+    let values = text_column(&t, column)?;
+    let ids = text_column(&t, "id")?;
+    let mut out = BTreeMap::new();
+    for (id, v) in ids.into_iter().zip(values) {
+        if let Some(id) = id {
+            out.entry(id).or_insert(v);
+        }
+    }
+    Ok(Some(out))
+}
