@@ -8,9 +8,11 @@
 //! the reference outputs of dynamically quantized models; [`batch_sensitivity`] measures what a
 //! larger batch changes.
 
+pub mod embedder;
 pub mod model;
 pub mod parts;
 pub mod runtime;
+pub mod sensitivity;
 pub mod spec;
 
 use std::path::Path;
@@ -20,8 +22,10 @@ use thiserror::Error;
 
 use crate::error::{ErrorKind, HasKind};
 
-pub use model::{batch_sensitivity, Embedder, Model, ProviderUse, Sensitivity};
+pub use embedder::Embedder;
+pub use model::{Model, ProviderUse};
 pub use runtime::{doctor, ort_version, DoctorInfo, EXPECTED_ORT_VERSION};
+pub use sensitivity::{batch_sensitivity, Sensitivity};
 pub use spec::{EmbeddingPlan, ModelSpec, OutputKind, Plan};
 
 /// Failures of the inference layer. [`InferError::Item`] concerns one input only; the others

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use super::parts::{self, AudioFrontend, Feed, Graph, Head, TextEncoder, Tokens};
 use super::runtime::SessionOptions;
 use super::spec::{self, IoNames, Kind, Plan};
-use super::{argmax, InferError, InferInput, Options, Prediction, Timings};
+use super::{InferError, InferInput, Options, Prediction, Timings};
 
 /// Text model: tokenize → graph → head.
 struct TextPipe {
@@ -70,7 +70,7 @@ impl std::fmt::Debug for Model {
     }
 }
 
-fn item(id: &str, msg: impl std::fmt::Display) -> InferError {
+pub(super) fn item(id: &str, msg: impl std::fmt::Display) -> InferError {
     InferError::Item {
         id: id.to_string(),
         msg: msg.to_string(),
@@ -494,7 +494,7 @@ fn load_audio(
     }
 }
 
-fn audio_feed(names: &IoNames, samples: Vec<f32>) -> (&str, Feed) {
+pub(super) fn audio_feed(names: &IoNames, samples: Vec<f32>) -> (&str, Feed) {
     let shape = vec![1, samples.len() as i64];
     (names.input_values.as_str(), Feed::F32(samples, shape))
 }
@@ -577,129 +577,4 @@ fn hybrid_one(
         timings,
         Some(loaded.source_duration_s),
     )
-}
-
-/// A speaker-embedding model ([`spec::EmbeddingPlan`]): decode/resample → graph → one vector
-/// per clip, run one clip per session call (the reference contract of the audio models).
-pub struct Embedder {
-    pub name: String,
-    /// The spec file.
-    pub file: PathBuf,
-    /// The graph file.
-    pub onnx: PathBuf,
-    front: AudioFrontend,
-    graph: Graph,
-    names: IoNames,
-}
-
-impl std::fmt::Debug for Embedder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Embedder")
-            .field("name", &self.name)
-            .field("file", &self.file)
-            .field("graph", &self.graph)
-            .finish()
-    }
-}
-
-impl Embedder {
-    /// Loads an embedding spec (`[embedding]` section) and opens its graph, checking that it
-    /// takes one float32 waveform input and has a `[batch, dim]` float32 output.
-    pub fn load(path: &Path, options: Options) -> Result<Self, InferError> {
-        Self::from_plan(spec::load_embedding(path)?, options)
-    }
-
-    pub fn from_plan(plan: spec::EmbeddingPlan, options: Options) -> Result<Self, InferError> {
-        let so = SessionOptions {
-            threads: options.threads,
-            device: options.device,
-            profile: false,
-        };
-        let graph = Graph::open_width(
-            &plan.onnx,
-            so,
-            &[(plan.names.input_values.as_str(), parts::Elem::F32)],
-            &[],
-            plan.names.output.as_deref(),
-            None,
-        )?;
-        Ok(Embedder {
-            name: plan.name,
-            file: plan.file,
-            onnx: plan.onnx,
-            front: AudioFrontend {
-                sample_rate: plan.sample_rate,
-            },
-            graph,
-            names: plan.names,
-        })
-    }
-
-    /// The embedding of one audio file. Errors concern this file only
-    /// ([`InferError::Item`] for unreadable audio, [`InferError::ItemRun`] when the graph
-    /// fails on it); the item id in them is the file's path.
-    pub fn embed(&mut self, audio: &Path) -> Result<Vec<f32>, InferError> {
-        let id = audio.display().to_string();
-        let loaded = self.front.load(audio).map_err(|e| item(&id, e))?;
-        let feeds = vec![audio_feed(&self.names, loaded.waveform.samples)];
-        let (rows, _) = self.graph.run(feeds, 1).map_err(|e| InferError::ItemRun {
-            id: id.clone(),
-            msg: format!("{}: inference failed: {e}", self.graph.file.display()),
-        })?;
-        rows.into_iter().next().ok_or_else(|| InferError::ItemRun {
-            id,
-            msg: format!("{}: no output row", self.graph.file.display()),
-        })
-    }
-}
-
-/// How much a batch size changes a model's outputs compared with batch 1.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
-pub struct Sensitivity {
-    pub batch: usize,
-    /// Items compared (those that succeeded both ways).
-    pub items: usize,
-    /// Share of items with the same argmax, in [0, 1].
-    pub argmax_agreement: f64,
-    pub max_abs_diff: f64,
-}
-
-/// Runs `inputs` at batch 1 and at `batch` and compares the outputs. The model's own batch
-/// size is restored afterwards.
-pub fn batch_sensitivity(
-    model: &mut Model,
-    inputs: &[InferInput<'_>],
-    batch: usize,
-) -> Result<Sensitivity, InferError> {
-    let saved = model.options.batch;
-    model.options.batch = 1;
-    let one = model.predict_batch(inputs);
-    model.options.batch = batch.max(1);
-    let many = model.predict_batch(inputs);
-    model.options.batch = saved;
-    let (one, many) = (one?, many?);
-    let mut items = 0usize;
-    let mut agree = 0usize;
-    let mut max_abs = 0.0f64;
-    for (a, b) in one.iter().zip(&many) {
-        if let (Ok(a), Ok(b)) = (a, b) {
-            items += 1;
-            if argmax(&a.probs) == argmax(&b.probs) {
-                agree += 1;
-            }
-            for (x, y) in a.probs.iter().zip(&b.probs) {
-                max_abs = max_abs.max(f64::from((x - y).abs()));
-            }
-        }
-    }
-    Ok(Sensitivity {
-        batch: batch.max(1),
-        items,
-        argmax_agreement: if items == 0 {
-            1.0
-        } else {
-            agree as f64 / items as f64
-        },
-        max_abs_diff: max_abs,
-    })
 }
