@@ -473,3 +473,89 @@ fn non_inferiority_why(
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::gate_file::parse_gates;
+
+    fn preds(model: &str, rows: &[(&str, &str, &str)]) -> IndexMap<String, Vec<ItemPred>> {
+        let items = rows
+            .iter()
+            .map(|(id, label, pred)| ItemPred {
+                id: id.to_string(),
+                label: label.to_string(),
+                pred: pred.to_string(),
+            })
+            .collect();
+        IndexMap::from([(model.to_string(), items)])
+    }
+
+    /// Gates decide on values alone: no report, baseline or predictions file is read.
+    #[test]
+    fn gates_are_evaluated_on_loaded_values() {
+        let gates = parse_gates(
+            "g.toml",
+            "format-version = 1\nbaseline = \"main\"\n\n[[gate]]\nrule = \"accuracy >= 0.5\"\n\n[[mcnemar]]\ncohort = \"sex=f\"\n",
+        )
+        .unwrap();
+        let report = LoadedReport {
+            path: PathBuf::from("run/report.json"),
+            value: serde_json::json!({
+                "schema_version": 1,
+                "suite": {"name": "s", "labels": ["neg", "pos"]},
+                "models": [{"name": "m", "metrics": {"accuracy": 0.75}}],
+            }),
+        };
+        let truth = [("a", "neg"), ("b", "pos"), ("c", "neg"), ("d", "pos")];
+        let rows = |preds: [&'static str; 4]| -> Vec<(&str, &str, &str)> {
+            truth
+                .iter()
+                .zip(preds)
+                .map(|((id, l), p)| (*id, *l, p))
+                .collect()
+        };
+        let sex = CohortValues::from([
+            ("a".into(), Some("f".into())),
+            ("b".into(), Some("f".into())),
+            ("c".into(), Some("m".into())),
+            ("d".into(), None),
+        ]);
+        let inputs = GateInputs {
+            report,
+            comparison: Some(Comparison {
+                baseline: "main".into(),
+                baseline_preds: preds("m", &rows(["neg", "pos", "neg", "pos"])),
+                candidate_path: PathBuf::from("run/predictions.parquet"),
+                candidate_preds: preds("m", &rows(["pos", "neg", "neg", "neg"])),
+                cohorts: vec![("sex=f".into(), Some(sex))],
+            }),
+        };
+        let run = run_gates(&gates, &inputs).unwrap();
+        assert_eq!(run.verdicts.len(), 2);
+        assert_eq!(
+            run.verdicts[0].status,
+            Status::Pass,
+            "{:?}",
+            run.verdicts[0]
+        );
+        // Within cohort sex=f the candidate is wrong on both items the baseline gets right:
+        // a loss, but two discordant pairs are far from significant (p = 0.5).
+        let m = &run.verdicts[1];
+        assert_eq!(m.status, Status::Pass, "{m:?}");
+        assert_eq!(m.value, Some(0.5));
+        assert!(m.why.contains("wrong where it is right on 2"), "{}", m.why);
+        assert_eq!(run.baseline.as_deref(), Some("main"));
+
+        // A cohort the run does not have is an error naming the gate file's line.
+        let mut none = inputs.clone();
+        if let Some(c) = &mut none.comparison {
+            c.cohorts = vec![("sex=f".into(), None)];
+        }
+        let err = run_gates(&gates, &none).unwrap_err().to_string();
+        assert!(
+            err.starts_with("g.toml line 8 column 10: cohort \"sex=f\""),
+            "{err}"
+        );
+    }
+}

@@ -38,14 +38,6 @@ pub enum BaselineError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{path}: not valid JSON")]
-    Json {
-        path: String,
-        #[source]
-        source: serde_json::Error,
-    },
-    #[error("{path}: {what}")]
-    Report { path: String, what: String },
     #[error(transparent)]
     Read(#[from] ReadError),
     #[error(transparent)]
@@ -192,18 +184,19 @@ impl Baseline {
 fn read_info(dir: &Path) -> Result<Baseline, BaselineError> {
     let p = dir.join(BASELINE_JSON);
     let text = fs::read_to_string(&p).map_err(io(&p))?;
-    let info: BaselineInfo = serde_json::from_str(&text).map_err(|source| BaselineError::Json {
+    let info: BaselineInfo = serde_json::from_str(&text).map_err(|source| ReadError::Json {
         path: p.display().to_string(),
         source,
     })?;
     if info.format_version != BASELINE_FORMAT_VERSION {
-        return Err(BaselineError::Report {
+        return Err(ReadError::Report {
             path: p.display().to_string(),
             what: format!(
                 "format_version {} is not supported (this tonebench reads {BASELINE_FORMAT_VERSION})",
                 info.format_version
             ),
-        });
+        }
+        .into());
     }
     Ok(Baseline {
         dir: dir.to_path_buf(),
