@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::report::{CohortGroup, CohortReport, Warning};
 use crate::{Confusion, Metrics};
-pub use compare::{compare_partitions, fusion_gain, FusionGain, ModelCohorts, PartitionRow};
+pub use compare::{compare_partitions, fusion_gain, ModelCohorts};
 pub use partition::{Partition, PartitionSource};
 use stats::{cluster_bootstrap_error, derive_seed, fisher_exact_two_sided, Unit};
 
