@@ -16,6 +16,7 @@ use clap::Args;
 use indexmap::IndexMap;
 use tonebench_core::bootstrap::BootstrapConfig;
 use tonebench_core::latency::{self, Summary};
+use tonebench_core::report::WarningCode;
 use tonebench_core::report::{
     BatchLatency, LatencyReport, Modality, ProviderNodes, Report, Source, StreamingLatency, Warning,
 };
@@ -360,7 +361,7 @@ fn check_providers(
     }
     if used.is_empty() {
         warnings.push(Warning {
-            code: "provider_unknown".into(),
+            code: WarningCode::ProviderUnknown,
             metric: None,
             message: "ONNX Runtime's profile named no nodes; the provider that ran is unknown"
                 .into(),
@@ -377,7 +378,7 @@ fn check_providers(
             )));
         }
         warnings.push(Warning {
-            code: "provider_fallback".into(),
+            code: WarningCode::ProviderFallback,
             metric: Some("latency.provider".into()),
             message: msg,
         });
@@ -389,7 +390,7 @@ fn check_providers(
             .sum();
         if cpu > 0 {
             warnings.push(Warning {
-                code: "provider_partial".into(),
+                code: WarningCode::ProviderPartial,
                 metric: Some("latency.providers".into()),
                 message: format!("{cpu} node(s) ran on the CPU ({listing})"),
             });
@@ -464,7 +465,7 @@ pub fn execute(args: &ProfileArgs) -> anyhow::Result<i32> {
     for bl in &batches {
         if bl.latency.noisy {
             warnings.push(Warning {
-                code: "noisy_timing".into(),
+                code: WarningCode::NoisyTiming,
                 metric: Some(format!("latency.batches.{}", bl.batch)),
                 message: format!(
                     "batch {}: {} of {} timings are outliers (|modified z| > 3.5) and some lie more than 14.8 MADs from the median; the machine was busy — compare medians of repeated runs",
@@ -475,7 +476,7 @@ pub fn execute(args: &ProfileArgs) -> anyhow::Result<i32> {
     }
     if model.modality != "text" && args.batch.iter().any(|&b| b > 1) {
         warnings.push(Warning {
-            code: "audio_batch".into(),
+            code: WarningCode::AudioBatch,
             metric: None,
             message: "audio graphs run one clip per session call (zero padding changes their outputs); a batch of N is N consecutive calls".into(),
         });
@@ -483,7 +484,7 @@ pub fn execute(args: &ProfileArgs) -> anyhow::Result<i32> {
     if let Some(s) = &streaming {
         if !s.keeps_up {
             warnings.push(Warning {
-                code: "streaming_behind".into(),
+                code: WarningCode::StreamingBehind,
                 metric: Some("latency.streaming".into()),
                 message: format!(
                     "streaming: p99 window latency {:.1} ms exceeds the hop of {:.0} ms; the model does not keep up with real time on {} with {} thread(s)",
@@ -692,7 +693,10 @@ pub fn print_table(w: &mut impl Write, report: &Report) -> std::io::Result<()> {
         }
         for wn in &m.warnings {
             // Metric warnings (0/0 over the few items profiled) belong to report.md, not here.
-            if !matches!(wn.code.as_str(), "items_not_scored" | "zero_division") {
+            if !matches!(
+                wn.code,
+                WarningCode::ItemsNotScored | WarningCode::ZeroDivision
+            ) {
                 writeln!(w, "warning: {}", wn.message)?;
             }
         }

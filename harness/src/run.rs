@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use tonebench_core::report::{Modality, Source, Warning};
+use tonebench_core::report::{Modality, Source, Warning, WarningCode};
 
 use crate::cli::{out_dir, BootstrapArgs};
 use crate::evaluate::ModelRun;
@@ -397,7 +397,7 @@ fn batch_check(
         .collect();
     let s = infer::batch_sensitivity(model, &inputs, batch).map_err(InferError::classified)?;
     Ok(Some(Warning {
-        code: "batch_sensitivity".into(),
+        code: WarningCode::BatchSensitivity,
         metric: None,
         message: format!(
             "ran at batch {batch}: on {} sampled items, argmax agrees with batch 1 on {:.1} % and probabilities differ by up to {:.2e}{}",
@@ -499,7 +499,7 @@ fn model_run(
     errors.sort();
     for (id, e) in errors {
         warnings.push(Warning {
-            code: "item_failed".into(),
+            code: WarningCode::ItemFailed,
             metric: None,
             message: format!("item \"{id}\" failed and is not scored: {e}"),
         });

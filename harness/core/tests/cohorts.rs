@@ -7,7 +7,7 @@ use tonebench_core::cohorts::{
     adjust_p_values, analyze, build_partitions, fusion_gain, stats, CohortConfig, CohortError,
     CohortInputs, EmbeddingSource, KChoice, ModelCohorts, Outcome,
 };
-use tonebench_core::report::{CohortReport, Modality};
+use tonebench_core::report::{CohortReport, Modality, WarningCode};
 
 const RAVDESS: &str = include_str!("../../../tests/fixtures/fairness/ravdess_fairlearn.json");
 const SYNTHETIC: &str = include_str!("../../../tests/fixtures/fairness/synthetic_fairlearn.json");
@@ -429,7 +429,7 @@ fn small_cohorts_are_reported_but_never_worst() {
     let (r, w) = analyze(&parts.partitions, &speakers, &outcome, &cfg).unwrap();
     assert_eq!(r[0].worst.as_deref(), Some("m"));
     assert!(r[0].groups[0].too_small && !r[0].groups[1].too_small);
-    assert!(w.iter().any(|w| w.code == "cohort_too_small"));
+    assert!(w.iter().any(|w| w.code == WarningCode::CohortTooSmall));
     // difference still covers the small cohort: 1.0 − 0.25.
     close(r[0].difference.unwrap(), 1.0 - 0.25);
 
@@ -441,7 +441,7 @@ fn small_cohorts_are_reported_but_never_worst() {
     let (r, w) = analyze(&parts.partitions, &speakers, &outcome, &cfg).unwrap();
     assert_eq!(r[0].worst, None);
     assert_eq!(r[0].p_value, None);
-    assert!(w.iter().any(|w| w.code == "cohort_no_test"));
+    assert!(w.iter().any(|w| w.code == WarningCode::CohortNoTest));
 
     // unknown column and bad label index are errors.
     let cfg = CohortConfig {

@@ -26,7 +26,7 @@ pub mod stats;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
-use crate::report::{CohortGroup, CohortReport, Warning};
+use crate::report::{CohortGroup, CohortReport, Warning, WarningCode};
 use crate::{Confusion, Metrics};
 pub use compare::{compare_partitions, fusion_gain, ModelCohorts};
 pub use partition::{Partition, PartitionSource};
@@ -481,7 +481,7 @@ fn analyze_partition(
         let too_small = !eligible(t);
         if too_small && items > 0 {
             warnings.push(Warning {
-                code: "cohort_too_small".into(),
+                code: WarningCode::CohortTooSmall,
                 metric: Some(format!("cohorts.{}.{name}", p.name)),
                 message: format!(
                     "cohort {name} of {} has fewer than {min_desc} and is never named worst",
@@ -571,7 +571,7 @@ fn analyze_partition(
         None => {
             if groups.iter().any(|g| g.items > 0) {
                 warnings.push(Warning {
-                    code: "cohort_no_test".into(),
+                    code: WarningCode::CohortNoTest,
                     metric: Some(format!("cohorts.{}", p.name)),
                     message: format!(
                         "no cohort of {} has at least {min_desc}: no worst cohort named, no test run",
@@ -635,7 +635,7 @@ fn analyze_partition(
                 };
             } else {
                 warnings.push(Warning {
-                    code: "cohort_no_test".into(),
+                    code: WarningCode::CohortNoTest,
                     metric: Some(format!("cohorts.{}", p.name)),
                     message: format!(
                         "{} has a single non-empty cohort: no gap and no test",

@@ -22,7 +22,7 @@ use crate::Confusion;
 
 pub use cohorts::{CohortGroup, CohortReport, FairnessSummary, FusionGain, PartitionRow};
 pub use latency::{BatchLatency, LatencyReport, ProviderNodes, StreamingLatency};
-pub use warning::Warning;
+pub use warning::{Warning, WarningCode};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
