@@ -6,9 +6,9 @@
 //!    saved centroids of an earlier run, `--cohorts-from`). It returns the partitions, a
 //!    [`CohortModel`] to save as `cohorts.json`, and warnings.
 //! 2. [`analyze`] scores one model's predictions on those partitions into
-//!    [`CohortReport`]s (DESIGN.md's cohort keys). After every model is analysed,
-//!    [`adjust_p_values`] fills `p_adjusted` by Benjamini–Hochberg across every cohort test of
-//!    the run.
+//!    [`CohortReport`](crate::report::CohortReport)s (DESIGN.md's cohort keys), in
+//!    `analysis.rs`. After every model is analysed, [`adjust_p_values`] fills `p_adjusted` by
+//!    Benjamini–Hochberg across every cohort test of the run.
 //!
 //! The worst-vs-rest test (`test` in the report): in suites with speakers, where every speaker
 //! is in one cohort of the partition, a speaker-level permutation test of the largest
