@@ -10,7 +10,7 @@ use tonebench::cli::report::{execute, ReportArgs};
 use tonebench::input::templates::read_templates;
 use tonebench::render::sample::{self, SampleSpec};
 use tonebench::render::{render_compare_html, render_html, GateVerdict, HtmlOptions};
-use tonebench_core::report::{Report, Warning};
+use tonebench_core::report::{Report, Warning, WarningCode};
 
 const EVIL: &str = "<script>alert(1)</script>";
 
@@ -238,7 +238,7 @@ fn evil_report() -> Report {
     report.models[0].cohorts[0].worst = Some(EVIL.into());
     report.models[0].latency.as_mut().unwrap().device = EVIL.into();
     report.warnings.push(Warning {
-        code: EVIL.into(),
+        code: WarningCode::Other(EVIL.into()),
         metric: Some(EVIL.into()),
         message: format!("\"quoted\" & {EVIL} <img src=x onerror=\"document.title='PWNED'\">"),
     });

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use tonebench_core::cohorts::{speaker_means, EmbeddingSource, KChoice};
-use tonebench_core::report::Warning;
+use tonebench_core::report::{Warning, WarningCode};
 
 use crate::audio::mfcc::{self, Mfcc};
 use crate::infer::{Embedder, InferError, Options};
@@ -41,9 +41,9 @@ pub fn has_audio_speakers(suite: &Suite) -> bool {
         .any(|i| i.audio.is_some() && i.speaker.is_some())
 }
 
-fn warning(source: &str, code: &str, message: String) -> Warning {
+fn warning(source: &str, code: WarningCode, message: String) -> Warning {
     Warning {
-        code: code.into(),
+        code,
         metric: Some(format!("cohorts.{source}")),
         message,
     }
@@ -90,7 +90,7 @@ fn compute(
     if let Some(first) = failed.first() {
         out.warnings.push(warning(
             name,
-            "embedding_items_failed",
+            WarningCode::EmbeddingItemsFailed,
             format!(
                 "{} of {} items could not be embedded with \"{name}\" and were left out of its speaker means; first: {first}",
                 failed.len(),
@@ -109,7 +109,7 @@ fn compute(
     if !missing.is_empty() {
         out.warnings.push(warning(
             name,
-            "embedding_skipped",
+            WarningCode::EmbeddingSkipped,
             format!(
                 "embedding cohorts \"{name}\" skipped: {} speaker(s) have no item with usable audio (first: {})",
                 missing.len(),
@@ -126,7 +126,7 @@ fn compute(
     if too_few {
         out.warnings.push(warning(
             name,
-            "embedding_skipped",
+            WarningCode::EmbeddingSkipped,
             format!(
                 "embedding cohorts \"{name}\" skipped: {n} speaker(s) are too few for k = {}",
                 match k {
@@ -175,7 +175,7 @@ pub fn mfcc_stats(suite: &Suite, k: KChoice) -> anyhow::Result<Computed> {
         0,
         warning(
             MFCC_SOURCE,
-            "weak_embedding",
+            WarningCode::WeakEmbedding,
             "embedding cohorts \"mfcc-stats\" come from MFCC statistics, the weakest embedding: they capture recording channel, loudness and broad timbre, not speaker identity; name a speaker-embedding model in [cohorts] embedding-model (or an embeddings file) for cohorts that mean something".into(),
         ),
     );

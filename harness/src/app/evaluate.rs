@@ -10,7 +10,7 @@ use tonebench_core::cohorts::{
 use tonebench_core::paired::{compare_models, ModelComparison};
 use tonebench_core::report::{
     BootstrapInfo, Example, FairnessSummary, MetricsReport, ModelReport, Report, SuiteInfo,
-    Warning, SCHEMA_VERSION,
+    Warning, WarningCode, SCHEMA_VERSION,
 };
 use tonebench_core::{Confusion, Metrics};
 
@@ -43,7 +43,7 @@ pub fn evaluate(suite: &Suite, runs: &[ModelRun], cfg: &EvalConfig) -> Report {
                 .undefined
                 .iter()
                 .map(|u| Warning {
-                    code: "zero_division".into(),
+                    code: WarningCode::ZeroDivision,
                     metric: Some(u.metric.clone()),
                     message: format!("{} is 0/0 ({}); reported as 0", u.metric, u.reason),
                 })
@@ -51,7 +51,7 @@ pub fn evaluate(suite: &Suite, runs: &[ModelRun], cfg: &EvalConfig) -> Report {
             let missing = run.pred.iter().filter(|p| p.is_none()).count();
             if missing > 0 {
                 warnings.push(Warning {
-                    code: "items_not_scored".into(),
+                    code: WarningCode::ItemsNotScored,
                     metric: None,
                     message: format!(
                         "{missing} of {} items have no prediction and are left out of this model's metrics",
@@ -223,7 +223,7 @@ pub fn attach_cohorts(
     for (m, run) in report.models.iter_mut().zip(runs) {
         let Some(pred) = run.pred.iter().copied().collect::<Option<Vec<usize>>>() else {
             m.warnings.push(Warning {
-                code: "cohorts_skipped".into(),
+                code: WarningCode::CohortsSkipped,
                 metric: None,
                 message:
                     "some items have no prediction, so cohorts were not analysed for this model"

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use indexmap::IndexMap;
 use tonebench_core::bootstrap::BootstrapConfig;
 use tonebench_core::latency::{self, Summary};
+use tonebench_core::report::WarningCode;
 use tonebench_core::report::{
     BatchLatency, LatencyReport, ProviderNodes, Report, StreamingLatency, Warning,
 };
@@ -343,7 +344,7 @@ fn check_providers(
     }
     if used.is_empty() {
         warnings.push(Warning {
-            code: "provider_unknown".into(),
+            code: WarningCode::ProviderUnknown,
             metric: None,
             message: "ONNX Runtime's profile named no nodes; the provider that ran is unknown"
                 .into(),
@@ -361,7 +362,7 @@ fn check_providers(
             .into());
         }
         warnings.push(Warning {
-            code: "provider_fallback".into(),
+            code: WarningCode::ProviderFallback,
             metric: Some("latency.provider".into()),
             message: msg,
         });
@@ -373,7 +374,7 @@ fn check_providers(
             .sum();
         if cpu > 0 {
             warnings.push(Warning {
-                code: "provider_partial".into(),
+                code: WarningCode::ProviderPartial,
                 metric: Some("latency.providers".into()),
                 message: format!("{cpu} node(s) ran on the CPU ({listing})"),
             });
@@ -504,7 +505,7 @@ fn timing_warnings(
     for bl in batches {
         if bl.latency.noisy {
             warnings.push(Warning {
-                code: "noisy_timing".into(),
+                code: WarningCode::NoisyTiming,
                 metric: Some(format!("latency.batches.{}", bl.batch)),
                 message: format!(
                     "batch {}: {} of {} timings are outliers (|modified z| > 3.5) and some lie more than 14.8 MADs from the median; the machine was busy — compare medians of repeated runs",
@@ -515,7 +516,7 @@ fn timing_warnings(
     }
     if model.modality != "text" && plan.batch.iter().any(|&b| b > 1) {
         warnings.push(Warning {
-            code: "audio_batch".into(),
+            code: WarningCode::AudioBatch,
             metric: None,
             message: "audio graphs run one clip per session call (zero padding changes their outputs); a batch of N is N consecutive calls".into(),
         });
@@ -523,7 +524,7 @@ fn timing_warnings(
     if let Some(s) = streaming {
         if !s.keeps_up {
             warnings.push(Warning {
-                code: "streaming_behind".into(),
+                code: WarningCode::StreamingBehind,
                 metric: Some("latency.streaming".into()),
                 message: format!(
                     "streaming: p99 window latency {:.1} ms exceeds the hop of {:.0} ms; the model does not keep up with real time on {} with {} thread(s)",

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use tonebench_core::report::{Report, Warning};
+use tonebench_core::report::{Report, Warning, WarningCode};
 
 use super::finish::{finish_run, EvalSettings};
 use super::source::{self, ModelFiles};
@@ -318,7 +318,7 @@ fn batch_check(
         .collect();
     let s = infer::batch_sensitivity(model, &inputs, batch)?;
     Ok(Some(Warning {
-        code: "batch_sensitivity".into(),
+        code: WarningCode::BatchSensitivity,
         metric: None,
         message: format!(
             "ran at batch {batch}: on {} sampled items, argmax agrees with batch 1 on {:.1} % and probabilities differ by up to {:.2e}{}",
@@ -419,7 +419,7 @@ fn model_run(
     errors.sort();
     for (id, e) in errors {
         warnings.push(Warning {
-            code: "item_failed".into(),
+            code: WarningCode::ItemFailed,
             metric: None,
             message: format!("item \"{id}\" failed and is not scored: {e}"),
         });

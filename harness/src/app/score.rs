@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use tonebench_core::report::{Modality, Report, Source, Warning};
+use tonebench_core::report::{Modality, Report, Source, Warning, WarningCode};
 
 use super::finish::{finish_run, EvalSettings};
 use super::AppError;
@@ -60,7 +60,7 @@ pub fn external_run(suite: &Suite, path: &Path, name: Option<&str>) -> anyhow::R
         latency_ms: p.latency_ms,
         warnings: (p.pred_not_argmax > 0)
             .then(|| Warning {
-                code: "pred_not_argmax".into(),
+                code: WarningCode::PredNotArgmax,
                 metric: None,
                 message: format!(
                     "{} items have a pred that is not their most probable label; metrics use pred",

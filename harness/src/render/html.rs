@@ -8,7 +8,7 @@
 use serde::Serialize;
 use tonebench_core::bootstrap::Interval;
 use tonebench_core::paired::ModelComparison;
-use tonebench_core::report::{CohortReport, LatencyReport, ModelReport, Report};
+use tonebench_core::report::{CohortReport, LatencyReport, ModelReport, Report, WarningCode};
 
 use super::format as f;
 use super::{GateVerdict, HtmlOptions};
@@ -394,7 +394,7 @@ pub fn build_view(runs: &[RunInput<'_>], opts: &HtmlOptions) -> ReportView {
             if s.name != first.name || s.items_sha256 != first.items_sha256 {
                 warnings.push(WarningView {
                     scope: r.label.clone().unwrap_or_default(),
-                    code: "different_suite".into(),
+                    code: WarningCode::DifferentSuite.to_string(),
                     metric: String::new(),
                     message: format!(
                         "measured on suite {} (items {}), not on {} (items {}): the numbers are not directly comparable",
@@ -585,7 +585,7 @@ fn gate_views(gates: &[GateVerdict]) -> (Vec<GateView>, Option<String>, bool) {
 fn warning_view(scope: &str, w: &tonebench_core::report::Warning) -> WarningView {
     WarningView {
         scope: scope.to_string(),
-        code: w.code.clone(),
+        code: w.code.to_string(),
         metric: w.metric.clone().unwrap_or_default(),
         message: w.message.clone(),
     }

@@ -7,7 +7,7 @@ use indexmap::IndexMap;
 use tonebench_core::bootstrap::{confusion_intervals, BootstrapConfig};
 use tonebench_core::report::{
     BootstrapInfo, CohortGroup, CohortReport, LatencyReport, MetricsReport, Modality, ModelReport,
-    Report, Source, SuiteInfo, Warning, SCHEMA_VERSION,
+    Report, Source, SuiteInfo, Warning, WarningCode, SCHEMA_VERSION,
 };
 use tonebench_core::{Confusion, Metrics};
 
@@ -181,7 +181,7 @@ pub fn report(spec: &SampleSpec) -> Report {
         bootstrap: BootstrapInfo::from(&cfg),
         models,
         warnings: vec![Warning {
-            code: "small_cohort".into(),
+            code: WarningCode::SmallCohort,
             metric: None,
             message: "cohort group-1 has fewer than 30 items".into(),
         }],

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use tonebench_core::report::Report;
+use tonebench_core::report::{Report, WarningCode};
 
 use crate::render::markdown::num;
 
@@ -150,7 +150,10 @@ fn write_profile_table(w: &mut impl Write, report: &Report) -> std::fmt::Result 
         }
         for wn in &m.warnings {
             // Metric warnings (0/0 over the few items profiled) belong to report.md, not here.
-            if !matches!(wn.code.as_str(), "items_not_scored" | "zero_division") {
+            if !matches!(
+                wn.code,
+                WarningCode::ItemsNotScored | WarningCode::ZeroDivision
+            ) {
                 writeln!(w, "warning: {}", wn.message)?;
             }
         }

@@ -1,24 +1,8 @@
 //! Tables across partitions and models: each partition's gap and worst-cohort share (given vs
-//! discovered groupings), and the fusion gain of hybrid models per cohort.
+//! discovered groupings), and the fusion gain of hybrid models per cohort. The row types live in
+//! [`crate::report`], which owns every serialized type.
 
-use serde::{Deserialize, Serialize};
-
-use crate::report::{CohortReport, Modality};
-
-/// One row of the partition comparison table.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PartitionRow {
-    pub model: String,
-    pub partition: String,
-    pub source: String,
-    pub cohorts: usize,
-    pub worst: Option<String>,
-    pub gap_abs: Option<f64>,
-    pub gap_rel_pct: Option<f64>,
-    pub worst_share_pct: Option<f64>,
-    pub difference: Option<f64>,
-    pub p_adjusted: Option<f64>,
-}
+use crate::report::{CohortReport, FusionGain, Modality, PartitionRow};
 
 /// The partition comparison table of one model, in partition order.
 pub fn compare_partitions(model: &str, reports: &[CohortReport]) -> Vec<PartitionRow> {
@@ -45,20 +29,6 @@ pub struct ModelCohorts<'a> {
     pub name: &'a str,
     pub modality: Modality,
     pub cohorts: &'a [CohortReport],
-}
-
-/// Accuracy of a hybrid model on one cohort minus that of the best text or audio model.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FusionGain {
-    pub partition: String,
-    pub cohort: String,
-    pub hybrid: String,
-    pub hybrid_accuracy: f64,
-    /// The single-modality model with the highest accuracy on this cohort (first on ties).
-    pub best_single: String,
-    pub best_single_accuracy: f64,
-    /// `hybrid_accuracy − best_single_accuracy`: positive when fusion helps this cohort.
-    pub gain: f64,
 }
 
 /// Fusion gain of every hybrid model on every cohort that at least one text or audio model was

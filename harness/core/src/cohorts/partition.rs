@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::kmeans::{self, adjusted_rand_index, KMeansSettings};
 use super::{CohortConfig, CohortError, KChoice, SavedPartition};
-use crate::report::Warning;
+use crate::report::{Warning, WarningCode};
 
 /// Where a partition came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,7 +106,7 @@ pub fn metadata_partition(
     let missing = assignment.iter().filter(|a| a.is_none()).count();
     if missing > 0 {
         warnings.push(Warning {
-            code: "cohort_missing_metadata".into(),
+            code: WarningCode::CohortMissingMetadata,
             metric: Some(format!("cohorts.{name}")),
             message: format!(
                 "{missing} of {n_items} items have no value for {} and are in no {name} cohort",
@@ -155,7 +155,7 @@ fn speaker_points(
     let extra = vectors.keys().filter(|s| !order.contains_key(*s)).count();
     if extra > 0 {
         warnings.push(Warning {
-            code: "cohort_unused_embeddings".into(),
+            code: WarningCode::CohortUnusedEmbeddings,
             metric: Some(format!("cohorts.{source}")),
             message: format!("{extra} speakers in embeddings \"{source}\" have no item in the suite and were ignored"),
         });
@@ -203,7 +203,7 @@ fn speakerless_warning(name: &str, speakers: &[Option<String>], warnings: &mut V
     let none = speakers.iter().filter(|s| s.is_none()).count();
     if none > 0 {
         warnings.push(Warning {
-            code: "cohort_items_without_speaker".into(),
+            code: WarningCode::CohortItemsWithoutSpeaker,
             metric: Some(format!("cohorts.{name}")),
             message: format!(
                 "{none} of {} items have no speaker and are in no {name} cohort",
@@ -265,7 +265,7 @@ pub fn embedding_partition(
     if let Some(ari) = stability_ari {
         if ari < cfg.stability_threshold {
             warnings.push(Warning {
-                code: "cohort_unstable".into(),
+                code: WarningCode::CohortUnstable,
                 metric: Some(format!("cohorts.{source}.stability_ari")),
                 message: format!(
                     "embedding cohorts \"{source}\" are unstable: mean adjusted Rand index {ari:.3} across {} other seeds is below {}",

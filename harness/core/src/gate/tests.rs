@@ -1,0 +1,167 @@
+use super::*;
+use serde_json::{json, Value};
+
+fn report() -> Value {
+    json!({
+        "schema_version": 1,
+        "suite": {"name": "demo", "items": 300, "labels": ["negative", "neutral", "positive"]},
+        "bootstrap": {"confidence": 0.95},
+        "models": [{
+            "name": "text",
+            "metrics": {
+                "accuracy": 0.8,
+                "balanced_accuracy": 0.75,
+                "macro": {"precision": 0.7, "recall": 0.72, "f1": 0.71},
+                "per_class": {"negative": {"precision": 0.6, "recall": 0.55, "f1": 0.57, "support": 20}},
+                "intervals": {
+                    "accuracy": {"low": 0.76, "high": 0.84},
+                    "balanced_accuracy": {"low": 0.7, "high": 0.8},
+                    "macro_f1": {"low": 0.66, "high": 0.76},
+                    "per_class": {"negative": {"precision": {"low": 0.5, "high": 0.7},
+                                               "recall": {"low": 0.45, "high": 0.65},
+                                               "f1": {"low": 0.5, "high": 0.64}}}
+                }
+            },
+            "cohorts": [{"partition": "sex", "gap_abs": 0.04, "p_value": null,
+                         "groups": [{"name": "female", "accuracy": 0.82}]}],
+            "latency": {"device": "cpu", "p95_ms": 12.5}
+        }, {
+            "name": "audio",
+            "metrics": {"accuracy": 0.6, "macro": {"f1": 0.5}, "intervals": null},
+            "cohorts": [],
+            "latency": null
+        }]
+    })
+}
+
+fn check(rule: &str, models: &ModelSelector) -> Vec<(Status, Option<f64>)> {
+    let rule = Rule::parse(rule).unwrap();
+    evaluate(&report(), &rule, models)
+        .into_iter()
+        .map(|v| (v.status, v.value))
+        .collect()
+}
+
+fn text() -> ModelSelector {
+    ModelSelector::Named(vec!["text".into()])
+}
+
+#[test]
+fn parses_rules() {
+    let r = Rule::parse("  lower( macro.f1 ) >= 0.70 ").unwrap();
+    assert_eq!(
+        (r.bound, r.path.as_str(), r.op, r.threshold),
+        (Bound::Lower, "macro.f1", Op::Ge, 0.70)
+    );
+    let r = Rule::parse("latency.cpu.p95_ms<40").unwrap();
+    assert_eq!((r.op, r.threshold), (Op::Lt, 40.0));
+    assert!(matches!(
+        Rule::parse("macro.f1 = 0.7"),
+        Err(RuleError::NoOperator(_))
+    ));
+    assert!(matches!(
+        Rule::parse("macro.f1 >= high"),
+        Err(RuleError::BadNumber { .. })
+    ));
+    assert!(matches!(
+        Rule::parse("mean(macro.f1) >= 0.7"),
+        Err(RuleError::UnknownFunction { .. })
+    ));
+    assert!(matches!(
+        Rule::parse("macro..f1 >= 0.7"),
+        Err(RuleError::BadPath { .. })
+    ));
+}
+
+#[test]
+fn point_rules_pass_and_fail() {
+    assert_eq!(
+        check("macro.f1 >= 0.70", &text()),
+        vec![(Status::Pass, Some(0.71))]
+    );
+    assert_eq!(
+        check("per_class.negative.recall >= 0.60", &text()),
+        vec![(Status::Fail, Some(0.55))]
+    );
+    assert_eq!(
+        check("cohorts.sex.gap_abs <= 0.05", &text()),
+        vec![(Status::Pass, Some(0.04))]
+    );
+    assert_eq!(
+        check("cohorts.sex.groups.female.accuracy > 0.8", &text()),
+        vec![(Status::Pass, Some(0.82))]
+    );
+    assert_eq!(
+        check("latency.p95_ms <= 40", &text()),
+        vec![(Status::Pass, Some(12.5))]
+    );
+    assert_eq!(
+        check("latency.cpu.p95_ms <= 10", &text()),
+        vec![(Status::Fail, Some(12.5))]
+    );
+    assert_eq!(
+        check("suite.items >= 1000", &text()),
+        vec![(Status::Fail, Some(300.0))]
+    );
+}
+
+#[test]
+fn bounds_use_intervals() {
+    assert_eq!(
+        check("lower(macro.f1) >= 0.70", &text()),
+        vec![(Status::Fail, Some(0.66))]
+    );
+    assert_eq!(
+        check("upper(per_class.negative.recall) >= 0.60", &text()),
+        vec![(Status::Pass, Some(0.65))]
+    );
+    let v = evaluate(
+        &report(),
+        &Rule::parse("lower(macro.f1) >= 0.70").unwrap(),
+        &text(),
+    );
+    assert_eq!(
+        v[0].why,
+        "lower 95% bound of macro.f1 (point 0.71) is 0.66, needs >= 0.7 (off by 0.04)"
+    );
+}
+
+#[test]
+fn all_models_by_default_and_errors_never_pass() {
+    let all = check("accuracy >= 0.7", &ModelSelector::All);
+    assert_eq!(
+        all,
+        vec![(Status::Pass, Some(0.8)), (Status::Fail, Some(0.6))]
+    );
+    // Missing path, null value, missing device, missing intervals, unknown model: all errors.
+    for (rule, sel) in [
+        ("macro.f2 >= 0.7", text()),
+        ("cohorts.sex.p_value <= 0.05", text()),
+        ("latency.cuda.p95_ms <= 40", text()),
+        ("cohorts.age.gap_abs <= 0.05", text()),
+        (
+            "lower(macro.f1) >= 0.5",
+            ModelSelector::Named(vec!["audio".into()]),
+        ),
+        ("lower(cohen_kappa) >= 0.5", text()),
+        ("accuracy >= 0.5", ModelSelector::Named(vec!["nope".into()])),
+        ("nothing.here >= 0.5", text()),
+    ] {
+        let v = evaluate(&report(), &Rule::parse(rule).unwrap(), &sel);
+        assert_eq!(v[0].status, Status::Error, "{rule}: {}", v[0].why);
+    }
+    let v = evaluate(
+        &report(),
+        &Rule::parse("latency.cuda.p95_ms <= 40").unwrap(),
+        &text(),
+    );
+    assert!(v[0].why.contains("measured on device cpu"), "{}", v[0].why);
+    let v = evaluate(&report(), &Rule::parse("macro.f2 >= 0.7").unwrap(), &text());
+    // Key order depends on serde_json's preserve_order feature; the message names all keys.
+    assert!(
+        v[0].why
+            .starts_with("\"macro.f2\" does not exist: \"macro\" has no \"f2\" (it has "),
+        "{}",
+        v[0].why
+    );
+}

@@ -1,0 +1,103 @@
+//! Non-inferiority: a one-sided paired percentile bootstrap of (candidate − baseline).
+
+use serde::{Deserialize, Serialize};
+
+use super::{Paired, PairedMetric};
+use crate::bootstrap::{quantile_sorted, CellResampler};
+use crate::Confusion;
+
+/// Settings of a non-inferiority comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct NonInferiorityConfig {
+    /// The margin δ: the candidate may be at most this much worse.
+    pub delta: f64,
+    /// One-sided confidence level of the lower bound, e.g. 0.95.
+    pub confidence: f64,
+    pub resamples: u32,
+    pub seed: u64,
+}
+
+/// What a non-inferiority comparison found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Finding {
+    /// The lower bound of Δ is above −δ.
+    NonInferior,
+    /// The interval straddles −δ: not shown non-inferior, not shown a regression.
+    Inconclusive,
+    /// The whole interval is below −δ.
+    Regression,
+}
+
+/// The result of a paired non-inferiority comparison of one metric.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct NonInferiority {
+    pub candidate: f64,
+    pub baseline: f64,
+    /// candidate − baseline on all items.
+    pub diff: f64,
+    /// One-sided lower bound of Δ at `confidence` (the `1 − confidence` quantile).
+    pub low: f64,
+    /// One-sided upper bound of Δ at `confidence` (the `confidence` quantile).
+    pub high: f64,
+    pub finding: Finding,
+}
+
+/// Non-inferiority of the candidate on `metric`: a one-sided paired percentile bootstrap of
+/// (candidate − baseline), resampling items jointly.
+pub fn non_inferiority(
+    p: &Paired,
+    metric: PairedMetric,
+    cfg: &NonInferiorityConfig,
+) -> NonInferiority {
+    let k = p.labels.len();
+    let mut joint = vec![0u64; k * k * k];
+    for ((&t, &c), &b) in p.truth.iter().zip(&p.candidate).zip(&p.baseline) {
+        joint[(t * k + c) * k + b] += 1;
+    }
+    let split = |cells: &[u64]| {
+        let (mut cc, mut bc) = (Confusion::zeros(k), Confusion::zeros(k));
+        for t in 0..k {
+            for c in 0..k {
+                for b in 0..k {
+                    let n = cells[(t * k + c) * k + b];
+                    if n > 0 {
+                        cc.add_n(t, c, n);
+                        bc.add_n(t, b, n);
+                    }
+                }
+            }
+        }
+        (cc, bc)
+    };
+    let (cc, bc) = split(&joint);
+    let candidate = metric.value(&cc, &p.labels);
+    let baseline = metric.value(&bc, &p.labels);
+    let mut sampler = CellResampler::new(cfg.seed);
+    let mut cells = vec![0u64; joint.len()];
+    let b = cfg.resamples.max(1) as usize;
+    let mut diffs = Vec::with_capacity(b);
+    for _ in 0..b {
+        sampler.draw(&joint, &mut cells);
+        let (rc, rb) = split(&cells);
+        diffs.push(metric.value(&rc, &p.labels) - metric.value(&rb, &p.labels));
+    }
+    diffs.sort_by(f64::total_cmp);
+    let low = quantile_sorted(&diffs, 1.0 - cfg.confidence);
+    let high = quantile_sorted(&diffs, cfg.confidence);
+    let finding = if low > -cfg.delta {
+        Finding::NonInferior
+    } else if high < -cfg.delta {
+        Finding::Regression
+    } else {
+        Finding::Inconclusive
+    };
+    NonInferiority {
+        candidate,
+        baseline,
+        diff: candidate - baseline,
+        low,
+        high,
+        finding,
+    }
+}
