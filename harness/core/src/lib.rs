@@ -8,6 +8,7 @@ pub mod bootstrap;
 pub mod cohorts;
 pub mod confusion;
 pub mod gate;
+pub mod intervals;
 pub mod labels;
 pub mod latency;
 pub mod metrics;
