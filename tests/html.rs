@@ -9,7 +9,8 @@ use tonebench::cli::compare::{execute as execute_compare, CompareArgs};
 use tonebench::cli::report::{execute, ReportArgs};
 use tonebench::input::templates::read_templates;
 use tonebench::render::sample::{self, SampleSpec};
-use tonebench::render::{render_compare_html, render_html, GateVerdict, HtmlOptions};
+use tonebench::render::{render_compare_html, render_html, HtmlOptions};
+use tonebench_core::gate::{Status, Verdict};
 use tonebench_core::report::{Report, Warning, WarningCode};
 
 const EVIL: &str = "<script>alert(1)</script>";
@@ -198,17 +199,21 @@ fn gate_verdicts_are_shown_when_given() {
     let report = sample::report(&spec(1, 0, 3));
     let opts = HtmlOptions {
         gates: vec![
-            GateVerdict {
-                name: "macro_f1 >= 0.70".into(),
+            Verdict {
+                rule: "macro_f1 >= 0.70".into(),
                 model: Some("model-1".into()),
-                passed: true,
-                detail: "0.81 >= 0.70".into(),
+                status: Status::Pass,
+                value: Some(0.81),
+                bound: ">= 0.7".into(),
+                why: "0.81 >= 0.70".into(),
             },
-            GateVerdict {
-                name: "gap_abs <= 0.05".into(),
+            Verdict {
+                rule: "gap_abs <= 0.05".into(),
                 model: None,
-                passed: false,
-                detail: "0.09 > 0.05".into(),
+                status: Status::Fail,
+                value: Some(0.09),
+                bound: "<= 0.05".into(),
+                why: "0.09 > 0.05".into(),
             },
         ],
         ..HtmlOptions::default()

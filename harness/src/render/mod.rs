@@ -77,18 +77,6 @@ impl HasKind for RenderError {
     }
 }
 
-/// A release-gate verdict to show in the summary (the gate module maps its results to these).
-#[derive(Debug, Clone, PartialEq)]
-pub struct GateVerdict {
-    /// The rule as the gates file names it, e.g. `macro_f1 >= 0.70`.
-    pub name: String,
-    /// The model it applied to, when it applied to one.
-    pub model: Option<String>,
-    pub passed: bool,
-    /// Observed value and threshold, e.g. `0.684 < 0.700`.
-    pub detail: String,
-}
-
 /// Options of the HTML renderer.
 #[derive(Debug, Clone, Default)]
 pub struct HtmlOptions {
@@ -96,7 +84,7 @@ pub struct HtmlOptions {
     /// include (`--templates DIR`, read by `input::templates`).
     pub templates: Vec<(String, String)>,
     /// Gate verdicts to show in the summary; empty when no gates were run.
-    pub gates: Vec<GateVerdict>,
+    pub gates: Vec<tonebench_core::gate::Verdict>,
     /// Page title; defaults to the suite name(s).
     pub title: Option<String>,
     /// Labels of the runs in a comparison (usually the run folders' names); missing ones are
