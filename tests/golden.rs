@@ -2,12 +2,12 @@
 //! `scripts/golden.sh` under `tests/fixtures/golden/NAME/`. The current build must
 //! - render each recorded report.json to the recorded report.md and report.html byte for byte,
 //!   and serialize it back to the same bytes;
-//! - rerun each case to the same report.json and predictions.parquet, timings aside (no two runs
-//!   take the same milliseconds): `models[].latency` and the `latency_ms` column are masked.
+//! - rerun each case to the same report.json, report.md and report.html byte for byte, and the
+//!   same predictions.parquet cell for cell, timings aside (no two runs take the same
+//!   milliseconds: the `latency_ms` column is masked).
 
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
 use tonebench::input::table::Table;
 use tonebench_core::report::Report;
 
@@ -103,19 +103,6 @@ fn recorded_reports_render_to_the_recorded_markdown_and_html() {
     }
 }
 
-/// report.json with each model's latency section removed.
-fn without_timings(json: &[u8]) -> Value {
-    let mut v: Value = serde_json::from_slice(json).unwrap();
-    if let Some(models) = v.get_mut("models").and_then(Value::as_array_mut) {
-        for m in models {
-            if let Some(l) = m.get_mut("latency") {
-                *l = Value::Null;
-            }
-        }
-    }
-    v
-}
-
 /// Every cell of predictions.parquet as text, row by row, with latency_ms masked.
 fn rows(path: &Path) -> Vec<Vec<Option<String>>> {
     let t = Table::read(path).unwrap();
@@ -166,20 +153,11 @@ fn golden_runs_reproduce_their_reports_and_predictions() {
         for f in FILES {
             assert!(out.join(f).is_file(), "{}: no {f}", case.name);
         }
-        let (recorded, now) = (
-            read(&dir.join("report.json")),
-            read(&out.join("report.json")),
-        );
-        let (a, b) = (without_timings(&recorded), without_timings(&now));
-        if a != b {
-            let (a, b) = (
-                serde_json::to_string_pretty(&a).unwrap(),
-                serde_json::to_string_pretty(&b).unwrap(),
-            );
-            panic!(
-                "{} report.json differs from its golden file (timings aside): {}",
-                case.name,
-                first_difference(&a, &b)
+        for f in ["report.json", "report.md", "report.html"] {
+            assert_same_text(
+                &format!("{} {f}", case.name),
+                &read(&dir.join(f)),
+                &read(&out.join(f)),
             );
         }
         assert_eq!(
