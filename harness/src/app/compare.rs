@@ -30,8 +30,18 @@ pub fn read_run(run: &Path) -> anyhow::Result<LoadedRun> {
     })
 }
 
-/// Re-renders a run's report.html from its report.json; returns where it was written.
-pub fn rerender(run: &Path, templates: Vec<(String, String)>) -> anyhow::Result<PathBuf> {
+/// The templates of `--templates DIR`, read whole; none without a folder.
+fn templates(dir: Option<&Path>) -> anyhow::Result<Vec<(String, String)>> {
+    Ok(match dir {
+        Some(d) => crate::input::templates::read_templates(d)?,
+        None => Vec::new(),
+    })
+}
+
+/// Re-renders a run's report.html from its report.json, with the templates of `templates_dir`
+/// first; returns where it was written.
+pub fn rerender(run: &Path, templates_dir: Option<&Path>) -> anyhow::Result<PathBuf> {
+    let templates = templates(templates_dir)?;
     let run = read_run(run)?;
     let opts = HtmlOptions {
         templates,
@@ -45,11 +55,8 @@ pub fn rerender(run: &Path, templates: Vec<(String, String)>) -> anyhow::Result<
 
 /// Renders several runs side by side into `out`, pairing models of different runs item by item
 /// where their predictions allow it.
-pub fn compare(
-    runs: &[PathBuf],
-    templates: Vec<(String, String)>,
-    out: &Path,
-) -> anyhow::Result<()> {
+pub fn compare(runs: &[PathBuf], templates_dir: Option<&Path>, out: &Path) -> anyhow::Result<()> {
+    let templates = templates(templates_dir)?;
     let mut loaded: Vec<LoadedRun> = Vec::new();
     for run in runs {
         let mut r = read_run(run)?;

@@ -26,9 +26,10 @@ pub struct EvalSettings {
 
 /// Renders the report and writes it into the run folder in every format.
 pub fn write_report(dir: &RunDir, report: &Report) -> anyhow::Result<()> {
-    let md = crate::render::markdown::render(report).context("cannot render report.md")?;
+    let md = crate::render::markdown::render(report)
+        .with_context(|| format!("cannot render {}", crate::store::REPORT_MD))?;
     let html = crate::render::render_html(report, &Default::default())
-        .context("cannot render report.html")?;
+        .with_context(|| format!("cannot render {}", crate::store::REPORT_HTML))?;
     dir.write_report(report, &md, &html)?;
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! runs models through `infer`, keeps files through `store` and renders through `render`; it
 //! knows nothing of clap and prints no results (progress on stderr aside).
 
+pub mod baseline;
 pub mod compare;
 pub mod demo;
 pub mod embeddings;
@@ -55,8 +56,6 @@ pub enum AppError {
     NothingTimed(usize),
     #[error("{0}")]
     ProviderFallback(String),
-    #[error("a worker thread failed: {0}")]
-    Worker(String),
 }
 
 impl HasKind for AppError {
@@ -74,7 +73,6 @@ impl HasKind for AppError {
             | AppError::NothingToProfile(_)
             | AppError::Profile(_) => ErrorKind::Input,
             AppError::NothingTimed(_) | AppError::ProviderFallback(_) => ErrorKind::Model,
-            AppError::Worker(_) => ErrorKind::Runtime,
         }
     }
 }

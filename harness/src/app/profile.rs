@@ -20,12 +20,11 @@ use tonebench_core::report::{
 };
 
 use super::evaluate::{evaluate, EvalConfig};
-use super::source::{self, ModelFiles};
+use super::source::{ModelFiles, OnnxModel};
 use super::AppError;
 use crate::error::UsageError;
 use crate::infer::{self, Device, InferInput, Model, Options, Prediction};
 use crate::input::suite::Suite;
-use crate::runs::ModelRun;
 
 /// What `profile` does.
 #[derive(Debug, Clone)]
@@ -561,21 +560,16 @@ fn build_report(
                 .collect::<Vec<f64>>()
         })
         .filter(|v| v.len() == k * kept.probs.len());
-    let run = ModelRun {
-        name: model.name.clone(),
-        modality: source::modality(model.modality),
-        source: source::onnx_source(
-            &plan.model,
-            &files,
-            provider.to_string(),
-            plan.batch[0],
-            plan.threads,
-        ),
-        pred: kept.pred,
-        probs,
-        latency_ms: None,
-        warnings,
-    };
+    let run = OnnxModel {
+        name: &model.name,
+        spec: &plan.model,
+        pipeline: model.modality,
+        files: &files,
+        provider: provider.to_string(),
+        batch: plan.batch[0],
+        threads: plan.threads,
+    }
+    .run(kept.pred, probs, None, warnings);
     let cfg = EvalConfig {
         bootstrap: BootstrapConfig {
             resamples: 0,

@@ -8,7 +8,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use tonebench_core::report::{Report, Warning, WarningCode};
 
 use super::finish::{finish_run, EvalSettings};
-use super::source::{self, ModelFiles};
+use super::source::{ModelFiles, OnnxModel};
 use super::AppError;
 use crate::infer::{self, InferError, InferInput, Model, Options};
 use crate::input::suite::Suite;
@@ -424,19 +424,14 @@ fn model_run(
             message: format!("item \"{id}\" failed and is not scored: {e}"),
         });
     }
-    ModelRun {
-        name: model.name.clone(),
-        modality: source::modality(model.modality),
-        source: source::onnx_source(
-            &model.file,
-            files,
-            model.options.device.provider().into(),
-            model.options.batch,
-            model.options.threads,
-        ),
-        pred,
-        probs: Some(probs),
-        latency_ms: Some(latency),
-        warnings,
+    OnnxModel {
+        name: &model.name,
+        spec: &model.file,
+        pipeline: model.modality,
+        files,
+        provider: model.options.device.provider().into(),
+        batch: model.options.batch,
+        threads: model.options.threads,
     }
+    .run(pred, Some(probs), Some(latency), warnings)
 }

@@ -4,10 +4,11 @@
 use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
-use tonebench_core::report::{Modality, Source};
+use tonebench_core::report::{Modality, Source, Warning};
 
 use super::AppError;
 use crate::infer;
+use crate::runs::ModelRun;
 
 /// The digests of a model's spec and of every file it names.
 #[derive(Debug, Clone)]
@@ -45,31 +46,57 @@ impl ModelFiles {
     }
 }
 
+/// An ONNX model as a run records it: who it is, what it was run with.
+#[derive(Debug, Clone)]
+pub struct OnnxModel<'a> {
+    pub name: &'a str,
+    /// The model spec file.
+    pub spec: &'a Path,
+    /// `text`, `audio`, `hybrid` or `late-fusion`, as `infer::Model::modality` says.
+    pub pipeline: &'a str,
+    pub files: &'a ModelFiles,
+    /// The execution provider that ran it.
+    pub provider: String,
+    pub batch: usize,
+    pub threads: usize,
+}
+
+impl OnnxModel<'_> {
+    /// The model's run: its predictions over the suite with its source. `run` and `profile`
+    /// both build their `ModelRun` here.
+    pub fn run(
+        self,
+        pred: Vec<Option<usize>>,
+        probs: Option<Vec<f64>>,
+        latency_ms: Option<Vec<Option<f64>>>,
+        warnings: Vec<Warning>,
+    ) -> ModelRun {
+        ModelRun {
+            name: self.name.to_string(),
+            modality: modality(self.pipeline),
+            source: Source {
+                kind: "onnx".into(),
+                path: self.spec.display().to_string(),
+                sha256: self.files.spec_sha256.clone(),
+                files: self.files.files.clone(),
+                ort_version: infer::ort_version().ok(),
+                provider: Some(self.provider),
+                batch_size: Some(self.batch),
+                threads: Some(self.threads),
+            },
+            pred,
+            probs,
+            latency_ms,
+            warnings,
+        }
+    }
+}
+
 /// The report's modality of a model pipeline.
-pub fn modality(pipeline: &str) -> Modality {
+fn modality(pipeline: &str) -> Modality {
     match pipeline {
         "text" => Modality::Text,
         "audio" => Modality::Audio,
         _ => Modality::Hybrid,
-    }
-}
-
-/// The source of an ONNX model run.
-pub fn onnx_source(
-    spec: &Path,
-    files: &ModelFiles,
-    provider: String,
-    batch: usize,
-    threads: usize,
-) -> Source {
-    Source {
-        kind: "onnx".into(),
-        path: spec.display().to_string(),
-        sha256: files.spec_sha256.clone(),
-        files: files.files.clone(),
-        ort_version: infer::ort_version().ok(),
-        provider: Some(provider),
-        batch_size: Some(batch),
-        threads: Some(threads),
     }
 }

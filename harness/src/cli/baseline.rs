@@ -6,7 +6,8 @@ use clap::{Args, Subcommand};
 use serde_json::Value;
 
 use super::exit;
-use crate::store::baseline::{find, list, save, Baseline};
+use crate::app::baseline::{list, save, show};
+use crate::store::baseline::Baseline;
 use crate::store::report::LoadedReport;
 
 /// `tonebench baseline`.
@@ -49,8 +50,7 @@ pub fn execute(args: &BaselineArgs) -> anyhow::Result<i32> {
             println!("saved baseline {name} in {}", dir.display());
         }
         BaselineCommand::Show { name, suite } => {
-            let b = find(&args.baselines, name, suite.as_deref())?;
-            let report = b.report()?;
+            let (b, report) = show(&args.baselines, name, suite.as_deref())?;
             print!("{}", show_text(&b, &report));
         }
         BaselineCommand::List => {

@@ -20,12 +20,11 @@ pub struct CompareArgs {
 }
 
 pub fn execute(args: &CompareArgs) -> anyhow::Result<i32> {
-    let templates = super::report::templates(&args.templates)?;
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("compare.html"));
-    crate::app::compare::compare(&args.runs, templates, &out)?;
+    crate::app::compare::compare(&args.runs, args.templates.as_deref(), &out)?;
     eprintln!("wrote {}", out.display());
     Ok(exit::SUCCESS)
 }

@@ -30,8 +30,7 @@ pub fn execute(args: &DoctorArgs) -> anyhow::Result<i32> {
             println!("  {name:<9} {status}");
         }
     }
-    let cpu_ok = info.providers.iter().any(|(n, s)| n == "CPU" && s == "ok");
-    Ok(if cpu_ok {
+    Ok(if info.cpu_works {
         exit::SUCCESS
     } else {
         exit::RUNTIME_FAILURE

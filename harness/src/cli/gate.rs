@@ -8,7 +8,6 @@ use tonebench_core::verdicts::Outcome;
 
 use super::exit;
 use crate::app::gate::{gate, unevaluated, GatePlan};
-use crate::error::UsageError;
 use crate::render::gate as show;
 
 #[derive(Debug, Clone, Args)]
@@ -39,31 +38,18 @@ pub fn execute(args: &GateArgs) -> anyhow::Result<i32> {
         gates: args.gates.clone(),
         baseline: args.baseline.clone(),
         baselines: args.baselines.clone(),
+        junit: args.junit.clone(),
+        markdown: args.markdown.clone(),
     };
-    let (_, inputs, run) = gate(&plan)?;
+    let run = gate(&plan)?;
     for v in &run.verdicts {
         println!("{}", show::terminal_line(v));
     }
     println!("{}", show::counts_line(&run));
-    let gate_name = args.gates.display().to_string();
-    // A path the user named that cannot be written is a usage error, like a bad flag.
-    let unwritable = |path: &PathBuf, e: crate::store::StoreError| {
-        let cause = std::error::Error::source(&e).map_or_else(|| e.to_string(), |c| c.to_string());
-        UsageError(format!("{}: {cause}", path.display()))
-    };
-    if let Some(path) = &args.junit {
-        let xml = show::junit_xml(&run, &gate_name)?;
-        crate::store::write_atomic(path, xml.as_bytes()).map_err(|e| unwritable(path, e))?;
-    }
-    if let Some(path) = &args.markdown {
-        let md = show::markdown(&run, &inputs.report.path.display().to_string());
-        // $GITHUB_STEP_SUMMARY is appended to by every step.
-        crate::store::append(path, md.as_bytes()).map_err(|e| unwritable(path, e))?;
-    }
     match run.outcome() {
         Outcome::Pass => Ok(exit::SUCCESS),
         Outcome::Fail => Ok(exit::GATE_FAILED),
-        Outcome::Unevaluated => Err(unevaluated(&run, &gate_name)
+        Outcome::Unevaluated => Err(unevaluated(&run, &args.gates.display().to_string())
             .expect("an unevaluated run has an error verdict")
             .into()),
     }

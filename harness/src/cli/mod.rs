@@ -106,8 +106,9 @@ fn print_summary(
     write!(stdout, "{}", crate::render::terminal::summary(report))?;
     writeln!(
         stdout,
-        "wrote {}/{{report.json, report.md, report.html, predictions.parquet}}",
-        out.display()
+        "wrote {}/{{{}}}",
+        out.display(),
+        crate::store::RUN_FILES.join(", ")
     )?;
     Ok(())
 }

@@ -73,8 +73,9 @@ pub fn execute(args: &ProfileArgs) -> anyhow::Result<i32> {
     )?;
     writeln!(
         stdout,
-        "wrote {}/{{report.json, report.md, report.html}}",
-        out.display()
+        "wrote {}/{{{}}}",
+        out.display(),
+        crate::store::REPORT_FILES.join(", ")
     )?;
     Ok(exit::SUCCESS)
 }

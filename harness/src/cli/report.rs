@@ -16,16 +16,7 @@ pub struct ReportArgs {
 }
 
 pub fn execute(args: &ReportArgs) -> anyhow::Result<i32> {
-    let templates = templates(&args.templates)?;
-    let out = crate::app::compare::rerender(&args.run, templates)?;
+    let out = crate::app::compare::rerender(&args.run, args.templates.as_deref())?;
     eprintln!("wrote {}", out.display());
     Ok(exit::SUCCESS)
-}
-
-/// The templates of `--templates DIR`, read whole.
-pub fn templates(dir: &Option<PathBuf>) -> anyhow::Result<Vec<(String, String)>> {
-    Ok(match dir {
-        Some(d) => crate::input::templates::read_templates(d)?,
-        None => Vec::new(),
-    })
 }

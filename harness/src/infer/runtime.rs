@@ -331,6 +331,9 @@ pub struct DoctorInfo {
     pub build_info: String,
     /// Execution provider name → "ok" or why it does not work.
     pub providers: Vec<(String, String)>,
+    /// Whether the CPU provider works (decided from the provider check, not its text).
+    #[serde(skip)]
+    pub cpu_works: bool,
 }
 
 /// A one-node identity graph (opset 13, float input "x" → output "y"), serialized ONNX.
@@ -377,12 +380,13 @@ fn tiny_model() -> Vec<u8> {
     model
 }
 
-fn try_provider(rt: &Runtime, name: &str) -> String {
+/// Whether a provider registers and runs a one-node graph; why not when it does not.
+fn try_provider(rt: &Runtime, name: &str) -> Result<(), String> {
     let ep = match name {
         "CPU" => ort::ep::CPU::default().build().error_on_failure(),
         "CUDA" => ort::ep::CUDA::default().build().error_on_failure(),
         "TensorRT" => ort::ep::TensorRT::default().build().error_on_failure(),
-        _ => return "unknown provider".into(),
+        _ => return Err("unknown provider".into()),
     };
     let model = tiny_model();
     let result = ort::session::Session::builder(&rt.env)
@@ -390,17 +394,22 @@ fn try_provider(rt: &Runtime, name: &str) -> String {
         .and_then(|b| b.with_execution_providers([ep]).map_err(|e| e.to_string()))
         .and_then(|mut b| b.commit_from_memory(&model).map_err(|e| e.to_string()));
     match result {
-        Ok(_) => "ok".into(),
-        Err(e) => e.lines().next().unwrap_or("failed").to_string(),
+        Ok(_) => Ok(()),
+        Err(e) => Err(e.lines().next().unwrap_or("failed").to_string()),
     }
 }
 
 /// Loads the library and checks which execution providers work.
 pub fn doctor() -> Result<DoctorInfo, InferError> {
     let rt = runtime()?;
-    let providers = ["CPU", "CUDA", "TensorRT"]
-        .iter()
-        .map(|n| (n.to_string(), try_provider(rt, n)))
+    let checks: Vec<(&str, Result<(), String>)> = ["CPU", "CUDA", "TensorRT"]
+        .into_iter()
+        .map(|n| (n, try_provider(rt, n)))
+        .collect();
+    let cpu_works = checks.iter().any(|(n, r)| *n == "CPU" && r.is_ok());
+    let providers = checks
+        .into_iter()
+        .map(|(n, r)| (n.to_string(), r.err().unwrap_or_else(|| "ok".into())))
         .collect();
     Ok(DoctorInfo {
         library: rt.path.display().to_string(),
@@ -408,5 +417,6 @@ pub fn doctor() -> Result<DoctorInfo, InferError> {
         version: rt.version.clone(),
         build_info: ort::info().to_string(),
         providers,
+        cpu_works,
     })
 }

@@ -10,6 +10,7 @@ const TEMPLATE: &str = include_str!("../../../templates/markdown/report.md");
 
 use super::format;
 pub use super::format::score as num;
+use super::RenderError;
 
 /// A metric and its interval: `0.599 [0.579, 0.619]`.
 pub fn with_ci(v: f64, ci: Option<&Interval>) -> String {
@@ -139,7 +140,14 @@ struct ConfusionRow {
 }
 
 /// Renders report.md.
-pub fn render(report: &Report) -> Result<String, minijinja::Error> {
+pub fn render(report: &Report) -> Result<String, RenderError> {
+    render_template(report).map_err(|e| RenderError::template(TEMPLATE_NAME, &e))
+}
+
+/// The name the Markdown template has in its environment (and in error messages).
+const TEMPLATE_NAME: &str = "markdown/report";
+
+fn render_template(report: &Report) -> Result<String, minijinja::Error> {
     let labels: Vec<String> = report.suite.labels.iter().map(|l| cell(l)).collect();
     let models: Vec<ModelView> = report
         .models
@@ -300,8 +308,8 @@ pub fn render(report: &Report) -> Result<String, minijinja::Error> {
             .keep_trailing_newline(true)
             .build()?,
     );
-    env.add_template("report.md", TEMPLATE)?;
-    env.get_template("report.md")?.render(context! {
+    env.add_template(TEMPLATE_NAME, TEMPLATE)?;
+    env.get_template(TEMPLATE_NAME)?.render(context! {
         suite => context! { name => cell(&s.name), line => line },
         bootstrap => bootstrap,
         models => minijinja::Value::from(minijinja::value::Serde(models)),

@@ -114,22 +114,28 @@ pub fn environment(overrides: &[(String, String)]) -> Environment<'static> {
     env
 }
 
-fn render_view(view: &html::ReportView, opts: &HtmlOptions) -> Result<String, RenderError> {
-    const NAME: &str = "html/base.html";
-    let env = environment(&opts.templates);
-    let wrap = |e: minijinja::Error| {
+impl RenderError {
+    /// A template error with minijinja's whole chain of causes: each template and line down to
+    /// the cause.
+    pub fn template(name: &str, e: &minijinja::Error) -> RenderError {
         let mut message = e.to_string();
-        let mut cause = std::error::Error::source(&e);
+        let mut cause = std::error::Error::source(e);
         while let Some(c) = cause {
             message.push_str(": ");
             message.push_str(&c.to_string());
             cause = c.source();
         }
         RenderError::Template {
-            name: NAME.to_string(),
+            name: name.to_string(),
             message,
         }
-    };
+    }
+}
+
+fn render_view(view: &html::ReportView, opts: &HtmlOptions) -> Result<String, RenderError> {
+    const NAME: &str = "html/base.html";
+    let env = environment(&opts.templates);
+    let wrap = |e: minijinja::Error| RenderError::template(NAME, &e);
     let template = env.get_template(NAME).map_err(wrap)?;
     template
         .render(minijinja::context! { r => minijinja::value::Serde(view) })

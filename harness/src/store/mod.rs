@@ -26,6 +26,10 @@ pub const COHORTS_CSV: &str = "cohorts.csv";
 pub const COHORTS_JSON: &str = "cohorts.json";
 /// A baseline's own description.
 pub const BASELINE_JSON: &str = "baseline.json";
+/// The report in every format, as `profile` writes it.
+pub const REPORT_FILES: [&str; 3] = [REPORT_JSON, REPORT_MD, REPORT_HTML];
+/// What a scoring run writes besides the cohorts files.
+pub const RUN_FILES: [&str; 4] = [REPORT_JSON, REPORT_MD, REPORT_HTML, PREDICTIONS];
 
 /// Errors of the run folder.
 #[derive(Debug, thiserror::Error)]
@@ -51,12 +55,20 @@ pub enum StoreError {
     },
     #[error("cannot write {path}: {message}")]
     Encode { path: PathBuf, message: String },
+    /// A file the user named on the command line (`--junit FILE`) that cannot be written.
+    #[error("{path}: {cause}")]
+    Named {
+        path: PathBuf,
+        cause: std::io::Error,
+    },
 }
 
 impl HasKind for StoreError {
     fn kind(&self) -> ErrorKind {
         match self {
-            StoreError::NotAFolder(_) | StoreError::HoldsRun { .. } => ErrorKind::Input,
+            StoreError::NotAFolder(_) | StoreError::HoldsRun { .. } | StoreError::Named { .. } => {
+                ErrorKind::Input
+            }
             StoreError::CreateDir { .. }
             | StoreError::Write { .. }
             | StoreError::Remove { .. }
@@ -67,7 +79,7 @@ impl HasKind for StoreError {
 
 /// Writes `bytes` to `path` through a temporary file in the same folder.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
-    let tmp = path.with_extension("tmp~");
+    let tmp = temporary(path);
     std::fs::write(&tmp, bytes).map_err(|source| StoreError::Write {
         path: tmp.clone(),
         source,
@@ -78,17 +90,37 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     })
 }
 
-/// Appends `bytes` to a file that other steps append to as well (`$GITHUB_STEP_SUMMARY`).
-pub fn append(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+/// The temporary name a file is written under before it is renamed: `NAME.tmp~` beside it, so
+/// that report.json and report.md never share one.
+pub fn temporary(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".tmp~");
+    path.with_file_name(name)
+}
+
+/// Writes a file the user named (`--junit FILE`) whole; failing is the user's input.
+pub fn write_named(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    write_atomic(path, bytes).map_err(|e| match e {
+        StoreError::Write { source, .. } => StoreError::Named {
+            path: path.to_owned(),
+            cause: source,
+        },
+        other => other,
+    })
+}
+
+/// Appends `bytes` to a file the user named that other steps append to as well
+/// (`$GITHUB_STEP_SUMMARY`).
+pub fn append_named(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     use std::io::Write;
     std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(path)
         .and_then(|mut f| f.write_all(bytes))
-        .map_err(|source| StoreError::Write {
+        .map_err(|cause| StoreError::Named {
             path: path.to_owned(),
-            source,
+            cause,
         })
 }
 

@@ -86,7 +86,7 @@ pub fn write_predictions(path: &Path, suite: &Suite, runs: &[ModelRun]) -> Resul
     };
     let mut df = predictions_frame(suite, runs)
         .map_err(|e| encode(format!("cannot assemble predictions: {e}")))?;
-    let tmp = path.with_extension("tmp~");
+    let tmp = super::temporary(path);
     let file = File::create(&tmp).map_err(|source| StoreError::Write {
         path: tmp.clone(),
         source,
