@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::InferError;
-use crate::input::config::line_col;
+use crate::input::config::from_toml;
 
 /// `model.toml` as written. Unknown keys are errors.
 #[derive(Debug, Clone, Deserialize)]
@@ -271,23 +271,17 @@ pub fn parse(path: &Path, src: &str) -> Result<Plan, InferError> {
 /// The spec as written; TOML and unknown-key errors carry line and column.
 fn parse_spec(path: &Path, src: &str) -> Result<ModelSpec, InferError> {
     let file = path.display().to_string();
-    toml::from_str(src).map_err(|e: toml::de::Error| {
-        let msg = e.message().trim().replace('\n', " ");
-        match e.span() {
-            Some(span) => {
-                let (l, c) = line_col(src, span.start);
-                InferError::SpecAt {
-                    file: file.clone(),
-                    line: l,
-                    column: c,
-                    msg,
-                }
-            }
-            None => InferError::Spec {
-                file: file.clone(),
-                msg,
-            },
-        }
+    from_toml(src).map_err(|p| match p.at {
+        Some((line, column)) => InferError::SpecAt {
+            file: file.clone(),
+            line,
+            column,
+            msg: p.message,
+        },
+        None => InferError::Spec {
+            file: file.clone(),
+            msg: p.message,
+        },
     })
 }
 

@@ -21,16 +21,34 @@ impl crate::error::HasKind for ConfigError {
     }
 }
 
+/// Where and why a TOML text does not fit its schema, for callers with an error type of their
+/// own (model specs, gate files).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TomlProblem {
+    /// 1-based line and column, when the parser names a place.
+    pub at: Option<(usize, usize)>,
+    /// The parser's message on one line.
+    pub message: String,
+}
+
+/// Deserializes TOML text into `T`: the one place TOML errors become line, column and message.
+pub fn from_toml<T: DeserializeOwned>(text: &str) -> Result<T, TomlProblem> {
+    toml::from_str(text).map_err(|e| TomlProblem {
+        at: e.span().map(|s| line_col(text, s.start)),
+        message: crate::input::table::one_line(e.message()),
+    })
+}
+
 /// Parses `text` (read from `path`) into `T`. Structs are expected to use
 /// `#[serde(deny_unknown_fields)]`, so a misspelled key is an error naming the key and its line.
 pub fn parse_toml<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, ConfigError> {
-    toml::from_str(text).map_err(|e| {
-        let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
+    from_toml(text).map_err(|p| {
+        let (line, column) = p.at.unwrap_or((1, 1));
         ConfigError {
             path: path.to_owned(),
             line,
             column,
-            message: crate::input::table::one_line(e.message()),
+            message: p.message,
         }
     })
 }

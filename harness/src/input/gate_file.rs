@@ -8,7 +8,7 @@ use serde::Deserialize;
 use toml::Spanned;
 use tonebench_core::gate::{ModelSelector, Rule};
 
-use super::config::line_col;
+use super::config::{from_toml, line_col};
 use crate::error::{ErrorKind, HasKind};
 
 /// Format version of gate files.
@@ -164,20 +164,17 @@ pub fn parse_gates(name: &str, text: &str) -> Result<Gates, GateFileError> {
             message,
         }
     };
-    let file: GateFile = toml::from_str(text).map_err(|e| {
-        let message = e
-            .message()
-            .lines()
-            .next()
-            .unwrap_or("invalid TOML")
-            .to_string();
-        match e.span() {
-            Some(span) => at(span, message),
-            None => GateFileError::Whole {
-                file: name.into(),
-                message,
-            },
-        }
+    let file: GateFile = from_toml(text).map_err(|p| match p.at {
+        Some((line, column)) => GateFileError::At {
+            file: name.into(),
+            line,
+            column,
+            message: p.message,
+        },
+        None => GateFileError::Whole {
+            file: name.into(),
+            message: p.message,
+        },
     })?;
     if *file.format_version.get_ref() != GATES_FORMAT_VERSION {
         return Err(at(
