@@ -125,20 +125,17 @@ pub fn save(root: &Path, name: &str, run: &Path, force: bool) -> Result<PathBuf,
     let dir = root
         .join(super::sanitize(report.suite()))
         .join(super::sanitize(name));
-    if dir.exists() {
-        if !force {
-            return Err(BaselineError::Exists(dir.display().to_string()));
-        }
-        fs::remove_dir_all(&dir).map_err(io(&dir))?;
+    if dir.exists() && !force {
+        return Err(BaselineError::Exists(dir.display().to_string()));
     }
-    fs::create_dir_all(&dir).map_err(io(&dir))?;
+    let pred_bytes = fs::read(&preds_path).map_err(io(&preds_path))?;
     let info = BaselineInfo {
         format_version: BASELINE_FORMAT_VERSION,
         name: name.into(),
         suite: report.suite().into(),
         source_run: report.dir().display().to_string(),
         report_sha256: sha256_file(&report.path)?,
-        predictions_sha256: sha256_file(&preds_path)?,
+        predictions_sha256: crate::digest::sha256_hex(&pred_bytes),
         saved_by: format!("tonebench {}", env!("CARGO_PKG_VERSION")),
         report_tonebench_version: report
             .value
@@ -149,18 +146,34 @@ pub fn save(root: &Path, name: &str, run: &Path, force: bool) -> Result<PathBuf,
         models: report.model_names(),
         items,
     };
+    // The baseline is written whole into a folder beside its place, then renamed into it, so a
+    // crash never leaves half a baseline (nor, with --force, none at all).
+    let parent = dir.parent().unwrap_or(root);
+    let staging = parent.join(format!(".{}.saving~", super::sanitize(name)));
+    if staging.exists() {
+        fs::remove_dir_all(&staging).map_err(io(&staging))?;
+    }
+    fs::create_dir_all(&staging).map_err(io(&staging))?;
     let write_json = |file: &str, v: &Value| -> Result<(), BaselineError> {
-        let p = dir.join(file);
         let mut text = serde_json::to_string_pretty(v).unwrap_or_default();
         text.push('\n');
-        Ok(write_atomic(&p, text.as_bytes())?)
+        Ok(write_atomic(&staging.join(file), text.as_bytes())?)
     };
     write_json(REPORT_JSON, &sorted(&report.value))?;
     let info_value = serde_json::to_value(&info).unwrap_or(Value::Null);
     write_json(BASELINE_JSON, &sorted(&info_value))?;
-    let dest = dir.join(PREDICTIONS);
-    let bytes = fs::read(&preds_path).map_err(io(&preds_path))?;
-    write_atomic(&dest, &bytes)?;
+    write_atomic(&staging.join(PREDICTIONS), &pred_bytes)?;
+    if dir.exists() {
+        let old = parent.join(format!(".{}.replaced~", super::sanitize(name)));
+        if old.exists() {
+            fs::remove_dir_all(&old).map_err(io(&old))?;
+        }
+        fs::rename(&dir, &old).map_err(io(&dir))?;
+        fs::rename(&staging, &dir).map_err(io(&dir))?;
+        fs::remove_dir_all(&old).map_err(io(&old))?;
+    } else {
+        fs::rename(&staging, &dir).map_err(io(&dir))?;
+    }
     Ok(dir)
 }
 
@@ -259,6 +272,8 @@ fn list_dirs(root: &Path) -> Result<Vec<(String, Vec<String>)>, BaselineError> {
             .filter_map(Result::ok)
             .filter(|e| e.path().join(BASELINE_JSON).is_file())
             .filter_map(|e| e.file_name().to_str().map(str::to_string))
+            // Baseline names never start with '.': those are a save in progress.
+            .filter(|n| !n.starts_with('.'))
             .collect();
         names.sort();
         if let Some(suite) = s.file_name().and_then(|n| n.to_str()) {
