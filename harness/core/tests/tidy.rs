@@ -362,9 +362,10 @@ fn only_store_writes_files() {
 fn only_store_spells_run_folder_file_names() {
     check(
         "a run-folder file name spelled in a string literal outside harness/src/store/",
-        "the names of the files in a run folder are constants of harness/src/store/mod.rs: use \
-         them (or a store/ function that returns the path, e.g. RunDir's) instead of the \
-         literal, and build messages from them (format!(\"cannot write {}\", store::REPORT_JSON) \
+        "the names of the files in a run folder are constants of harness/src/store/ \
+         (store::REPORT_JSON, store::PREDICTIONS, …, store::journal::FILE_NAME): use them (or a \
+         store/ function that returns the path, e.g. RunDir's) instead of the literal, and build \
+         messages from them (format!(\"cannot write {}\", store::REPORT_JSON) \
          or the path itself). Doc comments and // comments may name the files.",
         hits_in_src(
             |_, module| module != Some("store"),
