@@ -1,5 +1,9 @@
-//! Helpers shared by the integration tests.
+//! Helpers shared by the integration tests; `gates` holds the world of the gate and baseline
+//! tests.
 
+pub mod gates;
+
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -51,5 +55,54 @@ pub fn ort(test: &str) -> bool {
             eprintln!("skipped {test}: {e}");
             false
         }
+    }
+}
+
+/// `../shared` beside the checkout with its `models/` folder, or None with a message.
+pub fn shared_models() -> Option<PathBuf> {
+    let p = root().join("../shared");
+    if p.join("models").is_dir() {
+        Some(p)
+    } else {
+        eprintln!("skipped: ../shared not found");
+        None
+    }
+}
+
+/// A CSV table (read with tonebench's own table reader) as rows of named fields.
+pub fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let t = tonebench::input::table::Table::read(path).unwrap();
+    let cols: Vec<(String, Vec<Option<String>>)> = t
+        .columns()
+        .iter()
+        .map(|c| (c.clone(), t.strings(c).unwrap()))
+        .collect();
+    (0..t.height())
+        .map(|r| {
+            cols.iter()
+                .map(|(name, v)| (name.clone(), v[r].clone().unwrap_or_default()))
+                .collect()
+        })
+        .collect()
+}
+
+/// The RAVDESS dev suite without its "surprised" items: (id, text, wav path) per item, and the
+/// audio files as the references name them (`wav/…`).
+pub struct Ravdess {
+    pub inputs: Vec<(String, String, PathBuf)>,
+    pub files: Vec<String>,
+}
+
+pub fn ravdess(shared: &Path) -> Ravdess {
+    let suite = shared.join("suites/ravdess-dev");
+    let root = suite.join("../../data/ravdess-dev/wav");
+    let items = read_csv(&suite.join("items.csv"));
+    let keep: Vec<_> = items.iter().filter(|r| r["label"] != "surprised").collect();
+    Ravdess {
+        inputs: keep
+            .iter()
+            .map(|r| (r["id"].clone(), r["text"].clone(), root.join(&r["audio"])))
+            .collect(),
+        files: keep.iter().map(|r| format!("wav/{}", r["audio"])).collect(),
     }
 }

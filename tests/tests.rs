@@ -1,5 +1,6 @@
 //! tonebench's integration tests: one binary, one module per feature area.
 
+mod baseline;
 mod common;
 mod embed;
 mod exit;
@@ -8,6 +9,8 @@ mod golden;
 mod html;
 mod markdown;
 mod onnx;
+mod paired;
 mod profile;
 mod run;
 mod score;
+mod wav;

@@ -3,8 +3,13 @@
 //! Each invariant is one `#[test]`, so a failure names the rule that broke and lists every
 //! violation as `file:line`, with what to do about it. The checks only read `.rs` files (no
 //! build of the `tonebench` crate is needed): comments, doc comments and string literals are
-//! skipped by a small lexer (`tidy/scan.rs`); import cycles are computed from `crate::…` paths
-//! (`tidy/graph.rs`).
+//! skipped by a small lexer (`tidy/scan.rs`), which hands string literals to the one check that
+//! reads them; import cycles are computed from `crate::…` paths (`tidy/graph.rs`); the finders
+//! of what code may do where are in `tidy/find.rs`, those of error kinds in `tidy/kinds.rs`.
+//!
+//! The checks of harness/src outside a module (writes, run-folder file names, error kinds) stop
+//! at a file's unit-test module (`#[cfg(test)] mod tests {` at its end): tests may make
+//! temporary files and spell file names.
 //!
 //! A file belongs to the top-level module its path starts with: `harness/src/cli.rs` and
 //! everything under `harness/src/cli/` are the module `cli`.
@@ -18,17 +23,34 @@
 
 // A test's crate root looks for modules beside it; these live in tidy/ so that cargo does not
 // build them as tests of their own.
+#[path = "tidy/find.rs"]
+mod find;
 #[path = "tidy/graph.rs"]
 mod graph;
+#[path = "tidy/kinds.rs"]
+mod kinds;
 #[path = "tidy/scan.rs"]
 mod scan;
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use graph::{Graph, Root};
 
-/// The longest a source file under `harness/` may be.
+/// The longest a source file under `harness/` or an integration test under `tests/` may be.
 const MAX_LINES: usize = 600;
+
+/// The files of a run folder (and the baseline beside it), whose names only `store/` spells.
+const RUN_FOLDER_FILES: &[&str] = &[
+    "report.json",
+    "report.md",
+    "report.html",
+    "predictions.parquet",
+    "predictions.journal.jsonl",
+    "cohorts.csv",
+    "cohorts.json",
+    "baseline.json",
+];
 
 /// The checkout to check: `$TONEBENCH_TIDY_ROOT`, else two levels above this crate.
 fn root() -> PathBuf {
@@ -246,11 +268,16 @@ fn no_import_cycles_in_core() {
     );
 }
 
-/// Invariant: no source file under `harness/` is longer than [`MAX_LINES`].
+/// Invariant: no source file under `harness/`, and no integration test under `tests/`
+/// (fixtures under `tests/fixtures/` aside), is longer than [`MAX_LINES`].
 #[test]
 fn no_source_file_over_600_lines() {
+    let tests = sources("tests")
+        .into_iter()
+        .filter(|file| !file.rel.starts_with("tests/fixtures/"));
     let violations = sources("harness")
         .into_iter()
+        .chain(tests)
         .map(|file| (file.text.lines().count(), file.rel))
         .filter(|(lines, _)| *lines > MAX_LINES)
         .map(|(lines, rel)| {
@@ -263,7 +290,160 @@ fn no_source_file_over_600_lines() {
     check(
         &format!("source files over {MAX_LINES} lines"),
         "split the file by concern (one type or one step per file; tests of a split file go with \
-         the part they test): a long file is usually several modules that share a name.",
+         the part they test; an integration test file becomes more modules of the tests/tests.rs \
+         binary, helpers they share in tests/common.rs): a long file is usually several modules \
+         that share a name.",
+        violations,
+    );
+}
+
+/// Invariant: the core is values in, values out; it never touches the file system, the
+/// environment, processes, the network or the clock.
+#[test]
+fn the_core_does_no_io() {
+    let mut violations = Vec::new();
+    for file in sources("harness/core/src") {
+        violations.extend(
+            find::core_io_uses(&file.text)
+                .into_iter()
+                .map(|(l, w)| format!("{}:{l}: {w}", file.rel)),
+        );
+    }
+    check(
+        "harness/core/src touches the file system, the environment, processes, the network or \
+         the clock",
+        "the core is values in, values out: take what the code needs as arguments (file contents \
+         as bytes or text, settings as values, durations measured by the caller as \
+         std::time::Duration) and return values; the harness reads files, the environment and \
+         the clock (input/, store/, app/) and passes the values in. A core test that needs files \
+         belongs in harness/core/tests/ (or tests/), not in harness/core/src.",
+        violations,
+    );
+}
+
+/// Invariant: nothing serialized holds a `HashMap`: the report model's maps keep label order.
+#[test]
+fn the_report_model_holds_no_hash_map() {
+    let mut violations = Vec::new();
+    for file in sources("harness/core/src/report") {
+        violations.extend(
+            find::hash_uses(&file.text)
+                .into_iter()
+                .map(|(l, w)| format!("{}:{l}: {w}", file.rel)),
+        );
+    }
+    check(
+        "a HashMap or HashSet in harness/core/src/report/",
+        "a hash map's order changes from run to run, so report.json would not be byte-identical: \
+         use an IndexMap / IndexSet filled in label order (or a BTreeMap / BTreeSet, or a Vec of \
+         pairs) for anything the report holds.",
+        violations,
+    );
+}
+
+/// Invariant: files are written only by `store/` (atomically, through `store::write_atomic`).
+#[test]
+fn only_store_writes_files() {
+    check(
+        "harness/src writes files outside store/",
+        "every file tonebench writes goes through harness/src/store/ (written whole: temporary \
+         file + rename, store::write_atomic): add a function to store/ that takes the value or \
+         the bytes and call it; folders, renames and removals belong there too. A unit-test \
+         module at the end of a file (#[cfg(test)] mod tests) may write temporary files.",
+        hits_in_src(
+            |_, module| module != Some("store"),
+            |src| find::fs_writes(find::before_test_module(src)),
+        )
+        .into_iter()
+        .filter(|hit| {
+            !WRITES_ALLOWED
+                .iter()
+                .any(|(file, what, _why)| hit.starts_with(file) && hit.contains(what))
+        })
+        .collect(),
+    );
+}
+
+/// File-system changes outside `store/` that are not tonebench's outputs, each with its reason.
+const WRITES_ALLOWED: &[(&str, &str, &str)] = &[(
+    "harness/src/infer/runtime.rs:",
+    "fs::remove_file",
+    "ONNX Runtime writes its own profiling trace; infer deletes it once it has read it",
+)];
+
+/// Invariant: only `store/` knows the names of the files in a run folder.
+#[test]
+fn only_store_spells_run_folder_file_names() {
+    check(
+        "a run-folder file name spelled in a string literal outside harness/src/store/",
+        "the names of the files in a run folder are constants of harness/src/store/ \
+         (store::REPORT_JSON, store::PREDICTIONS, …, store::journal::FILE_NAME): use them (or a \
+         store/ function that returns the path, e.g. RunDir's) instead of the literal, and build \
+         messages from them (format!(\"cannot write {}\", store::REPORT_JSON) \
+         or the path itself). Doc comments and // comments may name the files.",
+        hits_in_src(
+            |_, module| module != Some("store"),
+            |src| {
+                find::literals_naming(find::before_test_module(src), RUN_FOLDER_FILES)
+                    .into_iter()
+                    // A path into the repository's templates/ names a template, not an output.
+                    .filter(|(_, what)| !what.contains("templates/"))
+                    .collect()
+            },
+        ),
+    );
+}
+
+/// Invariant: every error type has a kind, and `cli::exit` knows it.
+#[test]
+fn every_error_type_has_a_kind() {
+    const EXIT: &str = "harness/src/cli/exit.rs";
+    let exit = std::fs::read_to_string(root().join(EXIT)).unwrap_or_else(|e| panic!("{EXIT}: {e}"));
+    let listed = kinds::kinds_list(&exit);
+    let listed_names: BTreeSet<&str> = listed.iter().map(|n| n.name.as_str()).collect();
+    let mut impls = Vec::new();
+    let mut types = Vec::new();
+    for file in sources("harness/src") {
+        let code = find::before_test_module(&file.text);
+        impls.extend(
+            kinds::has_kind_impls(code)
+                .into_iter()
+                .map(|n| (file.rel.clone(), n)),
+        );
+        types.extend(
+            kinds::error_types(code)
+                .into_iter()
+                .map(|n| (file.rel.clone(), n)),
+        );
+    }
+    let with_kind: BTreeSet<&str> = impls.iter().map(|(_, n)| n.name.as_str()).collect();
+    let mut violations = Vec::new();
+    if listed.is_empty() {
+        violations.push(format!("{EXIT}:1: no kinds!(…) list found"));
+    }
+    for (rel, n) in &types {
+        if !with_kind.contains(n.name.as_str()) {
+            violations.push(format!(
+                "{rel}:{}: {} derives thiserror::Error but has no `impl HasKind for {}`",
+                n.line, n.name, n.name
+            ));
+        }
+    }
+    for (rel, n) in &impls {
+        if !listed_names.contains(n.name.as_str()) {
+            violations.push(format!(
+                "{rel}:{}: impl HasKind for {}: {} is not in the kinds!(…) list of {EXIT}",
+                n.line, n.path, n.name
+            ));
+        }
+    }
+    check(
+        "an error type without a kind",
+        "the exit code comes from the kind of the first error in a chain whose type cli::exit \
+         knows; an error type it does not know exits as a runtime failure (3), whatever it \
+         means. Give the type `impl HasKind for X` beside it (Usage, Input, Model or Runtime, \
+         see harness/src/error.rs) and add its path to the kinds!(…) list in \
+         harness/src/cli/exit.rs.",
         violations,
     );
 }

@@ -1,17 +1,22 @@
 //! A small Rust lexer and path extractor: enough to find which paths a source file names, and
-//! on which line, without being fooled by comments, doc comments or string literals.
+//! on which line, without being fooled by comments, doc comments or string literals; and, for
+//! the checks that look at them, the string literals themselves ([`string_literals`]).
 //!
 //! Not a parser: it knows identifiers, `::`, single punctuation characters, and the use-tree
 //! grammar (`use a::{b::C, d::{self, E as F}, *};`). Every other path in code (`crate::a::f()`,
 //! `#[derive(clap::Args)]`, `<T as ort::X>`) is read as a run of identifiers joined by `::`.
 
-/// One token of code; comments, string/char literals, numbers and lifetimes produce none.
+/// One token of code; comments, char literals, numbers and lifetimes produce none, and string
+/// literals produce one only from [`lex_with_strings`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Tok {
     Ident(String),
     /// `::`
     PathSep,
     Punct(char),
+    /// A string literal (plain, byte, C or raw), its text between the quotes with the common
+    /// escapes (`\n`, `\t`, `\\`, `\"`, a line continuation) undone.
+    Str(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +63,48 @@ fn is_ident_char(c: char) -> bool {
 /// Tokenizes `src`, skipping comments (nested block comments included), string, byte-string,
 /// raw-string and char literals, numbers and lifetimes. Lines are 1-based.
 pub fn lex(src: &str) -> Vec<Token> {
+    lex_impl(src, false)
+}
+
+/// Like [`lex`], but every string literal is a [`Tok::Str`] token on the line it starts.
+pub fn lex_with_strings(src: &str) -> Vec<Token> {
+    lex_impl(src, true)
+}
+
+/// The text of a non-raw string literal as written between its quotes, common escapes undone
+/// (an unknown escape is kept as written).
+fn unescape(raw: &[char]) -> String {
+    let mut out = String::new();
+    let mut k = 0;
+    while k < raw.len() {
+        if raw[k] != '\\' || k + 1 == raw.len() {
+            out.push(raw[k]);
+            k += 1;
+            continue;
+        }
+        k += 1;
+        match raw[k] {
+            'n' => out.push('\n'),
+            't' => out.push('\t'),
+            'r' => out.push('\r'),
+            '0' => out.push('\0'),
+            '\\' | '"' | '\'' => out.push(raw[k]),
+            '\n' => {
+                while k + 1 < raw.len() && raw[k + 1].is_whitespace() {
+                    k += 1;
+                }
+            }
+            other => {
+                out.push('\\');
+                out.push(other);
+            }
+        }
+        k += 1;
+    }
+    out
+}
+
+fn lex_impl(src: &str, strings: bool) -> Vec<Token> {
     let c: Vec<char> = src.chars().collect();
     let at = |i: usize| c.get(i).copied().unwrap_or('\0');
     let mut out = Vec::new();
@@ -116,14 +163,23 @@ pub fn lex(src: &str) -> Vec<Token> {
             let raw_prefix = matches!(word.as_str(), "r" | "br" | "cr");
             if raw_prefix && (at(i) == '"' || (at(i) == '#' && matches!(at(i + 1), '#' | '"'))) {
                 // Raw string: r"..." or r#"..."#, no escapes.
+                let first_line = line;
                 let mut hashes = 0;
                 while at(i) == '#' {
                     hashes += 1;
                     i += 1;
                 }
                 i += 1;
+                let start = i;
                 while i < c.len() {
                     if c[i] == '"' && (1..=hashes).all(|k| at(i + k) == '#') {
+                        if strings {
+                            let text = c[start..i].iter().collect();
+                            out.push(Token {
+                                tok: Tok::Str(text),
+                                line: first_line,
+                            });
+                        }
                         i += 1 + hashes;
                         break;
                     }
@@ -142,7 +198,15 @@ pub fn lex(src: &str) -> Vec<Token> {
                 let tok = Tok::Ident(c[start..i].iter().collect());
                 out.push(Token { tok, line });
             } else if matches!(word.as_str(), "b" | "c") && at(i) == '"' {
+                let (start, first_line) = (i, line);
                 i = skip_quoted(i, '"', &mut line);
+                if strings {
+                    let tok = Tok::Str(unescape(&c[start + 1..(i - 1).min(c.len())]));
+                    out.push(Token {
+                        tok,
+                        line: first_line,
+                    });
+                }
             } else if word == "b" && at(i) == '\'' {
                 i = skip_quoted(i, '\'', &mut line);
             } else {
@@ -158,7 +222,15 @@ pub fn lex(src: &str) -> Vec<Token> {
                 i += 1;
             }
         } else if ch == '"' {
+            let (start, first_line) = (i, line);
             i = skip_quoted(i, '"', &mut line);
+            if strings {
+                let tok = Tok::Str(unescape(&c[start + 1..(i - 1).min(c.len())]));
+                out.push(Token {
+                    tok,
+                    line: first_line,
+                });
+            }
         } else if ch == '\'' {
             if at(i + 1) == '\\' || (at(i + 2) == '\'' && at(i + 1) != '\n') {
                 i = skip_quoted(i, '\'', &mut line);
