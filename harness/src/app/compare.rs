@@ -15,6 +15,8 @@ use crate::store::report::LoadedReport;
 #[derive(Debug, Clone)]
 pub struct LoadedRun {
     pub path: PathBuf,
+    /// The predictions.parquet beside the report (it may be missing).
+    pub predictions: PathBuf,
     pub label: String,
     pub report: Report,
 }
@@ -25,6 +27,7 @@ pub fn read_run(run: &Path) -> anyhow::Result<LoadedRun> {
     let report = loaded.typed()?;
     Ok(LoadedRun {
         label: run_label(run, &loaded.path),
+        predictions: loaded.predictions_path(),
         path: loaded.path,
         report,
     })
@@ -98,10 +101,7 @@ fn run_label(run: &Path, report_path: &Path) -> String {
 fn cross_run_comparisons(runs: &[LoadedRun]) -> Vec<ModelComparison> {
     let preds: Vec<Option<IndexMap<String, Vec<ItemPred>>>> = runs
         .iter()
-        .map(|run| {
-            let dir = run.path.parent()?;
-            crate::store::predictions::read_predictions(&dir.join(crate::store::PREDICTIONS)).ok()
-        })
+        .map(|run| crate::store::predictions::read_predictions(&run.predictions).ok())
         .collect();
     let mut out = Vec::new();
     for i in 0..runs.len() {

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use tonebench_core::cohorts::CohortModel;
 
+use super::predictions::PredictionsTable;
 use super::report::ReadError;
 use super::{write_atomic, StoreError, COHORTS_CSV, COHORTS_JSON};
 use crate::error::{ErrorKind, HasKind};
@@ -90,7 +91,7 @@ pub fn write_run_files(
 /// partition.
 pub fn embedding_cohort_values(
     csv: &Path,
-    preds_path: &Path,
+    preds: &PredictionsTable,
     partition: &str,
 ) -> Result<Option<BTreeMap<String, Option<String>>>, ReadError> {
     if !csv.is_file() {
@@ -115,7 +116,7 @@ pub fn embedding_cohort_values(
     if of_speaker.is_empty() {
         return Ok(None);
     }
-    let Some(item_speaker) = super::predictions::read_cohort_column(preds_path, "speaker")? else {
+    let Some(item_speaker) = preds.cohort_column("speaker")? else {
         return Ok(None);
     };
     Ok(Some(

@@ -103,75 +103,87 @@ pub fn write_predictions(path: &Path, suite: &Suite, runs: &[ModelRun]) -> Resul
     })
 }
 
-/// Reads a predictions table (the run's predictions.parquet) with tonebench's table reader.
-fn read_table(path: &Path) -> Result<Table, ReadError> {
-    Table::read(path).map_err(|e| ReadError::Predictions {
-        path: path.display().to_string(),
-        what: crate::input::table::one_line(&e.to_string()),
-    })
+/// A predictions.parquet read once, for its per-model predictions and its cohort columns.
+pub struct PredictionsTable {
+    table: Table,
 }
 
-/// One text column of a predictions table.
-fn text_column(t: &Table, name: &str) -> Result<Vec<Option<String>>, ReadError> {
-    let bad = |what: String| ReadError::Predictions {
-        path: t.path().display().to_string(),
-        what,
-    };
-    if !t.has_column(name) {
-        return Err(bad(format!("no column \"{name}\"")));
+impl PredictionsTable {
+    /// Reads a predictions table with tonebench's table reader.
+    pub fn read(path: &Path) -> Result<PredictionsTable, ReadError> {
+        let table = Table::read(path).map_err(|e| ReadError::Predictions {
+            path: path.display().to_string(),
+            what: crate::input::table::one_line(&e.to_string()),
+        })?;
+        Ok(PredictionsTable { table })
     }
-    t.strings(name)
-        .map_err(|e| bad(crate::input::table::one_line(&e.to_string())))
+
+    /// One text column.
+    fn text_column(&self, name: &str) -> Result<Vec<Option<String>>, ReadError> {
+        let bad = |what: String| ReadError::Predictions {
+            path: self.table.path().display().to_string(),
+            what,
+        };
+        if !self.table.has_column(name) {
+            return Err(bad(format!("no column \"{name}\"")));
+        }
+        self.table
+            .strings(name)
+            .map_err(|e| bad(crate::input::table::one_line(&e.to_string())))
+    }
+
+    /// The items of every model (columns id, model, label, pred), in file order.
+    pub fn by_model(&self) -> Result<IndexMap<String, Vec<ItemPred>>, ReadError> {
+        let (ids, models, labels, preds) = (
+            self.text_column("id")?,
+            self.text_column("model")?,
+            self.text_column("label")?,
+            self.text_column("pred")?,
+        );
+        let mut out: IndexMap<String, Vec<ItemPred>> = IndexMap::new();
+        for (row, (((id, model), label), pred)) in ids
+            .into_iter()
+            .zip(models)
+            .zip(labels)
+            .zip(preds)
+            .enumerate()
+        {
+            let (Some(id), Some(model), Some(label), Some(pred)) = (id, model, label, pred) else {
+                return Err(ReadError::Predictions {
+                    path: self.table.path().display().to_string(),
+                    what: format!("row {row}: id, model, label and pred must not be empty"),
+                });
+            };
+            out.entry(model)
+                .or_default()
+                .push(ItemPred { id, label, pred });
+        }
+        Ok(out)
+    }
+
+    /// The values of one cohort column (`speaker` or `meta_<column>`) by item id, or `None`
+    /// when the file has no such column (files written before the columns existed lack them).
+    /// The column repeats per model; the first row of each id is used.
+    pub fn cohort_column(
+        &self,
+        column: &str,
+    ) -> Result<Option<BTreeMap<String, Option<String>>>, ReadError> {
+        if !self.table.has_column(column) {
+            return Ok(None);
+        }
+        let values = self.text_column(column)?;
+        let ids = self.text_column("id")?;
+        let mut out = BTreeMap::new();
+        for (id, v) in ids.into_iter().zip(values) {
+            if let Some(id) = id {
+                out.entry(id).or_insert(v);
+            }
+        }
+        Ok(Some(out))
+    }
 }
 
 /// Reads `predictions.parquet` (columns id, model, label, pred) into items per model, in file order.
 pub fn read_predictions(path: &Path) -> Result<IndexMap<String, Vec<ItemPred>>, ReadError> {
-    let t = read_table(path)?;
-    let (ids, models, labels, preds) = (
-        text_column(&t, "id")?,
-        text_column(&t, "model")?,
-        text_column(&t, "label")?,
-        text_column(&t, "pred")?,
-    );
-    let mut out: IndexMap<String, Vec<ItemPred>> = IndexMap::new();
-    for (row, (((id, model), label), pred)) in ids
-        .into_iter()
-        .zip(models)
-        .zip(labels)
-        .zip(preds)
-        .enumerate()
-    {
-        let (Some(id), Some(model), Some(label), Some(pred)) = (id, model, label, pred) else {
-            return Err(ReadError::Predictions {
-                path: path.display().to_string(),
-                what: format!("row {row}: id, model, label and pred must not be empty"),
-            });
-        };
-        out.entry(model)
-            .or_default()
-            .push(ItemPred { id, label, pred });
-    }
-    Ok(out)
-}
-
-/// The values of one cohort column of a predictions.parquet (`speaker` or `meta_<column>`) by
-/// item id, or `None` when the file has no such column (files written before the columns existed
-/// lack them). The column repeats per model; the first row of each id is used.
-pub fn read_cohort_column(
-    path: &Path,
-    column: &str,
-) -> Result<Option<BTreeMap<String, Option<String>>>, ReadError> {
-    let t = read_table(path)?;
-    if !t.has_column(column) {
-        return Ok(None);
-    }
-    let values = text_column(&t, column)?;
-    let ids = text_column(&t, "id")?;
-    let mut out = BTreeMap::new();
-    for (id, v) in ids.into_iter().zip(values) {
-        if let Some(id) = id {
-            out.entry(id).or_insert(v);
-        }
-    }
-    Ok(Some(out))
+    PredictionsTable::read(path)?.by_model()
 }

@@ -12,7 +12,7 @@ pub use tonebench_core::verdicts::{GateRun, Outcome};
 
 use crate::error::{ErrorKind, HasKind};
 use crate::input::gate_file::Gates;
-use crate::store::predictions::{cohort_column, read_cohort_column, read_predictions};
+use crate::store::predictions::{cohort_column, PredictionsTable};
 use crate::store::report::LoadedReport;
 
 /// Gate inputs that do not fit together. A rule that cannot be evaluated on its own is an error
@@ -142,7 +142,9 @@ pub fn load(
     let b_report = b.report()?;
     let baseline_preds = b.predictions()?;
     let candidate_path = report.predictions_path();
-    let candidate_preds = read_predictions(&candidate_path)?;
+    // Read once: the predictions and every cohort column come from the same table.
+    let candidate = PredictionsTable::read(&candidate_path)?;
+    let candidate_preds = candidate.by_model()?;
     let labels = report.labels();
     if labels != b_report.labels() {
         return Err(GateError::Labels {
@@ -163,12 +165,12 @@ pub fn load(
         if cohorts.iter().any(|(k, _)| *k == key) {
             continue;
         }
-        let values = match read_cohort_column(&candidate_path, &cohort_column(&sel.partition))? {
+        let values = match candidate.cohort_column(&cohort_column(&sel.partition))? {
             Some(v) => Some(v),
             // Not a metadata column: an embedding partition of the run's cohorts.csv.
             None => crate::store::cohorts::embedding_cohort_values(
                 &report.cohorts_csv_path(),
-                &candidate_path,
+                &candidate,
                 &sel.partition,
             )?,
         };
