@@ -13,9 +13,11 @@ pub fn tonebench() -> Command {
     Command::cargo_bin("tonebench").expect("the tonebench binary is built")
 }
 
-/// The repository root.
+/// The repository root: the folder cargo runs the tests in, not the one they were built in (a
+/// target folder shared by several checkouts, as CI's is, may hold a binary built in another).
 pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from)
 }
 
 /// `../shared` beside the checkout, or `None` with a message saying the test is skipped.

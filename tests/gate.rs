@@ -4,7 +4,6 @@
 //! `paired.rs`.
 
 use std::fs;
-use std::path::Path;
 
 use tonebench::input::gate_file::parse_gates;
 use tonebench_core::paired::ItemPred;
@@ -260,7 +259,7 @@ fn junit_output_matches_the_schema_validated_sample() {
 
 #[test]
 fn example_gate_files_parse() {
-    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/examples");
+    let docs = crate::common::root().join("docs/examples");
     for f in ["gates-text.toml", "gates-audio.toml", "gates-hybrid.toml"] {
         let text = fs::read_to_string(docs.join(f)).unwrap();
         let g = parse_gates(f, &text).unwrap_or_else(|e| panic!("{e}"));

@@ -508,7 +508,7 @@ fn chromium_runs_no_script_and_logs_nothing() {
     );
 
     // A screenshot for the CI artifacts (a report without payloads, as people see it).
-    let artifacts = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/artifacts");
+    let artifacts = crate::common::root().join("target/artifacts");
     std::fs::create_dir_all(&artifacts).unwrap();
     let clean = tmp.path().join("clean.html");
     std::fs::write(&clean, render(&sample::report(&spec(3, 8, 4)))).unwrap();

@@ -11,7 +11,7 @@ use tonebench::infer::{self, InferError, InferInput, Model, Options};
 use crate::common::{ravdess, read_csv, shared_models};
 
 fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    crate::common::root()
 }
 
 /// `../shared` and a loadable ONNX Runtime, or None with a message.

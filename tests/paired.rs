@@ -3,7 +3,6 @@
 //! `../shared`), and McNemar's exact p-values against statsmodels and scipy.
 
 use std::fs;
-use std::path::Path;
 
 use indexmap::IndexMap;
 use tonebench_core::paired::{self, Finding, ItemPred, NonInferiorityConfig, PairedMetric};
@@ -13,7 +12,7 @@ use crate::common::gates::{degrade_5pct, fixtures, labels, synthetic};
 /// Real predictions of the MiniLM text model on Financial PhraseBank all-agree, with the suite's
 /// labels; `None` (and a message) when ../shared is absent.
 fn real_fpb() -> Option<Vec<ItemPred>> {
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
+    let shared = crate::common::root().join("../shared");
     let preds = shared.join("models/text-minilm-sentiment/reference_fpb_allagree.csv");
     let items = shared.join("suites/fpb-allagree/items.csv");
     if !preds.is_file() || !items.is_file() {

@@ -24,7 +24,7 @@ pub fn labels() -> Vec<String> {
 }
 
 pub fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/gates")
+    crate::common::root().join("tests/fixtures/gates")
 }
 
 /// The committed synthetic baseline: 400 items, (id, label, pred).

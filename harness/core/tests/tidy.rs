@@ -52,11 +52,15 @@ const RUN_FOLDER_FILES: &[&str] = &[
     "baseline.json",
 ];
 
-/// The checkout to check: `$TONEBENCH_TIDY_ROOT`, else two levels above this crate.
+/// The checkout to check: `$TONEBENCH_TIDY_ROOT`, else two levels above this crate. The
+/// crate's folder is taken from the environment cargo runs the test in, not from the build: a
+/// target folder shared by several checkouts may hold a test binary built in another one.
 fn root() -> PathBuf {
     let root = match std::env::var_os("TONEBENCH_TIDY_ROOT") {
         Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."),
+        None => std::env::var_os("CARGO_MANIFEST_DIR")
+            .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from)
+            .join("../.."),
     };
     assert!(
         root.join("harness/src/lib.rs").is_file() && root.join("harness/core/src/lib.rs").is_file(),
