@@ -70,10 +70,11 @@ pub fn compare(runs: &[PathBuf], templates_dir: Option<&Path>, out: &Path) -> an
         loaded.push(r);
     }
     let paired = cross_run_comparisons(&loaded);
-    let reports: Vec<Report> = loaded.iter().map(|r| r.report.clone()).collect();
+    let (run_labels, reports): (Vec<String>, Vec<Report>) =
+        loaded.into_iter().map(|r| (r.label, r.report)).unzip();
     let opts = HtmlOptions {
         templates,
-        run_labels: loaded.into_iter().map(|r| r.label).collect(),
+        run_labels,
         paired,
         ..HtmlOptions::default()
     };

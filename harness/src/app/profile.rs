@@ -62,47 +62,44 @@ fn ms(d: Duration) -> f64 {
 impl ProfilePlan {
     /// Refuses settings that cannot be profiled or would run for hours.
     pub fn check(&self) -> Result<(), UsageError> {
-        check_plan(self)
-    }
-}
-
-fn check_plan(a: &ProfilePlan) -> Result<(), UsageError> {
-    let bad = |m: String| Err(UsageError(m));
-    if a.batch.is_empty() || a.batch.contains(&0) {
-        return bad("--batch takes sizes of 1 or more, e.g. --batch 1,8,32".into());
-    }
-    if let Some(b) = a.batch.iter().find(|&&b| b > MAX_BATCH) {
-        return bad(format!("--batch {b}: at most {MAX_BATCH} items per call"));
-    }
-    if a.iterations == Some(0) {
-        return bad("--iterations must be 1 or more".into());
-    }
-    if let Some(d) = a.duration {
-        if !(d > 0.0 && d.is_finite()) {
-            return bad(format!(
-                "--duration {d} must be a positive number of seconds"
-            ));
+        let a = self;
+        let bad = |m: String| Err(UsageError(m));
+        if a.batch.is_empty() || a.batch.contains(&0) {
+            return bad("--batch takes sizes of 1 or more, e.g. --batch 1,8,32".into());
         }
-    }
-    if let Some(w) = a.window {
-        let h = a.hop.unwrap_or(w / 2.0);
-        if !(w > 0.0 && w.is_finite() && h > 0.0 && h.is_finite()) {
-            return bad(format!(
-                "--window {w} and --hop {h} must be positive numbers of seconds"
-            ));
+        if let Some(b) = a.batch.iter().find(|&&b| b > MAX_BATCH) {
+            return bad(format!("--batch {b}: at most {MAX_BATCH} items per call"));
         }
-        // Bounds that keep a typo from starting an hour-long profile.
-        if !(0.01..=600.0).contains(&w) {
-            return bad(format!("--window {w} must be from 0.01 to 600 seconds"));
+        if a.iterations == Some(0) {
+            return bad("--iterations must be 1 or more".into());
         }
-        let windows = ((STREAM_S.max(4.0 * w) - w) / h).floor() + 1.0;
-        if windows > MAX_WINDOWS {
-            return bad(format!(
+        if let Some(d) = a.duration {
+            if !(d > 0.0 && d.is_finite()) {
+                return bad(format!(
+                    "--duration {d} must be a positive number of seconds"
+                ));
+            }
+        }
+        if let Some(w) = a.window {
+            let h = a.hop.unwrap_or(w / 2.0);
+            if !(w > 0.0 && w.is_finite() && h > 0.0 && h.is_finite()) {
+                return bad(format!(
+                    "--window {w} and --hop {h} must be positive numbers of seconds"
+                ));
+            }
+            // Bounds that keep a typo from starting an hour-long profile.
+            if !(0.01..=600.0).contains(&w) {
+                return bad(format!("--window {w} must be from 0.01 to 600 seconds"));
+            }
+            let windows = ((STREAM_S.max(4.0 * w) - w) / h).floor() + 1.0;
+            if windows > MAX_WINDOWS {
+                return bad(format!(
                 "--window {w} --hop {h} would time {windows} windows; at most {MAX_WINDOWS} (raise --hop)"
             ));
+            }
         }
+        Ok(())
     }
-    Ok(())
 }
 
 /// The largest batch size a profile times.
