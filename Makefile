@@ -11,7 +11,7 @@ demo: setup
 test: setup-test
 	TONEBENCH_BROWSER_TESTS=1 $(CARGO) test --locked --workspace
 
-## Fetch ONNX Runtime into .ort/ (from the PyPI onnxruntime wheel).
+## Fetch ONNX Runtime into .ort/ and Silero VAD into .vad/ (from the PyPI onnxruntime and silero-vad wheels).
 setup:
 	bash scripts/setup.sh
 

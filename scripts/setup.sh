@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what tonebench needs on a fresh machine. Idempotent: a second run does nothing.
-#   scripts/setup.sh          the Rust toolchain check and ONNX Runtime (into .ort/)
+#   scripts/setup.sh          the Rust toolchain check, ONNX Runtime (into .ort/) and Silero VAD (into .vad/)
 #   scripts/setup.sh --test   also the Debian packages the tests use (chromium)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +12,10 @@ fi
 
 if [ -x scripts/setup-ort.sh ] || [ -f scripts/setup-ort.sh ]; then
   bash scripts/setup-ort.sh
+fi
+
+if [ -f scripts/setup-vad.sh ]; then
+  bash scripts/setup-vad.sh
 fi
 
 if [ "${1:-}" = "--test" ]; then
