@@ -1,0 +1,134 @@
+"""Shared pieces of the long-call scripts: read plan.csv, build each call's 48 kHz int16 samples and its
+segments exactly, and the window / truth / aggregation rules of tonebench's streaming evaluation.
+
+Needs numpy and soundfile (and scipy for resample16k).
+"""
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+LABELS = ["negative", "neutral", "positive"]
+RATE = 48000
+
+
+@dataclass
+class Call:
+    id: str
+    speaker: str
+    sex: str
+    samples: np.ndarray = None  # int16, 48 kHz mono
+    segments: list = field(default_factory=list)  # (start_s, end_s, label), float64 seconds
+
+
+def read_plan(path):
+    """plan.csv -> ordered {call: [row dicts]}."""
+    calls = {}
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            calls.setdefault(row["call"], []).append(row)
+    for rows in calls.values():
+        assert [int(r["seq"]) for r in rows] == list(range(len(rows))), "seq must run 0.. in order"
+    return calls
+
+
+def read_clip(path):
+    import soundfile as sf
+    x, sr = sf.read(str(path), dtype="int16", always_2d=True)
+    assert sr == RATE and x.shape[1] == 1, f"{path}: expected 48 kHz mono, got {sr} Hz x {x.shape[1]}"
+    return x[:, 0]
+
+
+def build_calls(plan_path, data_dir):
+    """Every call of the plan: int16 samples = concatenation of the pieces; one segment per clip."""
+    data_dir = Path(data_dir)
+    out = []
+    for call_id, rows in read_plan(plan_path).items():
+        call = Call(call_id, rows[0]["speaker"], rows[0]["sex"])
+        parts, offset = [], 0
+        for r in rows:
+            if r["kind"] == "clip":
+                x = read_clip(data_dir / r["file"])
+                call.segments.append((offset / RATE, (offset + len(x)) / RATE, r["label"]))
+            elif r["kind"] == "silence":
+                x = np.zeros(round(float(r["seconds"]) * RATE), dtype=np.int16)
+            else:
+                raise ValueError(f"{call_id} seq {r['seq']}: unknown kind {r['kind']!r}")
+            parts.append(x)
+            offset += len(x)
+        call.samples = np.concatenate(parts)
+        out.append(call)
+    return out
+
+
+def resample16k(x_int16):
+    """The reference preprocessing: PCM16 / 32768 -> resample_poly(1, 3) on the whole call -> float32."""
+    from scipy.signal import resample_poly
+    x = x_int16.astype(np.float64) / 32768.0
+    return resample_poly(x, 1, 3).astype(np.float32)
+
+
+def windows(n, sr=16000, window_s=5.0, hop_s=2.5):
+    """[(k, start_sample, padded)] by tonebench's rule. W = round(window_s*sr), H_k = round(k*hop_s*sr)."""
+    W = round(window_s * sr)
+    if n < W:
+        return [(0, 0, True)]
+    kmax = int(np.floor((n / sr - window_s) / hop_s + 1e-9))
+    out = []
+    for k in range(kmax + 1):
+        h = round(k * hop_s * sr)
+        if h + W <= n:
+            out.append((k, h, False))
+    return out
+
+
+def window_samples(x, start, W):
+    w = x[start:start + W]
+    if len(w) < W:
+        w = np.concatenate([w, np.zeros(W - len(w), dtype=x.dtype)])
+    return w
+
+
+def span(start, n, sr=16000, W=80000):
+    return start / sr, min(start + W, n) / sr
+
+
+def overlap(a0, a1, b0, b1):
+    return max(0.0, min(a1, b1) - max(a0, b0))
+
+
+def union_length(intervals):
+    total, cur0, cur1 = 0.0, None, None
+    for a, b in sorted(intervals):
+        if cur1 is None or a > cur1:
+            if cur1 is not None:
+                total += cur1 - cur0
+            cur0, cur1 = a, b
+        else:
+            cur1 = max(cur1, b)
+    if cur1 is not None:
+        total += cur1 - cur0
+    return total
+
+
+def window_truth(segments, t0, t1):
+    """(speech, label): speech when the union of segments overlapping [t0, t1] covers >= half of it."""
+    clipped = [(max(s, t0), min(e, t1), lab) for s, e, lab in segments if overlap(s, e, t0, t1) > 0]
+    covered = union_length([(a, b) for a, b, _ in clipped])
+    if covered < 0.5 * (t1 - t0):
+        return False, ""
+    per = [sum(b - a for a, b, lab in clipped if lab == L) for L in LABELS]
+    return True, LABELS[int(np.argmax(per))]  # argmax: first maximum = earlier label on ties
+
+
+def call_truth(segments):
+    per = [sum(e - s for s, e, lab in segments if lab == L) for L in LABELS]
+    return LABELS[int(np.argmax(per))]
+
+
+def mean_argmax(probs):
+    """float64 mean of float32 probability rows; argmax with ties -> earlier label."""
+    m = np.mean(np.asarray(probs, dtype=np.float32).astype(np.float64), axis=0)
+    return LABELS[int(np.argmax(m))], m
