@@ -132,3 +132,49 @@ def mean_argmax(probs):
     """float64 mean of float32 probability rows; argmax with ties -> earlier label."""
     m = np.mean(np.asarray(probs, dtype=np.float32).astype(np.float64), axis=0)
     return LABELS[int(np.argmax(m))], m
+
+
+VAD_CHUNK = 512     # samples per Silero VAD call at 16 kHz
+VAD_CONTEXT = 64    # context samples prepended at 16 kHz (32 at 8 kHz)
+
+
+def vad_session(path):
+    """ONNX Runtime session as silero-vad's OnnxWrapper makes it: CPU, 1 intra-op and 1 inter-op thread."""
+    import onnxruntime as ort
+    opts = ort.SessionOptions()
+    opts.inter_op_num_threads = 1
+    opts.intra_op_num_threads = 1
+    return ort.InferenceSession(str(path), providers=["CPUExecutionProvider"], sess_options=opts)
+
+
+def vad_probs(session, x16):
+    """Per-chunk Silero speech probabilities of one call (float32 16 kHz samples), exactly as
+    OnnxWrapper.audio_forward(x, 16000) with batch 1: reset (state zeros [2,1,128], context 64 zeros),
+    zero-pad to a multiple of 512, then per chunk: input = [context | chunk] ([1, 576] float32),
+    state, sr = int64 scalar 16000; outputs output [1,1] (the probability), stateN -> next state;
+    next context = the last 64 samples of the input just fed (= of the chunk)."""
+    x = np.asarray(x16, dtype=np.float32)
+    n_chunks = -(-len(x) // VAD_CHUNK)
+    x = np.concatenate([x, np.zeros(n_chunks * VAD_CHUNK - len(x), dtype=np.float32)])
+    state = np.zeros((2, 1, 128), dtype=np.float32)
+    context = np.zeros((1, VAD_CONTEXT), dtype=np.float32)
+    sr = np.array(16000, dtype=np.int64)
+    out = np.empty(n_chunks, dtype=np.float32)
+    for j in range(n_chunks):
+        inp = np.concatenate([context, x[None, j * VAD_CHUNK:(j + 1) * VAD_CHUNK]], axis=1)
+        p, state = session.run(None, {"input": inp, "state": state, "sr": sr})
+        out[j] = p[0, 0]
+        context = inp[:, -VAD_CONTEXT:]
+    return out
+
+
+def vad_window(probs, t0, t1, sr=16000):
+    """(speech, fraction): chunks with centre c_j = (512 j + 256)/sr in [t0, t1); speech when at least
+    half of them have p >= 0.5 (and at least one chunk is included)."""
+    j = np.arange(len(probs))
+    c = (VAD_CHUNK * j + VAD_CHUNK // 2) / sr
+    sel = probs[(c >= t0) & (c < t1)]
+    if len(sel) == 0:
+        return False, 0.0
+    k = int(np.sum(sel >= 0.5))
+    return 2 * k >= len(sel), k / len(sel)
