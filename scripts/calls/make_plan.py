@@ -15,8 +15,9 @@ Columns: call,seq,kind,file,seconds,label,speaker,sex (one row per piece, in ord
 The call audio is the int16 concatenation at 48 kHz of the pieces (see build_calls.py); each clip is a
 labeled segment [offset, offset + clip_samples / 48000] on channel 0.
 
-Shape of the plan: 12 calls of 30-120 s, two per actor (actors 13-18), each using half of that actor's
-usable clips without reuse; clips grouped in runs of 2-6 of the same label, runs of one label never
+Shape of the plan: 12 calls of 30-120 s, two per actor (actors 13-18), no clip twice in one call (an actor's two calls may share clips), whose
+call-level truths (duration-weighted majority) are 4 negative, 4 neutral, 4 positive (ALLOCATIONS);
+clips grouped in runs of 2-6 of the same label, runs of one label never
 adjacent, so most calls change label 2-4 times; short silences inside a run (0.25-1.5 s), longer ones
 between runs (0.5-3 s), and in 8 of the 12 calls one long pause (6-10 s) between two runs so that
 non-speech windows exist; some calls start or end with silence. Plus one call shorter than 5 s (a single
@@ -32,6 +33,14 @@ from pathlib import Path
 VALENCE = {"neutral": "neutral", "calm": "neutral", "happy": "positive",
            "sad": "negative", "angry": "negative", "fearful": "negative", "disgust": "negative"}
 RATE = 48000
+# Per actor (cycled over actors 13-18): its two calls, each (target call label, clips per label).
+# Each actor has 16 negative, 6 neutral, 4 positive usable clips, drawn afresh for each call; a draw is kept only when each call's
+# duration-weighted majority is its target, so the 12 long calls are 4 negative, 4 neutral, 4 positive.
+ALLOCATIONS = [
+    [("positive", {"positive": 4, "neutral": 3, "negative": 3}), ("neutral", {"neutral": 6, "negative": 4, "positive": 2})],
+    [("negative", {"negative": 8, "neutral": 3, "positive": 2}), ("positive", {"positive": 4, "neutral": 3, "negative": 3})],
+    [("neutral", {"neutral": 6, "negative": 4, "positive": 2}), ("negative", {"negative": 8, "neutral": 3, "positive": 2})],
+]
 
 
 def clip_samples(data, rel):
@@ -91,17 +100,29 @@ def main():
     lead_calls = set(rng.sample(range(12), 5))
     tail_calls = set(rng.sample(range(12), 5))
     index = 0
-    for actor in sorted(by_actor):
+    for a, actor in enumerate(sorted(by_actor)):
         clips = by_actor[actor]
-        pools = {lab: [r for r in clips if VALENCE[r["emotion"]] == lab]
-                 for lab in ("negative", "neutral", "positive")}
-        for lab in pools:
-            rng.shuffle(pools[lab])
-        halves = [{lab: pool[: len(pool) // 2] for lab, pool in pools.items()},
-                  {lab: pool[len(pool) // 2:] for lab, pool in pools.items()}]
-        for half in halves:
+        allocation = ALLOCATIONS[a % len(ALLOCATIONS)]
+        for attempt in range(1000):
+            chosen = []
+            for target, counts in allocation:
+                pools = {lab: [r for r in clips if VALENCE[r["emotion"]] == lab]
+                         for lab in ("negative", "neutral", "positive")}
+                for lab in pools:
+                    rng.shuffle(pools[lab])
+                take = {}
+                for lab, k in counts.items():
+                    take[lab], pools[lab] = pools[lab][:k], pools[lab][k:]
+                chosen.append((target, take))
+            # the duration-weighted majority of each call must be its target label
+            if all(max(take, key=lambda lab: sum(clip_samples(args.data, r["file"]) for r in take[lab]))
+                   == target for target, take in chosen):
+                break
+        else:
+            raise RuntimeError(f"actor {actor}: no draw gives the target call labels")
+        for target, take in chosen:
             runs = []
-            for lab, pool in half.items():
+            for lab, pool in take.items():
                 start = 0
                 for size in split_runs(len(pool), rng):
                     runs.append((lab, pool[start:start + size]))
