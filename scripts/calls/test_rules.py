@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""Self-checks of calls_lib (the rules reference.py implements): window counts for the issue's lengths,
+window truth and aggregation on hand-computed cases, the resampler against the shared resample-check
+sums, and (when ../shared is there) the plan's segments against the built audio.
+
+    /root/.cache/tonebench-py/calls/bin/python scripts/calls/test_rules.py
+"""
+import hashlib
+import sys
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path.insert(0, str(HERE))
+import calls_lib as cl  # noqa: E402
+
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what)
+    return bool(cond)
+
+
+def main():
+    ok = True
+    sr = 16000
+    cases = {0.5: [(0, 0, True)], 5.0: [(0, 0, False)], 5.1: [(0, 0, False)],
+             7.5: [(0, 0, False), (1, 40000, False)]}
+    for seconds, want in cases.items():
+        ok &= check(cl.windows(round(seconds * sr)) == want, f"windows of {seconds} s: {want}")
+    w = cl.windows(600 * sr)
+    ok &= check(len(w) == 239 and w[-1] == (238, 9520000, False), "10 min: 239 windows, last starts at 9,520,000")
+    ok &= check(len(cl.windows(7.5 * sr - 1)) == 1, "7.5 s less one sample: 1 window")
+    ok &= check(cl.span(0, 8000) == (0.0, 0.5), "padded window's real span is its samples")
+    # truth: [0,5] window; 2.5 s of speech is exactly half -> speech
+    ok &= check(cl.window_truth([(0.0, 2.5, "positive")], 0.0, 5.0) == (True, "positive"), "half covered -> speech")
+    ok &= check(cl.window_truth([(0.0, 2.4, "positive")], 0.0, 5.0) == (False, ""), "under half -> non-speech")
+    ok &= check(cl.window_truth([(0.0, 1.5, "positive"), (2.0, 3.5, "negative")], 0.0, 5.0) == (True, "negative"),
+                "tie on overlap -> earlier label")
+    ok &= check(cl.window_truth([(0.0, 2.0, "neutral"), (1.0, 3.0, "positive")], 0.0, 5.0) == (True, "neutral"),
+                "overlapping channels: union 3 s >= 2.5 s; tie 2 vs 2 -> neutral")
+    ok &= check(cl.call_truth([(0, 2, "positive"), (3, 5, "neutral"), (6, 7, "negative")]) == "neutral",
+                "call truth tie -> earlier label")
+    pred, m = cl.mean_argmax([[0.2, 0.4, 0.4], [0.4, 0.2, 0.4]])
+    ok &= check(pred == "positive" and abs(m[2] - 0.4) < 1e-7, "mean then argmax")
+    p = np.array([0.9, 0.1, 0.6, 0.2], np.float32)  # centres 0.016, 0.048, 0.080, 0.112 s
+    ok &= check(cl.vad_window(p, 0.0, 0.1) == (True, 2 / 3), "VAD: 2 of 3 chunks -> speech")
+    ok &= check(cl.vad_window(p, 0.04, 0.12)[0] is False, "VAD: 1 of 3 -> non-speech")
+    ok &= check(cl.vad_window(p, 0.04, 0.1)[0] is True, "VAD: 1 of 2 (half) -> speech")
+    ok &= check(cl.vad_window(p, 0.2, 0.3) == (False, 0.0), "VAD: no chunk -> non-speech")
+
+    shared = ROOT.parent / "shared"
+    rc = shared / "models" / "audio-cnn-valence" / "resample-check" / "SHA256SUMS_f32le.txt"
+    if rc.exists():
+        for line in rc.read_text().split("\n"):
+            if not line.strip():
+                continue
+            sha, name, count = line.split()
+            rel = name.replace("ravdess__", "").replace("__", "/")
+            x = cl.resample16k(cl.read_clip(shared / "data" / "ravdess-dev" / rel))
+            ok &= check(hashlib.sha256(x.astype("<f4").tobytes()).hexdigest() == sha
+                        and f"n_samples={len(x)}" == count, f"resample16k {rel} matches resample-check")
+        calls = cl.build_calls(ROOT / "tests" / "fixtures" / "calls" / "plan.csv", shared / "data" / "ravdess-dev")
+        good = True
+        for c in calls:
+            for s, e, _ in c.segments:
+                a, b = round(s * cl.RATE), round(e * cl.RATE)
+                good &= e * cl.RATE <= len(c.samples) and a < b
+            good &= all(x[1] <= y[0] for x, y in zip(c.segments, c.segments[1:]))
+        ok &= check(good, "segments ordered, non-overlapping, inside the audio")
+    print("all ok" if ok else "FAILURES")
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
