@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Rebuild the bundled demo suite (suites/demo) and its demo models from scratch.
+# Rebuild the bundled demo suite (suites/demo), the demo calls suite (suites/demo-calls) and the demo
+# models from scratch.
 # Installs espeak-ng and sox (apt-get) and the Python packages if they are missing.
 # Deterministic: same seed -> same WAVs, same models.
 set -euo pipefail
@@ -20,4 +21,5 @@ if ! $PY -c "import numpy, scipy, sklearn, soundfile, onnx, onnxruntime, tokeniz
 fi
 
 $PY scripts/demo/make_demo_suite.py "$@"
+$PY scripts/demo/make_demo_calls.py
 $PY scripts/demo/train_demo_models.py
