@@ -23,6 +23,9 @@ Writes (tests/fixtures/calls/):
   oracle_p_neutral,oracle_p_positive,vad_pred,vad_p_negative,vad_p_neutral,vad_p_positive,
   speech_windows,vad_speech_windows (oracle_*: float64 mean over truth-speech windows, vad_*: over VAD-speech
   windows; over all windows when there is none; argmax ties -> earlier label)
+- reference_windows_batched.csv: id,window,batch,p_negative,p_neutral,p_positive: the same windows run as
+  one batch per call (batch = the call's window count); ORT's batch >= 2 path differs from batch 1 by up
+  to 6.4e-5 on all-zero windows (see README.md)
 - reference_vad_<first call>.csv: chunk,p (Silero probability of every 512-sample chunk of the first call)
 
 --time [--repeats N] also times the Python loop a service would run (read WAV with soundfile + resample_poly + windows
@@ -64,7 +67,7 @@ def r(x):
 
 
 def evaluate(calls, cnn, vad):
-    win_rows, call_rows, first_vad = [], [], None
+    win_rows, call_rows, first_vad, batch_rows = [], [], None, []
     for call in calls:
         x = calls_lib.resample16k(call.samples)
         n = len(x)
@@ -85,6 +88,11 @@ def evaluate(calls, cnn, vad):
             win_rows.append([call.id, k, start, str(padded).lower(), str(speech).lower(), label,
                              str(vs).lower(), r(vf)] + [r(v) for v in p])
         probs = np.array(probs, dtype=np.float32)
+        # the same windows as one batch (what a batching harness computes; differs from batch 1, see README)
+        batch = np.stack([calls_lib.window_samples(x, start, W) for _, start, _ in wins])
+        pb = cnn.run(None, {"input_values": batch})[0]
+        for (k, _, _), p in zip(wins, pb):
+            batch_rows.append([call.id, k, len(wins)] + [r(v) for v in p])
 
         def agg(mask):
             sel = probs[np.array(mask)] if any(mask) else probs
@@ -96,7 +104,7 @@ def evaluate(calls, cnn, vad):
         call_rows.append([call.id, n, sha, len(wins), calls_lib.call_truth(call.segments),
                           o_pred] + [r(v) for v in o_p] + [v_pred] + [r(v) for v in v_p]
                          + [sum(truth_speech), sum(vad_speech)])
-    return win_rows, call_rows, first_vad
+    return win_rows, call_rows, first_vad, batch_rows
 
 
 def time_loop(calls, model, threads, repeats=3):
@@ -156,7 +164,7 @@ def main():
         sys.exit(f"{args.vad} missing: run scripts/setup-vad.sh")
 
     calls = calls_lib.build_calls(args.plan, args.data)
-    win_rows, call_rows, (first_id, first_vad) = evaluate(
+    win_rows, call_rows, (first_id, first_vad), batch_rows = evaluate(
         calls, cnn_session(args.model, 2), calls_lib.vad_session(args.vad))
 
     args.out.mkdir(parents=True, exist_ok=True)
@@ -171,6 +179,10 @@ def main():
                    + [f"oracle_p_{l}" for l in LABELS] + ["vad_pred"] + [f"vad_p_{l}" for l in LABELS]
                    + ["speech_windows", "vad_speech_windows"])
         w.writerows(call_rows)
+    with open(args.out / "reference_windows_batched.csv", "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["id", "window", "batch"] + [f"p_{l}" for l in LABELS])
+        w.writerows(batch_rows)
     with open(args.out / f"reference_vad_{first_id}.csv", "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["chunk", "p"])
@@ -180,6 +192,12 @@ def main():
     speech = sum(row[4] == "true" for row in win_rows)
     vad_sp = sum(row[6] == "true" for row in win_rows)
     agree = sum(row[4] == row[6] for row in win_rows)
+    d = np.abs(np.array([[float(v) for v in a[8:]] for a in win_rows])
+               - np.array([[float(v) for v in b[3:]] for b in batch_rows]))
+    flips = sum(int(np.argmax([float(v) for v in a[8:]]) != np.argmax([float(v) for v in b[3:]]))
+                for a, b in zip(win_rows, batch_rows))
+    print(f"one batch per call vs batch 1: max |dp| {d.max():.3g}, {int((d.max(axis=1) > 1e-5).sum())} windows "
+          f"over 1e-5, {flips} argmax changes")
     print(f"{len(calls)} calls, {total_s:.3f} s, {len(win_rows)} windows: {speech} speech, "
           f"{len(win_rows) - speech} non-speech (truth); VAD speech {vad_sp}, VAD agrees with truth on "
           f"{agree}/{len(win_rows)}; call truth = oracle pred on "
