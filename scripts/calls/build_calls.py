@@ -5,8 +5,9 @@
 
 Needs numpy and soundfile. --data defaults to ../shared/data/ravdess-dev next to the checkout.
 Writes OUTDIR/suite.toml (segments = "segments.csv"), items.csv (id,audio,speaker,sex: no label column,
-the call truth comes from the segments), segments.csv (id,start,end,label,speaker; times are repr() of
-the float64 seconds offset/48000) and audio/<call>.wav (PCM16, 48 kHz, mono: the exact int16
+the call truth comes from the segments), segments.csv (id,start,end,label,speaker; one segment per clip,
+[offset + speech_start, offset + speech_end] with the plan's speech span of the clip; times are repr() of
+the float64 seconds (sample count)/48000) and audio/<call>.wav (PCM16, 48 kHz, mono: the exact int16
 concatenation of the plan's pieces, silence = round(seconds*48000) zero samples).
 """
 
@@ -21,7 +22,7 @@ import calls_lib  # noqa: E402
 SUITE_TOML = """format-version = 1
 name = "ravdess-calls"
 description = \"\"\"Long test calls built from RAVDESS dev clips (actors 13-18) by scripts/calls/build_calls.py \
-from {plan}: {n} calls, clips of one actor concatenated with silences, label changes, segments exact. \
+from {plan}: {n} calls, clips of one actor concatenated with silences, label changes, one segment per clip over its speech span (plan.csv speech_start/speech_end). \
 RAVDESS is CC BY-NC-SA 4.0; do not redistribute the audio.\"\"\"
 labels = ["negative", "neutral", "positive"]
 items = "items.csv"

@@ -41,8 +41,32 @@ def read_clip(path):
     return x[:, 0]
 
 
+SPEECH_FRAME = 480   # 10 ms at 48 kHz: frame length = hop (non-overlapping frames)
+SPEECH_DB = 35.0     # a frame is "in the speech" when its level is within this many dB of the loudest frame
+
+
+def speech_span(x_int16, frame=SPEECH_FRAME, db=SPEECH_DB):
+    """(start_sample, end_sample) of the speech in one clip, by a fixed rule (the same for every clip):
+    cut the int16 samples into consecutive non-overlapping frames of `frame` samples from sample 0 (a
+    partial last frame is dropped); frame level = 20*log10(rms/32768) with rms over the frame's samples;
+    the span runs from the start of the first to the end of the last frame whose level is within `db`
+    dB of the clip's loudest frame. Compared exactly in integers/float64 as
+    sum_sq * 10**(db/10) >= max_sum_sq (sum_sq = the frame's exact integer sum of squares), which is the
+    same test without logs. Both ends are multiples of `frame`; end <= len(x)."""
+    n = len(x_int16) // frame
+    assert n > 0, "clip shorter than one frame"
+    f = np.asarray(x_int16[:n * frame], dtype=np.int64).reshape(n, frame)
+    sum_sq = np.sum(f * f, axis=1)  # exact: <= 480 * 2**30 < 2**39
+    top = int(sum_sq.max())
+    assert top > 0, "all-zero clip"
+    keep = np.flatnonzero(sum_sq.astype(np.float64) * 10.0 ** (db / 10.0) >= float(top))
+    return int(keep[0]) * frame, (int(keep[-1]) + 1) * frame
+
+
 def build_calls(plan_path, data_dir):
-    """Every call of the plan: int16 samples = concatenation of the pieces; one segment per clip."""
+    """Every call of the plan: int16 samples = concatenation of the pieces; one segment per clip,
+    [offset + speech_start, offset + speech_end] in float64 seconds (speech_start/end: plan.csv's
+    columns, from speech_span; checked against the clip's samples here)."""
     data_dir = Path(data_dir)
     out = []
     for call_id, rows in read_plan(plan_path).items():
@@ -51,7 +75,9 @@ def build_calls(plan_path, data_dir):
         for r in rows:
             if r["kind"] == "clip":
                 x = read_clip(data_dir / r["file"])
-                call.segments.append((offset / RATE, (offset + len(x)) / RATE, r["label"]))
+                a, b = round(float(r["speech_start"]) * RATE), round(float(r["speech_end"]) * RATE)
+                assert (a, b) == speech_span(x), f"{call_id} seq {r['seq']}: plan speech span != speech_span"
+                call.segments.append(((offset + a) / RATE, (offset + b) / RATE, r["label"]))
             elif r["kind"] == "silence":
                 x = np.zeros(round(float(r["seconds"]) * RATE), dtype=np.int16)
             else:

@@ -1,19 +1,26 @@
 #!/usr/bin/env python3
 """Write the long-call plan tests/fixtures/calls/plan.csv: which RAVDESS dev clips, in which order, with
-which silences, make each test call. Deterministic (fixed seed); standard library only.
+which silences, make each test call. Deterministic (fixed seed); needs numpy and soundfile (calls_lib) for
+the speech spans.
 
-    python3 scripts/calls/make_plan.py [--data ../shared/data/ravdess-dev] [--seed 11] [--out PLAN]
+    /root/.cache/tonebench-py/calls/bin/python scripts/calls/make_plan.py [--data ../shared/data/ravdess-dev] [--seed 11] [--out PLAN]
 
-Columns: call,seq,kind,file,seconds,label,speaker,sex (one row per piece, in order; seq from 0).
+Columns: call,seq,kind,file,seconds,label,speaker,sex,speech_start,speech_end (one row per piece, in
+order; seq from 0).
 - kind `clip`: `file` is relative to the data folder, `label` its valence (neutral/calm -> neutral,
   happy -> positive, sad/angry/fearful/disgust -> negative; surprised is never used); `seconds` empty
   (the clip's own length counts).
 - kind `silence`: `seconds` is a whole number of milliseconds written with 3 decimals, so
   round(seconds * 48000) zero samples is exact; `file` and `label` empty.
 `speaker` (`actor_13`, ...) and `sex` are the call's, repeated on every row.
+- `speech_start,speech_end` (clip rows only; empty for silence rows): the speech inside the clip, in
+  seconds from the start of the clip file, by calls_lib.speech_span (10-ms frames; from the first to the
+  last frame whose level is within 35 dB of the clip's loudest frame); repr() of float64 seconds that
+  are whole numbers of 480-sample frames / 48000.
 
-The call audio is the int16 concatenation at 48 kHz of the pieces (see build_calls.py); each clip is a
-labeled segment [offset, offset + clip_samples / 48000] on channel 0.
+The call audio is the int16 concatenation at 48 kHz of the pieces (see build_calls.py), the whole clips
+with their lead-in and tail; each clip is a labeled segment [offset + speech_start, offset + speech_end]
+on channel 0.
 
 Shape of the plan: 12 calls of 30-120 s, two per actor (actors 13-18), no clip twice in one call (an actor's two calls may share clips), whose
 call-level truths (duration-weighted majority) are 4 negative, 4 neutral, 4 positive (ALLOCATIONS);
@@ -27,8 +34,12 @@ clip, no silence) for the padded-window case.
 import argparse
 import csv
 import random
+import sys
 import wave
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import calls_lib  # noqa: E402
 
 VALENCE = {"neutral": "neutral", "calm": "neutral", "happy": "positive",
            "sad": "negative", "angry": "negative", "fearful": "negative", "disgust": "negative"}
@@ -156,12 +167,14 @@ def main():
         for seq, (kind, what) in enumerate(pieces):
             if kind == "clip":
                 total += clip_samples(args.data, what["file"])
-                rows.append([call, seq, "clip", what["file"], "", VALENCE[what["emotion"]], f"actor_{actor}", sex])
+                a, b = calls_lib.speech_span(calls_lib.read_clip(args.data / what["file"]))
+                rows.append([call, seq, "clip", what["file"], "", VALENCE[what["emotion"]], f"actor_{actor}", sex,
+                             repr(a / RATE), repr(b / RATE)])
             else:
                 seconds = f"{what / 1000:.3f}"
                 assert round(float(seconds) * RATE) == what * 48
                 total += what * 48
-                rows.append([call, seq, "silence", "", seconds, "", f"actor_{actor}", sex])
+                rows.append([call, seq, "silence", "", seconds, "", f"actor_{actor}", sex, "", ""])
         dur = total / RATE
         assert (30 <= dur <= 120) or len(pieces) == 1, (call, dur)
         print(f"{call}: actor {actor}, {sum(k == 'clip' for k, _ in pieces)} clips, {dur:.2f} s")
@@ -169,7 +182,7 @@ def main():
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with open(args.out, "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
-        w.writerow(["call", "seq", "kind", "file", "seconds", "label", "speaker", "sex"])
+        w.writerow(["call", "seq", "kind", "file", "seconds", "label", "speaker", "sex", "speech_start", "speech_end"])
         w.writerows(rows)
     print(f"{len(calls)} calls -> {args.out}")
 

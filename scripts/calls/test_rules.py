@@ -50,6 +50,13 @@ def main():
     ok &= check(cl.vad_window(p, 0.04, 0.1)[0] is True, "VAD: 1 of 2 (half) -> speech")
     ok &= check(cl.vad_window(p, 0.2, 0.3) == (False, 0.0), "VAD: no chunk -> non-speech")
 
+    # speech_span on hand-made clips: frames of 480 samples, within 35 dB of the loudest frame
+    z = np.zeros(480 * 10, np.int16)
+    y = z.copy(); y[480 * 3] = 500; y[480 * 6 + 5] = 30000  # 20*log10(60) = 35.6 dB down
+    ok &= check(cl.speech_span(y) == (480 * 6, 480 * 7), "speech_span: a frame 35.6 dB down is out")
+    y = z.copy(); y[480 * 2] = 600; y[480 * 8] = 30000  # 20*log10(50) = 34.0 dB down
+    ok &= check(cl.speech_span(np.concatenate([y, np.full(100, 32767, np.int16)]))
+                == (480 * 2, 480 * 9), "speech_span: 34 dB down is in; a partial last frame is dropped")
     shared = ROOT.parent / "shared"
     rc = shared / "models" / "audio-cnn-valence" / "resample-check" / "SHA256SUMS_f32le.txt"
     if rc.exists():
@@ -61,6 +68,18 @@ def main():
             x = cl.resample16k(cl.read_clip(shared / "data" / "ravdess-dev" / rel))
             ok &= check(hashlib.sha256(x.astype("<f4").tobytes()).hexdigest() == sha
                         and f"n_samples={len(x)}" == count, f"resample16k {rel} matches resample-check")
+        plan = ROOT / "tests" / "fixtures" / "calls" / "plan.csv"
+        good = True
+        for rows in cl.read_plan(plan).values():
+            for r in rows:
+                if r["kind"] == "clip":
+                    x = cl.read_clip(shared / "data" / "ravdess-dev" / r["file"])
+                    a, b = cl.speech_span(x)
+                    good &= (r["speech_start"], r["speech_end"]) == (repr(a / cl.RATE), repr(b / cl.RATE))
+                    good &= 0 <= a < b <= len(x) and a % 480 == 0 and b % 480 == 0
+                else:
+                    good &= r["speech_start"] == r["speech_end"] == ""
+        ok &= check(good, "plan speech_start/speech_end = speech_span of each clip (multiples of 480 samples)")
         calls = cl.build_calls(ROOT / "tests" / "fixtures" / "calls" / "plan.csv", shared / "data" / "ravdess-dev")
         good = True
         for c in calls:
