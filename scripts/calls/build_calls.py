@@ -5,10 +5,12 @@
 
 Needs numpy and soundfile. --data defaults to ../shared/data/ravdess-dev next to the checkout.
 Writes OUTDIR/suite.toml (segments = "segments.csv"), items.csv (id,audio,speaker,sex: no label column,
-the call truth comes from the segments), segments.csv (id,start,end,label,speaker; one segment per clip,
-[offset + speech_start, offset + speech_end] with the plan's speech span of the clip; times are repr() of
-the float64 seconds (sample count)/48000) and audio/<call>.wav (PCM16, 48 kHz, mono: the exact int16
-concatenation of the plan's pieces, silence = round(seconds*48000) zero samples).
+the call truth comes from the segments; speaker = the call's two actors joined with '+'), segments.csv
+(id,start,end,label,speaker; one segment per clip covering exactly its piece of the call, [offset, offset
++ piece/48000]; speaker = the clip's actor; times are repr() of the float64 seconds (sample count)/48000)
+and audio/<call>.wav (PCM16, 48 kHz, mono: the exact int16 concatenation of the plan's pieces: of each
+clip only its speech span, samples [round(speech_start*48000), round(speech_end*48000)); silence =
+round(seconds*48000) zero samples).
 """
 
 import argparse
@@ -22,7 +24,7 @@ import calls_lib  # noqa: E402
 SUITE_TOML = """format-version = 1
 name = "ravdess-calls"
 description = \"\"\"Long test calls built from RAVDESS dev clips (actors 13-18) by scripts/calls/build_calls.py \
-from {plan}: {n} calls, clips of one actor concatenated with silences, label changes, one segment per clip over its speech span (plan.csv speech_start/speech_end). \
+from {plan}: {n} calls, the speech spans of clips of two same-sex actors (plan.csv speech_start/speech_end) concatenated with short pauses and some long ones, label changes, one segment per clip piece. \
 RAVDESS is CC BY-NC-SA 4.0; do not redistribute the audio.\"\"\"
 labels = ["negative", "neutral", "positive"]
 items = "items.csv"
@@ -51,8 +53,8 @@ def main():
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["id", "start", "end", "label", "speaker"])
         for c in calls:
-            for s, e, lab in c.segments:
-                w.writerow([c.id, repr(s), repr(e), lab, c.speaker])
+            for (s, e, lab), spk in zip(c.segments, c.segment_speakers):
+                w.writerow([c.id, repr(s), repr(e), lab, spk])
     for c in calls:
         sf.write(str(args.outdir / "audio" / f"{c.id}.wav"), c.samples, calls_lib.RATE, subtype="PCM_16")
     plan_name = args.plan.name

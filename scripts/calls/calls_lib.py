@@ -21,6 +21,7 @@ class Call:
     sex: str
     samples: np.ndarray = None  # int16, 48 kHz mono
     segments: list = field(default_factory=list)  # (start_s, end_s, label), float64 seconds
+    segment_speakers: list = field(default_factory=list)  # the actor of each segment
 
 
 def read_plan(path):
@@ -64,20 +65,29 @@ def speech_span(x_int16, frame=SPEECH_FRAME, db=SPEECH_DB):
 
 
 def build_calls(plan_path, data_dir):
-    """Every call of the plan: int16 samples = concatenation of the pieces; one segment per clip,
-    [offset + speech_start, offset + speech_end] in float64 seconds (speech_start/end: plan.csv's
-    columns, from speech_span; checked against the clip's samples here)."""
+    """Every call of the plan: int16 samples = concatenation of the pieces. A clip row contributes only
+    its speech span, the clip's samples [round(speech_start*48000), round(speech_end*48000)) (plan.csv's
+    columns, from speech_span; checked against the clip's samples here), and is one segment covering
+    exactly that piece, [offset, offset + piece/48000] in float64 seconds; a silence row contributes
+    round(seconds*48000) zero samples. Call.speaker: the call's actors joined with '+';
+    Call.segment_speakers: each segment's actor."""
     data_dir = Path(data_dir)
     out = []
     for call_id, rows in read_plan(plan_path).items():
-        call = Call(call_id, rows[0]["speaker"], rows[0]["sex"])
+        clip_speakers = sorted({r["speaker"] for r in rows if r["kind"] == "clip"})
+        call = Call(call_id, "+".join(clip_speakers), rows[0]["sex"])
+        assert all(r["sex"] == call.sex for r in rows), f"{call_id}: one sex per call"
+        assert all(r["speaker"] == call.speaker for r in rows if r["kind"] == "silence"), \
+            f"{call_id}: a silence row's speaker must be the call's"
         parts, offset = [], 0
         for r in rows:
             if r["kind"] == "clip":
-                x = read_clip(data_dir / r["file"])
+                clip = read_clip(data_dir / r["file"])
                 a, b = round(float(r["speech_start"]) * RATE), round(float(r["speech_end"]) * RATE)
-                assert (a, b) == speech_span(x), f"{call_id} seq {r['seq']}: plan speech span != speech_span"
-                call.segments.append(((offset + a) / RATE, (offset + b) / RATE, r["label"]))
+                assert (a, b) == speech_span(clip), f"{call_id} seq {r['seq']}: plan speech span != speech_span"
+                x = clip[a:b]
+                call.segments.append((offset / RATE, (offset + len(x)) / RATE, r["label"]))
+                call.segment_speakers.append(r["speaker"])
             elif r["kind"] == "silence":
                 x = np.zeros(round(float(r["seconds"]) * RATE), dtype=np.int16)
             else:

@@ -80,7 +80,7 @@ def main():
                 else:
                     good &= r["speech_start"] == r["speech_end"] == ""
         ok &= check(good, "plan speech_start/speech_end = speech_span of each clip (multiples of 480 samples)")
-        calls = cl.build_calls(ROOT / "tests" / "fixtures" / "calls" / "plan.csv", shared / "data" / "ravdess-dev")
+        calls = cl.build_calls(plan, shared / "data" / "ravdess-dev")
         good = True
         for c in calls:
             for s, e, _ in c.segments:
@@ -88,6 +88,33 @@ def main():
                 good &= e * cl.RATE <= len(c.samples) and a < b
             good &= all(x[1] <= y[0] for x, y in zip(c.segments, c.segments[1:]))
         ok &= check(good, "segments ordered, non-overlapping, inside the audio")
+        # the call audio is exactly the pieces: each clip's speech span, then silences of zeros
+        good = True
+        plan_rows = cl.read_plan(plan)
+        for c in calls:
+            offset, segs = 0, iter(c.segments)
+            for r in plan_rows[c.id]:
+                if r["kind"] == "clip":
+                    x = cl.read_clip(shared / "data" / "ravdess-dev" / r["file"])
+                    a, b = round(float(r["speech_start"]) * cl.RATE), round(float(r["speech_end"]) * cl.RATE)
+                    s, e, lab = next(segs)
+                    good &= (s, e, lab) == (offset / cl.RATE, (offset + b - a) / cl.RATE, r["label"])
+                    good &= np.array_equal(c.samples[offset:offset + b - a], x[a:b])
+                    offset += b - a
+                else:
+                    n = round(float(r["seconds"]) * cl.RATE)
+                    good &= not c.samples[offset:offset + n].any()
+                    offset += n
+            good &= offset == len(c.samples) and next(segs, None) is None
+        ok &= check(good, "call audio = the clips' speech spans and zero pauses; segment = its piece exactly")
+        lengths = [len(c.samples) / cl.RATE for c in calls]
+        ok &= check(all(45 <= t <= 70 for t in lengths[:-1]) and lengths[-1] < 5,
+                    "12 calls of 45-70 s, the last one under 5 s")
+        truths = sorted(cl.call_truth(c.segments) for c in calls[:-1])
+        ok &= check(truths == ["negative"] * 4 + ["neutral"] * 4 + ["positive"] * 4, "call truths 4/4/4")
+        pauses = [float(r["seconds"]) for rows in plan_rows.values() for r in rows if r["kind"] == "silence"]
+        ok &= check(all(0.15 <= p <= 0.8 or 6 <= p <= 10 for p in pauses)
+                    and sum(p >= 6 for p in pauses) == 8, "pauses 0.15-0.8 s, and 8 long ones of 6-10 s")
     print("all ok" if ok else "FAILURES")
     sys.exit(0 if ok else 1)
 
