@@ -92,6 +92,7 @@ fn bench(c: &mut Criterion) {
                 probs: preds.probs,
                 latency_ms: preds.latency_ms,
                 warnings: Vec::new(),
+                streaming: None,
             };
             evaluate(&suite, &[run], &EvalConfig { bootstrap: cfg })
         })

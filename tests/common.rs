@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests; `gates` holds the world of the gate and baseline
 //! tests.
 
+pub mod calls;
 pub mod gates;
 
 use std::collections::BTreeMap;

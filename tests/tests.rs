@@ -13,4 +13,5 @@ mod paired;
 mod profile;
 mod run;
 mod score;
+mod streaming;
 mod wav;

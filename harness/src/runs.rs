@@ -2,7 +2,7 @@
 //! profile, or a predictions file made elsewhere. What the run folder stores and the evaluation
 //! reads.
 
-use tonebench_core::report::{Modality, Source, Warning};
+use tonebench_core::report::{Modality, Source, StreamingReport, Warning};
 
 /// One model's predictions over a suite, aligned to its items.
 #[derive(Debug, Clone)]
@@ -18,4 +18,7 @@ pub struct ModelRun {
     pub latency_ms: Option<Vec<Option<f64>>>,
     /// Warnings from producing the predictions (e.g. batch sensitivity).
     pub warnings: Vec<Warning>,
+    /// With `run --window`: the evaluation over the calls' windows (then `pred` and `probs`
+    /// are the whole-call estimates).
+    pub streaming: Option<Box<StreamingReport>>,
 }

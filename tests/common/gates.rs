@@ -138,6 +138,7 @@ pub fn write_run(dir: &Path, items: &[ItemPred]) {
             }),
             warnings: vec![],
             examples: vec![],
+            streaming: None,
         }],
         warnings: vec![],
         comparisons: Vec::new(),

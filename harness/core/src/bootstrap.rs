@@ -124,23 +124,72 @@ pub fn confusion_intervals(cm: &Confusion, cfg: &BootstrapConfig) -> Intervals {
     let b = cfg.resamples.max(1) as usize;
     let mut sampler = CellResampler::new(cfg.seed);
     let mut cells = vec![0u64; k * k];
-    let mut acc = Vec::with_capacity(b);
-    let mut bal = Vec::with_capacity(b);
-    let mut mf1 = Vec::with_capacity(b);
-    let mut per: Vec<[Vec<f64>; 3]> = (0..k)
-        .map(|_| {
-            [
-                Vec::with_capacity(b),
-                Vec::with_capacity(b),
-                Vec::with_capacity(b),
-            ]
-        })
-        .collect();
+    let mut draws = Draws::new(k, b);
     for _ in 0..b {
         sampler.draw(cm.cells(), &mut cells);
-        let r = Confusion::from_cells(k, cells.clone());
+        draws.push(&Confusion::from_cells(k, cells.clone()));
+    }
+    draws.intervals(cfg.confidence)
+}
+
+/// Percentile bootstrap intervals like [`confusion_intervals`], resampling **clusters** with
+/// replacement: each resample draws `clusters.len()` clusters (e.g. the calls of a streaming
+/// run, whose windows are not independent) and sums their confusion matrices. Duplicating every
+/// observation inside every cluster leaves these intervals unchanged; resampling the
+/// observations themselves would narrow them.
+pub fn clustered_intervals(clusters: &[Confusion], k: usize, cfg: &BootstrapConfig) -> Intervals {
+    use rand::Rng;
+    let b = cfg.resamples.max(1) as usize;
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(cfg.seed);
+    let mut draws = Draws::new(k, b);
+    let mut cells = vec![0u64; k * k];
+    for _ in 0..b {
+        cells.iter_mut().for_each(|c| *c = 0);
+        if !clusters.is_empty() {
+            for _ in 0..clusters.len() {
+                let c = &clusters[rng.gen_range(0..clusters.len())];
+                for (sum, &x) in cells.iter_mut().zip(c.cells()) {
+                    *sum += x;
+                }
+            }
+        }
+        draws.push(&Confusion::from_cells(k, cells.clone()));
+    }
+    draws.intervals(cfg.confidence)
+}
+
+/// The bootstrap distributions of every metric of [`Intervals`], one resample at a time.
+struct Draws {
+    acc: Vec<f64>,
+    bal: Vec<f64>,
+    mf1: Vec<f64>,
+    /// Precision, recall and F1 of each class.
+    per: Vec<[Vec<f64>; 3]>,
+}
+
+impl Draws {
+    fn new(k: usize, b: usize) -> Self {
+        Draws {
+            acc: Vec::with_capacity(b),
+            bal: Vec::with_capacity(b),
+            mf1: Vec::with_capacity(b),
+            per: (0..k)
+                .map(|_| {
+                    [
+                        Vec::with_capacity(b),
+                        Vec::with_capacity(b),
+                        Vec::with_capacity(b),
+                    ]
+                })
+                .collect(),
+        }
+    }
+
+    /// Adds one resampled matrix.
+    fn push(&mut self, r: &Confusion) {
+        let k = self.per.len();
         let (mut recall_sum, mut present, mut f1_sum) = (0.0, 0usize, 0.0);
-        for (c, slot) in per.iter_mut().enumerate() {
+        for (c, slot) in self.per.iter_mut().enumerate() {
             let tp = r.get(c, c) as f64;
             let support = r.support(c) as f64;
             let predicted = r.predicted(c) as f64;
@@ -156,23 +205,29 @@ pub fn confusion_intervals(cm: &Confusion, cfg: &BootstrapConfig) -> Intervals {
             slot[1].push(recall);
             slot[2].push(f1);
         }
-        acc.push(ratio(r.correct() as f64, r.total() as f64).unwrap_or(0.0));
-        bal.push(ratio(recall_sum, present as f64).unwrap_or(0.0));
-        mf1.push(f1_sum / k as f64);
+        self.acc
+            .push(ratio(r.correct() as f64, r.total() as f64).unwrap_or(0.0));
+        self.bal
+            .push(ratio(recall_sum, present as f64).unwrap_or(0.0));
+        self.mf1.push(f1_sum / k.max(1) as f64);
     }
-    let ci = |v: Vec<f64>| percentile_interval(v, cfg.confidence);
-    Intervals {
-        accuracy: ci(acc),
-        balanced_accuracy: ci(bal),
-        macro_f1: ci(mf1),
-        per_class: per
-            .into_iter()
-            .map(|[p, r, f]| ClassIntervals {
-                precision: ci(p),
-                recall: ci(r),
-                f1: ci(f),
-            })
-            .collect(),
+
+    fn intervals(self, confidence: f64) -> Intervals {
+        let ci = |v: Vec<f64>| percentile_interval(v, confidence);
+        Intervals {
+            accuracy: ci(self.acc),
+            balanced_accuracy: ci(self.bal),
+            macro_f1: ci(self.mf1),
+            per_class: self
+                .per
+                .into_iter()
+                .map(|[p, r, f]| ClassIntervals {
+                    precision: ci(p),
+                    recall: ci(r),
+                    f1: ci(f),
+                })
+                .collect(),
+        }
     }
 }
 

@@ -13,6 +13,7 @@ pub mod profile;
 pub mod run;
 pub mod score;
 pub mod source;
+pub mod streaming;
 
 use std::path::PathBuf;
 
@@ -56,6 +57,14 @@ pub enum AppError {
     NothingTimed(usize),
     #[error("{0}")]
     ProviderFallback(String),
+    #[error(
+        "--window: model {0} takes no audio; streaming evaluation is for audio and hybrid models"
+    )]
+    StreamTextModel(String),
+    #[error("--window: item \"{0}\" has no audio; every item of a streamed suite is a recording")]
+    StreamNoAudio(String),
+    #[error("--speech silero-vad: Silero VAD's graph not found (looked at TONEBENCH_VAD and .vad/silero_vad.onnx); run scripts/setup-vad.sh (or make setup), or choose --speech energy")]
+    NoVad,
 }
 
 impl HasKind for AppError {
@@ -71,7 +80,10 @@ impl HasKind for AppError {
             | AppError::ModelChanged(_)
             | AppError::Read { .. }
             | AppError::NothingToProfile(_)
-            | AppError::Profile(_) => ErrorKind::Input,
+            | AppError::Profile(_)
+            | AppError::StreamTextModel(_)
+            | AppError::StreamNoAudio(_)
+            | AppError::NoVad => ErrorKind::Input,
             AppError::NothingTimed(_) | AppError::ProviderFallback(_) => ErrorKind::Model,
         }
     }

@@ -9,12 +9,14 @@ use tonebench_core::report::{Report, Warning, WarningCode};
 
 use super::finish::{finish_run, EvalSettings};
 use super::source::{ModelFiles, OnnxModel};
+use super::streaming::StreamPlan;
 use super::AppError;
 use crate::infer::{self, InferError, InferInput, Model, Options};
 use crate::input::suite::Suite;
 use crate::runs::ModelRun;
 use crate::store::journal::{Done, Entry, Journal};
 use crate::store::RunDir;
+use tonebench_core::streaming::WindowSpec;
 
 /// What `run` does: every model over the suite, into one run folder.
 #[derive(Debug, Clone)]
@@ -34,6 +36,52 @@ pub struct RunPlan {
     /// Items sampled to measure the effect of batching (0 = no check).
     pub sensitivity_sample: usize,
     pub eval: EvalSettings,
+    /// `--window`: evaluate over the windows of each recording (else the suite's
+    /// `[streaming]`, else whole items).
+    pub stream: Option<StreamRequest>,
+}
+
+/// What `--window`, `--hop`, `--window-batch` and `--speech` asked for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StreamRequest {
+    /// `None`: the suite's `[streaming]` window (an error when it has none).
+    pub window_s: Option<f64>,
+    pub hop_s: Option<f64>,
+    pub batch: usize,
+    pub speech: super::streaming::SpeechChoice,
+}
+
+/// Calls pictured in a streamed run's reports when `--examples` is not given.
+const DEFAULT_TIMELINES: usize = 3;
+
+/// The streaming plan of a run: the request on the command line over the suite's `[streaming]`.
+fn stream_plan(plan: &RunPlan, suite: &Suite) -> anyhow::Result<Option<StreamPlan>> {
+    let req = plan.stream;
+    let suite_default = suite.streaming.map(|s| (s.window, s.hop));
+    let (window, hop) = match (req.and_then(|r| r.window_s), suite_default) {
+        (Some(w), _) => (w, req.and_then(|r| r.hop_s)),
+        (None, Some((w, h))) => (w, req.and_then(|r| r.hop_s).or(h)),
+        (None, None) if req.is_some() => {
+            return Err(crate::error::UsageError(format!(
+                "streaming options given, but neither --window nor suite {}'s [streaming] sets a window",
+                suite.name
+            ))
+            .into())
+        }
+        (None, None) => return Ok(None),
+    };
+    let spec = WindowSpec::new(window, hop.unwrap_or(window / 2.0))
+        .map_err(|e| crate::error::UsageError(format!("--window/--hop: {e}")))?;
+    Ok(Some(StreamPlan {
+        spec,
+        batch: req.map_or(super::streaming::DEFAULT_BATCH, |r| r.batch.max(1)),
+        speech: req.map(|r| r.speech).unwrap_or_default(),
+        timelines: if plan.eval.examples > 0 {
+            plan.eval.examples
+        } else {
+            DEFAULT_TIMELINES
+        },
+    }))
 }
 
 /// What a finished run produced.
@@ -85,7 +133,18 @@ pub fn run(plan: &RunPlan) -> anyhow::Result<RunOutcome> {
         }
         .into());
     }
-    let runs = run_models(&suite, plan, &mut journal, &mut done, &files)?;
+    let runs = match stream_plan(plan, &suite)? {
+        Some(stream) => {
+            let s = super::streaming::run_models(&suite, plan, &stream, &mut journal, &mut done)?;
+            crate::store::windows::write_windows(
+                &files.windows(),
+                suite.labels.names(),
+                &s.windows,
+            )?;
+            s.runs
+        }
+        None => run_models(&suite, plan, &mut journal, &mut done, &files)?,
+    };
     let report = finish_run(&suite, &runs, &plan.eval, &out)?;
     let failed: usize = runs
         .iter()
@@ -114,31 +173,7 @@ pub fn run_models(
         let mut model = Model::load(spec, labels, options)?;
         let files_read = ModelFiles::read(spec, &model.files)?;
         let identity = files_read.identity(options.batch);
-        let d = done.entry(model.name.clone()).or_default();
-        let k = labels.len();
-        if let Some((id, (p, _))) = d.items.iter().find(|(_, (p, _))| p.len() != k) {
-            return Err(AppError::JournalWidth {
-                journal: journal.path().to_owned(),
-                id: id.clone(),
-                model: model.name.clone(),
-                found: p.len(),
-                labels: k,
-            }
-            .into());
-        }
-        match &d.identity {
-            Some(prev) if prev != &identity => {
-                return Err(AppError::ModelChanged(model.name.clone()).into())
-            }
-            Some(_) => {}
-            None => {
-                journal.append(&[Entry::Model {
-                    model: model.name.clone(),
-                    identity: identity.clone(),
-                }])?;
-                d.identity = Some(identity);
-            }
-        }
+        let d = register(journal, done, &model.name, identity, labels.len())?;
         let todo: Vec<&crate::input::suite::Item> =
             suite.items.iter().filter(|i| !d.contains(&i.id)).collect();
         if todo.len() < suite.items.len() {
@@ -299,6 +334,58 @@ pub fn run_models(
         runs.push(model_run(suite, &identity_of, done, &files_read, warnings));
     }
     Ok(runs)
+}
+
+/// The journal's record of a model: checked against `identity` (its files and settings) when
+/// the journal knows it, else recorded; every journaled prediction must have one probability
+/// per label.
+pub(super) fn register<'a>(
+    journal: &mut Journal,
+    done: &'a mut std::collections::HashMap<String, Done>,
+    name: &str,
+    identity: String,
+    k: usize,
+) -> anyhow::Result<&'a mut Done> {
+    let d = done.entry(name.to_string()).or_default();
+    let widths = d
+        .items
+        .iter()
+        .map(|(id, (p, _))| (id, p.len()))
+        .chain(d.calls.iter().map(|(id, c)| {
+            let windows = c.speech.len().max(1);
+            (
+                id,
+                if c.probs.len() % windows == 0 {
+                    c.probs.len() / windows
+                } else {
+                    0
+                },
+            )
+        }));
+    if let Some((id, found)) = widths.into_iter().find(|&(_, w)| w != k) {
+        return Err(AppError::JournalWidth {
+            journal: journal.path().to_owned(),
+            id: id.clone(),
+            model: name.to_string(),
+            found,
+            labels: k,
+        }
+        .into());
+    }
+    match &d.identity {
+        Some(prev) if prev != &identity => {
+            return Err(AppError::ModelChanged(name.to_string()).into())
+        }
+        Some(_) => {}
+        None => {
+            journal.append(&[Entry::Model {
+                model: name.to_string(),
+                identity: identity.clone(),
+            }])?;
+            d.identity = Some(identity);
+        }
+    }
+    Ok(d)
 }
 
 /// Measures how much the batch size changes outputs on an evenly spaced sample of the suite.

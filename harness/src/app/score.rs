@@ -69,5 +69,6 @@ pub fn external_run(suite: &Suite, path: &Path, name: Option<&str>) -> anyhow::R
             })
             .into_iter()
             .collect(),
+        streaming: None,
     })
 }

@@ -88,6 +88,7 @@ impl OnnxModel<'_> {
             probs,
             latency_ms,
             warnings,
+            streaming: None,
         }
     }
 }

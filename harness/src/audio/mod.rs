@@ -92,6 +92,19 @@ pub fn load(path: &Path, target_rate: u32) -> Result<Loaded, AudioError> {
     })
 }
 
+/// The duration of a WAV file in seconds, from its header alone.
+pub fn duration_s(path: &Path) -> Result<f64, AudioError> {
+    if !path.is_file() {
+        return Err(AudioError::Missing {
+            path: path.to_path_buf(),
+        });
+    }
+    let reader = hound::WavReader::open(path).map_err(|e| classify(path, e, "header"))?;
+    let spec = reader.spec();
+    check_spec(path, spec)?;
+    Ok(f64::from(reader.duration()) / f64::from(spec.sample_rate))
+}
+
 /// Decodes a WAV file to mono f32: 8/16/24/32-bit integer or 32-bit float PCM, any number of
 /// channels (averaged).
 pub fn decode(path: &Path) -> Result<Waveform, AudioError> {

@@ -6,7 +6,8 @@ use clap::Args;
 
 use super::args::{parse_positive, BootstrapArgs, ExecArgs};
 use super::exit;
-use crate::app::run::{run, RunPlan};
+use crate::app::run::{run, RunPlan, StreamRequest};
+use crate::app::streaming::SpeechChoice;
 
 #[derive(Debug, Clone, Args)]
 pub struct RunArgs {
@@ -36,6 +37,58 @@ pub struct RunArgs {
     pub sensitivity_sample: usize,
     #[command(flatten)]
     pub bootstrap: BootstrapArgs,
+    #[command(flatten)]
+    pub stream: StreamArgs,
+}
+
+/// Streaming evaluation: each recording cut into fixed windows, as a real-time service runs.
+#[derive(Debug, Clone, Args)]
+pub struct StreamArgs {
+    /// Evaluate over windows of this many seconds of every recording (a suite's [streaming]
+    /// section sets a default): speech presence, window, rolling-30-s and whole-call metrics
+    #[arg(long, value_name = "SECONDS")]
+    pub window: Option<f64>,
+    /// Seconds from one window to the next (default: half the window)
+    #[arg(long, value_name = "SECONDS")]
+    pub hop: Option<f64>,
+    /// Windows per session call (same length, so no padding) [default: 16]
+    #[arg(long, value_parser = parse_positive)]
+    pub window_batch: Option<usize>,
+    /// Where per-window speech presence comes from [default: auto = silero-vad when installed,
+    /// else energy]
+    #[arg(long, value_enum)]
+    pub speech: Option<SpeechArg>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SpeechArg {
+    Auto,
+    SileroVad,
+    Energy,
+    Oracle,
+}
+
+impl StreamArgs {
+    /// The request, when any streaming option was given.
+    pub fn request(&self) -> Option<StreamRequest> {
+        let any = self.window.is_some()
+            || self.hop.is_some()
+            || self.window_batch.is_some()
+            || self.speech.is_some();
+        any.then(|| StreamRequest {
+            window_s: self.window,
+            hop_s: self.hop,
+            batch: self
+                .window_batch
+                .unwrap_or(crate::app::streaming::DEFAULT_BATCH),
+            speech: match self.speech.unwrap_or(SpeechArg::Auto) {
+                SpeechArg::Auto => SpeechChoice::Auto,
+                SpeechArg::SileroVad => SpeechChoice::SileroVad,
+                SpeechArg::Energy => SpeechChoice::Energy,
+                SpeechArg::Oracle => SpeechChoice::Oracle,
+            },
+        })
+    }
 }
 
 impl RunArgs {
@@ -50,6 +103,7 @@ impl RunArgs {
             jobs: self.jobs,
             sensitivity_sample: self.sensitivity_sample,
             eval: self.bootstrap.settings()?,
+            stream: self.stream.request(),
         })
     }
 }

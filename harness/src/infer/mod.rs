@@ -14,6 +14,7 @@ pub mod parts;
 pub mod runtime;
 pub mod sensitivity;
 pub mod spec;
+pub mod vad;
 
 use std::path::Path;
 use std::time::Duration;

@@ -76,7 +76,7 @@ pub fn locate() -> Result<(PathBuf, Source), InferError> {
 
 /// Candidate repository roots: ancestors of the executable and of the current directory that
 /// hold a `Cargo.toml` or a `.ort` folder.
-fn repo_roots() -> Vec<PathBuf> {
+pub(super) fn repo_roots() -> Vec<PathBuf> {
     let mut starts = Vec::new();
     if let Ok(exe) = std::env::current_exe() {
         starts.push(exe);

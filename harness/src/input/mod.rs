@@ -4,6 +4,7 @@ pub mod config;
 pub mod embeddings;
 pub mod gate_file;
 pub mod predictions;
+pub mod segments;
 pub mod suite;
 pub mod table;
 pub mod templates;

@@ -27,6 +27,19 @@ pub struct SuiteManifest {
     pub label_map: Option<std::collections::BTreeMap<String, String>>,
     #[serde(default)]
     pub cohorts: Option<CohortsManifest>,
+    /// A calls suite: the table of time-aligned labels of its recordings.
+    pub segments: Option<String>,
+    /// Default windowing for `run` on this suite (`--window`/`--hop` override it).
+    pub streaming: Option<StreamingManifest>,
+}
+
+/// `[streaming]` of a suite or model spec: window and hop in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct StreamingManifest {
+    pub window: f64,
+    /// Default: half the window.
+    pub hop: Option<f64>,
 }
 
 /// `[columns]`: which item columns hold id, label, text, audio and speaker.
@@ -119,6 +132,10 @@ pub struct Suite {
     pub label_map: std::collections::BTreeMap<String, String>,
     pub manifest_sha256: String,
     pub items_sha256: String,
+    /// A calls suite's segments, checked against the items.
+    pub segments: Option<super::segments::Segments>,
+    /// `[streaming]` as written.
+    pub streaming: Option<StreamingManifest>,
 }
 
 /// One thing wrong with a suite's items, with where it was found.
@@ -267,13 +284,20 @@ impl Suite {
             .transpose()
             .map_err(invalid)?;
 
+        let segments = manifest
+            .segments
+            .as_ref()
+            .map(|f| super::segments::Segments::read(&dir.join(f), &labels, &label_map))
+            .transpose()?;
         let items_path = dir.join(&manifest.items);
         let mut table = Table::read(&items_path)?;
         let file = table.file_name();
         let cols = &manifest.columns;
         let defaults = ColumnsManifest::default();
         for (key, name) in [("id", &cols.id), ("label", &cols.label)] {
-            if !table.has_column(name) {
+            // In a calls suite an item's label is optional: its segments give the truth.
+            let optional = key == "label" && segments.is_some();
+            if !table.has_column(name) && !optional {
                 return Err(invalid(format!(
                     "{file} has no {key} column \"{name}\" (columns: {}); rename it with [columns] {key} = \"...\"",
                     table.columns().join(", ")
@@ -326,7 +350,11 @@ impl Suite {
         }
 
         let ids = table.strings(&cols.id)?;
-        let raw_labels = table.strings(&cols.label)?;
+        let raw_labels = if table.has_column(&cols.label) {
+            table.strings(&cols.label)?
+        } else {
+            vec![None; ids.len()]
+        };
         let mut ids = ids;
         let mut texts = if has_text {
             Some(table.strings(&cols.text)?)
@@ -389,9 +417,32 @@ impl Suite {
                 ));
                 continue;
             }
-            let Some(raw) = raw_labels[row].as_deref() else {
-                problems.push(problem(Some(&id), format!("empty {} column", cols.label)));
-                continue;
+            let from_segments = || {
+                let segs: Vec<_> = segments
+                    .as_ref()?
+                    .of(&id)
+                    .iter()
+                    .map(|s| s.segment())
+                    .collect();
+                tonebench_core::streaming::truth::call_truth(&segs, labels.len())
+            };
+            let raw = match raw_labels[row].as_deref() {
+                Some(raw) => raw,
+                None => match from_segments() {
+                    Some(label) => labels.name(label),
+                    None => {
+                        let why = if segments.is_some() {
+                            " and no segments"
+                        } else {
+                            ""
+                        };
+                        problems.push(problem(
+                            Some(&id),
+                            format!("empty {} column{why}", cols.label),
+                        ));
+                        continue;
+                    }
+                },
             };
             let mapped = label_map.get(raw).map(String::as_str).unwrap_or(raw);
             if mapped == DROP && label_map.contains_key(raw) {
@@ -427,6 +478,18 @@ impl Suite {
         if !problems.is_empty() {
             return Err(SuiteError::Items { file, problems });
         }
+        if let Some(segs) = &segments {
+            let known: std::collections::HashSet<&str> = items
+                .iter()
+                .map(|i| i.id.as_str())
+                .chain(dropped.iter().map(String::as_str))
+                .collect();
+            segs.check_ids(&|id| known.contains(id))?;
+        }
+        if let Some(s) = &manifest.streaming {
+            tonebench_core::streaming::WindowSpec::new(s.window, s.hop.unwrap_or(s.window / 2.0))
+                .map_err(|e| invalid(format!("[streaming] {e}")))?;
+        }
         if items.is_empty() {
             return Err(invalid(format!(
                 "{file} has no items to score ({} rows, {} dropped by label-map)",
@@ -448,6 +511,8 @@ impl Suite {
             cohorts,
             dropped,
             label_map,
+            segments,
+            streaming: manifest.streaming,
         })
     }
 

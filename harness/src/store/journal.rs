@@ -24,6 +24,27 @@ pub enum Entry {
         probs: Vec<f32>,
         latency_ms: f64,
     },
+    /// A call's windows (`run --window`): `k` probabilities per window in suite label order,
+    /// and the speech source's decision and speech fraction per window.
+    Call {
+        model: String,
+        id: String,
+        probs: Vec<f32>,
+        speech: Vec<bool>,
+        fraction: Vec<f64>,
+        source: String,
+        /// Samples of the call at the model's rate (the windows follow from it).
+        samples: usize,
+        latency_ms: f64,
+    },
+    /// What batching the windows changed (`run --window`), measured on the first call.
+    Batch {
+        model: String,
+        batch: usize,
+        windows: u64,
+        argmax_agreement: f64,
+        max_abs_diff: f64,
+    },
     /// An item that failed (kept only with `--keep-going`).
     Error {
         model: String,
@@ -38,11 +59,26 @@ pub struct Done {
     pub identity: Option<String>,
     pub items: HashMap<String, (Vec<f32>, f64)>,
     pub errors: HashMap<String, String>,
+    /// Calls streamed window by window, by id.
+    pub calls: HashMap<String, CallDone>,
+    /// `(batch, windows, argmax agreement, max |Δp|)` of the streaming batch check.
+    pub batch: Option<(usize, u64, f64, f64)>,
+}
+
+/// One call's journaled windows.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct CallDone {
+    pub probs: Vec<f32>,
+    pub speech: Vec<bool>,
+    pub fraction: Vec<f64>,
+    pub source: String,
+    pub samples: usize,
+    pub latency_ms: f64,
 }
 
 impl Done {
     pub fn contains(&self, id: &str) -> bool {
-        self.items.contains_key(id) || self.errors.contains_key(id)
+        self.items.contains_key(id) || self.errors.contains_key(id) || self.calls.contains_key(id)
     }
 }
 
@@ -163,6 +199,40 @@ pub fn record_into(done: &mut HashMap<String, Done>, entry: Entry) {
             let d = done.entry(model).or_default();
             d.errors.remove(&id);
             d.items.insert(id, (probs, latency_ms));
+        }
+        Entry::Call {
+            model,
+            id,
+            probs,
+            speech,
+            fraction,
+            source,
+            samples,
+            latency_ms,
+        } => {
+            let d = done.entry(model).or_default();
+            d.errors.remove(&id);
+            d.calls.insert(
+                id,
+                CallDone {
+                    probs,
+                    speech,
+                    fraction,
+                    source,
+                    samples,
+                    latency_ms,
+                },
+            );
+        }
+        Entry::Batch {
+            model,
+            batch,
+            windows,
+            argmax_agreement,
+            max_abs_diff,
+        } => {
+            done.entry(model).or_default().batch =
+                Some((batch, windows, argmax_agreement, max_abs_diff));
         }
         Entry::Error { model, id, error } => {
             done.entry(model).or_default().errors.insert(id, error);

@@ -7,6 +7,7 @@ pub mod cohorts;
 pub mod journal;
 pub mod predictions;
 pub mod report;
+pub mod windows;
 
 use std::path::{Path, PathBuf};
 
@@ -20,6 +21,8 @@ pub const REPORT_MD: &str = "report.md";
 pub const REPORT_HTML: &str = "report.html";
 /// Every model's per-item predictions.
 pub const PREDICTIONS: &str = "predictions.parquet";
+/// With `run --window`: every window of every call and model.
+pub const WINDOWS: &str = "windows.parquet";
 /// Who is in which cohort.
 pub const COHORTS_CSV: &str = "cohorts.csv";
 /// The saved k-means centroids of a run's embedding cohorts.
@@ -159,6 +162,10 @@ impl RunDir {
 
     pub fn predictions(&self) -> PathBuf {
         self.dir.join(PREDICTIONS)
+    }
+
+    pub fn windows(&self) -> PathBuf {
+        self.dir.join(WINDOWS)
     }
 
     /// Writes the report in every format: report.json from the report itself, report.md and

@@ -80,19 +80,22 @@ pub fn predictions_frame(suite: &Suite, runs: &[ModelRun]) -> PolarsResult<DataF
 
 /// Writes predictions.parquet.
 pub fn write_predictions(path: &Path, suite: &Suite, runs: &[ModelRun]) -> Result<(), StoreError> {
-    let encode = |message: String| StoreError::Encode {
+    let mut df = predictions_frame(suite, runs).map_err(|e| StoreError::Encode {
         path: path.to_owned(),
-        message,
-    };
-    let mut df = predictions_frame(suite, runs)
-        .map_err(|e| encode(format!("cannot assemble predictions: {e}")))?;
+        message: format!("cannot assemble predictions: {e}"),
+    })?;
+    write_parquet(path, &mut df)
+}
+
+/// Writes a frame as Parquet through a temporary file renamed into place.
+pub(super) fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<(), StoreError> {
     let tmp = super::temporary(path);
     let file = File::create(&tmp).map_err(|source| StoreError::Write {
         path: tmp.clone(),
         source,
     })?;
     ParquetWriter::new(file)
-        .finish(&mut df)
+        .finish(df)
         .map_err(|e| StoreError::Encode {
             path: tmp.clone(),
             message: e.to_string(),

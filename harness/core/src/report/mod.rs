@@ -11,6 +11,7 @@
 
 mod cohorts;
 mod latency;
+mod streaming;
 mod warning;
 
 use indexmap::IndexMap;
@@ -22,6 +23,10 @@ use crate::Confusion;
 
 pub use cohorts::{CohortGroup, CohortReport, FairnessSummary, FusionGain, PartitionRow};
 pub use latency::{BatchLatency, LatencyReport, ProviderNodes, StreamingLatency};
+pub use streaming::{
+    BatchExactness, ChangeReport, OracleSpeech, SpeechReport, StreamingReport, Timeline,
+    TimelineSegment, TimelineWindow,
+};
 pub use warning::{Warning, WarningCode};
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -148,6 +153,9 @@ pub struct ModelReport {
     /// With `--examples N`: the N most confidently misclassified items of every cohort.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub examples: Vec<Example>,
+    /// With `run --window`: the model over the windows of long calls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub streaming: Option<Box<StreamingReport>>,
 }
 
 /// A misclassified item shown as evidence for a cohort (`--examples N`).

@@ -88,6 +88,12 @@ warning_codes! {
     /// Streaming windows take longer than the hop: the model falls behind real time.
     StreamingBehind = "streaming_behind",
 
+    // Streaming evaluation (`run --window`).
+    /// No window of some calls was judged speech: their estimate averages every window.
+    StreamingNoSpeech = "streaming_no_speech",
+    /// Speech presence came from the energy detector, the weakest source.
+    StreamingEnergySpeech = "streaming_energy_speech",
+
     // Cohorts (`cohorts`).
     /// Items with an empty value of a metadata column are in no cohort of its partition.
     CohortMissingMetadata = "cohort_missing_metadata",
@@ -162,6 +168,8 @@ mod tests {
         "noisy_timing",
         "audio_batch",
         "streaming_behind",
+        "streaming_no_speech",
+        "streaming_energy_speech",
         "cohort_missing_metadata",
         "cohort_unused_embeddings",
         "cohort_items_without_speaker",

@@ -1,0 +1,293 @@
+//! `run --window W --hop H`: every model over the windows of every call, as a real-time voice
+//! tone service runs it. Each call is decoded and resampled once (on a second thread, one call
+//! ahead of the session), cut into windows of one length, predicted in batches of windows,
+//! given a speech decision per window, journaled, and finally evaluated by the core
+//! (`tonebench_core::streaming`): speech presence, window, rolling-30-s and whole-call
+//! metrics, clustered by call. The whole-call estimates are the model's per-item predictions,
+//! so cohorts, comparisons and gates work on calls unchanged.
+
+mod outcome;
+mod speech;
+
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use tonebench_core::streaming::WindowSpec;
+
+pub use speech::SpeechChoice;
+
+use super::run::{register, RunPlan};
+use super::source::ModelFiles;
+use super::AppError;
+use crate::infer::Model;
+use crate::input::suite::{Item, Suite};
+use crate::runs::ModelRun;
+use crate::store::journal::{Done, Entry, Journal};
+use crate::store::windows::WindowRow;
+use speech::Speech;
+
+/// How a streamed run cuts and judges calls.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StreamPlan {
+    pub spec: WindowSpec,
+    /// Windows per session call.
+    pub batch: usize,
+    pub speech: SpeechChoice,
+    /// Calls pictured in the reports (the worst first).
+    pub timelines: usize,
+}
+
+/// Windows per session call when `--window-batch` is not given.
+pub const DEFAULT_BATCH: usize = 16;
+/// Windows of the first call run at batch 1 to measure what batching changes.
+const EXACTNESS_SAMPLE: usize = 16;
+
+/// The streamed runs of every model and their windows.
+pub struct Streamed {
+    pub runs: Vec<ModelRun>,
+    pub windows: Vec<WindowRow>,
+}
+
+/// A call decoded for one model: samples at the model's rate (and at 16 kHz for the VAD).
+struct Decoded {
+    samples: Vec<f32>,
+    at_16k: Option<Vec<f32>>,
+    duration_s: f64,
+    took: Duration,
+}
+
+fn decode(item: &Item, rate: u32, want_16k: bool) -> Result<Decoded, crate::audio::AudioError> {
+    let t = Instant::now();
+    let path = item.audio.as_deref().unwrap_or(std::path::Path::new(""));
+    let source = crate::audio::decode(path)?;
+    let resample = |to: u32| {
+        crate::audio::resample_poly(&source.samples, source.sample_rate, to).map_err(|reason| {
+            crate::audio::AudioError::Resample {
+                path: path.to_owned(),
+                from: source.sample_rate,
+                to,
+                reason,
+            }
+        })
+    };
+    let samples = resample(rate)?;
+    let at_16k = (want_16k && rate != crate::infer::vad::RATE)
+        .then(|| resample(crate::infer::vad::RATE))
+        .transpose()?;
+    Ok(Decoded {
+        samples,
+        at_16k,
+        duration_s: source.duration_s(),
+        took: t.elapsed(),
+    })
+}
+
+/// Runs every model of `plan` over the calls of `suite`, window by window, skipping the calls
+/// the journal holds.
+pub fn run_models(
+    suite: &Suite,
+    plan: &RunPlan,
+    stream: &StreamPlan,
+    journal: &mut Journal,
+    done: &mut std::collections::HashMap<String, Done>,
+) -> anyhow::Result<Streamed> {
+    if let Some(item) = suite.items.iter().find(|i| i.audio.is_none()) {
+        return Err(AppError::StreamNoAudio(item.id.clone()).into());
+    }
+    // Segments past the end of their audio are found before any model runs.
+    if let Some(segs) = &suite.segments {
+        for item in &suite.items {
+            if let Some(path) = &item.audio {
+                segs.check_duration(&item.id, crate::audio::duration_s(path)?)?;
+            }
+        }
+    }
+    let labels = suite.labels.names();
+    let mut speech = Speech::open(stream.speech)?;
+    let source = speech.source();
+    let mut out = Streamed {
+        runs: Vec::new(),
+        windows: Vec::new(),
+    };
+    for spec in &plan.models {
+        let mut model = Model::load(spec, labels, plan.options)?;
+        let Some(rate) = model.sample_rate() else {
+            return Err(AppError::StreamTextModel(model.name.clone()).into());
+        };
+        let files = ModelFiles::read(spec, &model.files)?;
+        let identity = format!(
+            "{}|window={}|hop={}|window-batch={}|speech={}",
+            files.identity(plan.options.batch),
+            stream.spec.window_s,
+            stream.spec.hop_s,
+            stream.batch,
+            source.name
+        );
+        let name = model.name.clone();
+        register(journal, done, &name, identity, labels.len())?;
+        let todo: Vec<&Item> = suite
+            .items
+            .iter()
+            .filter(|i| !done[&name].contains(&i.id))
+            .collect();
+        if todo.len() < suite.items.len() {
+            eprintln!(
+                "{name}: resuming, {} of {} calls already done",
+                suite.items.len() - todo.len(),
+                suite.items.len()
+            );
+        }
+        let bar = ProgressBar::new(suite.items.len() as u64);
+        bar.set_style(
+            ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} calls eta {eta}")
+                .expect("valid progress template")
+                .progress_chars("=> "),
+        );
+        bar.set_prefix(name.clone());
+        bar.set_position((suite.items.len() - todo.len()) as u64);
+        let started = Instant::now();
+        let (mut audio_s, mut session) = (0.0f64, Duration::ZERO);
+        let want_16k = speech.wants_16k();
+        std::thread::scope(|scope| -> anyhow::Result<()> {
+            let (tx, rx) = std::sync::mpsc::sync_channel(1);
+            let todo = &todo;
+            scope.spawn(move || {
+                for item in todo.iter() {
+                    if tx.send(decode(item, rate, want_16k)).is_err() {
+                        break;
+                    }
+                }
+            });
+            for (item, decoded) in todo.iter().zip(rx) {
+                let t = Instant::now();
+                let decoded = match decoded {
+                    Ok(d) => d,
+                    Err(e) if plan.keep_going => {
+                        let entry = Entry::Error {
+                            model: name.clone(),
+                            id: item.id.clone(),
+                            error: e.to_string(),
+                        };
+                        journal.append(std::slice::from_ref(&entry))?;
+                        crate::store::journal::record_into(done, entry);
+                        bar.inc(1);
+                        continue;
+                    }
+                    Err(e) => {
+                        bar.abandon();
+                        return Err(anyhow::Error::from(e).context(format!(
+                            "call \"{}\" (pass --keep-going to record failing calls and go on; --resume continues this run)",
+                            item.id
+                        )));
+                    }
+                };
+                let n = decoded.samples.len();
+                let windows = tonebench_core::streaming::windows(n, rate, &stream.spec);
+                let w = stream.spec.window_samples(rate);
+                let mut flat = vec![0f32; windows.len() * w];
+                for (row, win) in flat.chunks_mut(w).zip(&windows) {
+                    row[..win.real]
+                        .copy_from_slice(&decoded.samples[win.start..win.start + win.real]);
+                }
+                let text = item.text.as_deref();
+                let (probs, dt) =
+                    match model.predict_windows(&flat, windows.len(), stream.batch, text) {
+                        Ok(p) => p,
+                        Err(e) if e.is_item() && plan.keep_going => {
+                            let entry = Entry::Error {
+                                model: name.clone(),
+                                id: item.id.clone(),
+                                error: e.to_string(),
+                            };
+                            journal.append(std::slice::from_ref(&entry))?;
+                            crate::store::journal::record_into(done, entry);
+                            bar.inc(1);
+                            continue;
+                        }
+                        Err(e) => {
+                            bar.abandon();
+                            return Err(
+                                anyhow::Error::from(e).context(format!("call \"{}\"", item.id))
+                            );
+                        }
+                    };
+                if done[&name].batch.is_none() && stream.batch > 1 {
+                    let e = outcome::exactness(
+                        &mut model,
+                        &flat,
+                        w,
+                        &probs,
+                        labels.len(),
+                        stream.batch,
+                        EXACTNESS_SAMPLE,
+                        text,
+                    )?;
+                    let entry = Entry::Batch {
+                        model: name.clone(),
+                        batch: e.batch,
+                        windows: e.windows,
+                        argmax_agreement: e.argmax_agreement,
+                        max_abs_diff: e.max_abs_diff,
+                    };
+                    journal.append(std::slice::from_ref(&entry))?;
+                    crate::store::journal::record_into(done, entry);
+                }
+                let spans: Vec<(f64, f64)> = windows.iter().map(|x| x.span_s(rate)).collect();
+                let frames =
+                    speech.frames(&item.id, &decoded.samples, rate, decoded.at_16k.as_deref())?;
+                let (speech_pred, fraction): (Vec<bool>, Vec<f64>) = match frames {
+                    Some(f) => f
+                        .decide(&spans)
+                        .into_iter()
+                        .map(|d| (d.speech, d.fraction))
+                        .unzip(),
+                    None => outcome::oracle_decisions(
+                        suite,
+                        item,
+                        &spans,
+                        labels.len(),
+                        decoded.duration_s,
+                    ),
+                };
+                session += dt;
+                audio_s += decoded.duration_s;
+                let entry = Entry::Call {
+                    model: name.clone(),
+                    id: item.id.clone(),
+                    probs,
+                    speech: speech_pred,
+                    fraction,
+                    source: source.name.clone(),
+                    samples: n,
+                    latency_ms: (t.elapsed() + decoded.took).as_secs_f64() * 1e3,
+                };
+                journal.append(std::slice::from_ref(&entry))?;
+                crate::store::journal::record_into(done, entry);
+                bar.inc(1);
+            }
+            Ok(())
+        })?;
+        bar.finish_and_clear();
+        if audio_s > 0.0 {
+            let wall = started.elapsed().as_secs_f64();
+            eprintln!(
+                "{name}: {audio_s:.1} s of calls in {wall:.2} s ({:.0}x real time; session.run {:.2} s)",
+                audio_s / wall.max(1e-9),
+                session.as_secs_f64()
+            );
+        }
+        let made = outcome::model_run(
+            suite,
+            &model,
+            &files,
+            &done[&name],
+            rate,
+            stream,
+            &source,
+            &plan.eval,
+        );
+        out.windows.extend(made.windows);
+        out.runs.push(made.run);
+    }
+    Ok(out)
+}
