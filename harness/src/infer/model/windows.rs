@@ -1,0 +1,106 @@
+//! Streaming windows through a model: equal-length windows of one call, batched.
+
+use std::time::Duration;
+
+use super::parts::{self, Feed, Graph, Tokens};
+use super::spec::IoNames;
+use super::{item, late, non_finite, text_feeds, text_predict, tokenize, Model, Pipeline};
+use super::{InferError, InferInput, Prediction, Timings};
+
+impl Model {
+    /// Predicts windows of one stream: `rows` windows of equal length, back to back in
+    /// `samples` (already at [`Model::sample_rate`]), in session calls of up to `batch` rows —
+    /// rows of one length need no padding, so a batch computes what batch 1 does (up to the
+    /// kernels' float rounding). `text` is the transcript hybrid models take with every
+    /// window. Returns `k` probabilities per window, in suite label order, and the session
+    /// time.
+    pub fn predict_windows(
+        &mut self,
+        samples: &[f32],
+        rows: usize,
+        batch: usize,
+        text: Option<&str>,
+    ) -> Result<(Vec<f32>, Duration), InferError> {
+        let id = "window";
+        let width = samples.len() / rows.max(1);
+        let head = &self.head;
+        let input = InferInput {
+            id,
+            text,
+            audio: None,
+        };
+        let mut out = Vec::with_capacity(rows * head.columns.len());
+        let mut time = Duration::ZERO;
+        let mut run = |graph: &mut Graph,
+                       names: &IoNames,
+                       tokens: Option<&Tokens>,
+                       out: &mut Vec<Vec<f32>>|
+         -> Result<(), InferError> {
+            for chunk in samples.chunks(width * batch.max(1)) {
+                let n = chunk.len() / width.max(1);
+                let mut feeds = match tokens {
+                    Some(t) => text_feeds(names, parts::pad(&vec![t; n])),
+                    None => Vec::new(),
+                };
+                feeds.push((
+                    names.input_values.as_str(),
+                    Feed::F32(chunk.to_vec(), vec![n as i64, width as i64]),
+                ));
+                let (res, dt) = graph.run(feeds, n).map_err(|e| InferError::ItemRun {
+                    id: id.to_string(),
+                    msg: format!("{}: inference failed: {e}", graph.file.display()),
+                })?;
+                time += dt;
+                out.extend(res);
+            }
+            Ok(())
+        };
+        let mut rows_out: Vec<Vec<f32>> = Vec::with_capacity(rows);
+        match &mut self.pipe {
+            Pipeline::Text(_) => return Err(item(id, "a text model takes no audio samples")),
+            Pipeline::Audio(a) => run(&mut a.graph, &a.names, None, &mut rows_out)?,
+            Pipeline::Hybrid {
+                enc, graph, names, ..
+            } => {
+                let (tokens, _) = tokenize(enc, &input)?;
+                run(graph, names, Some(&tokens), &mut rows_out)?
+            }
+            Pipeline::Late {
+                text: tp,
+                audio,
+                weights,
+            } => {
+                let t = text_predict(tp, head, &[input], 1)?
+                    .pop()
+                    .unwrap_or_else(|| Err(item(id, "no prediction")))?;
+                run(&mut audio.graph, &audio.names, None, &mut rows_out)?;
+                for row in rows_out {
+                    let a = head.apply(&row);
+                    if let Some(e) = non_finite(&a, id, &audio.graph.file) {
+                        return Err(e);
+                    }
+                    let p = late(
+                        &t,
+                        &Prediction {
+                            probs: a,
+                            timings: Timings::default(),
+                            audio_s: None,
+                            batch: 1,
+                        },
+                        *weights,
+                    );
+                    out.extend(p.probs);
+                }
+                return Ok((out, time));
+            }
+        }
+        for row in rows_out {
+            let p = head.apply(&row);
+            if let Some(e) = non_finite(&p, id, &self.file) {
+                return Err(e);
+            }
+            out.extend(p);
+        }
+        Ok((out, time))
+    }
+}
