@@ -9,16 +9,39 @@ use crate::infer::{Device, Options};
 
 /// The bundled demo suite, found next to the executable's repository or the current folder.
 pub fn demo_suite_dir() -> Result<PathBuf, AppError> {
-    let mut candidates = vec![PathBuf::from("suites/demo")];
+    bundled("suites/demo").ok_or(AppError::NoDemoSuite)
+}
+
+/// A bundled suite folder (`suites/…`) under the current folder or the executable's repository.
+fn bundled(rel: &str) -> Option<PathBuf> {
+    let mut candidates = vec![PathBuf::from(rel)];
     if let Ok(exe) = std::env::current_exe() {
         for dir in exe.ancestors().skip(1) {
-            candidates.push(dir.join("suites/demo"));
+            candidates.push(dir.join(rel));
         }
     }
     candidates
         .into_iter()
         .find(|c| c.join("suite.toml").is_file())
-        .ok_or(AppError::NoDemoSuite)
+}
+
+/// The streamed part of the demo: the demo audio model over the bundled calls suite
+/// (`suites/demo-calls`) in 5-s windows every 2.5 s, into `out/calls`; `None` when the calls suite
+/// is not there.
+pub fn demo_calls_plan(out: &Path, eval: EvalSettings) -> anyhow::Result<Option<RunPlan>> {
+    let Some(calls) = bundled("suites/demo-calls") else {
+        return Ok(None);
+    };
+    let mut plan = demo_plan(&out.join("calls"), eval)?;
+    plan.models = vec![plan.suite.join("models/audio.toml")];
+    plan.suite = calls;
+    plan.stream = Some(super::run::StreamRequest {
+        window_s: Some(5.0),
+        hop_s: Some(2.5),
+        batch: super::streaming::DEFAULT_BATCH,
+        speech: super::streaming::SpeechChoice::Auto,
+    });
+    Ok(Some(plan))
 }
 
 /// The run the demo makes: every demo model on the CPU at batch 1, into `out`, which is cleared

@@ -16,6 +16,12 @@ pub struct DemoArgs {
 }
 
 pub fn execute(args: &DemoArgs) -> anyhow::Result<i32> {
-    let plan = crate::app::demo::demo_plan(&args.out, args.bootstrap.settings()?)?;
-    super::run::run_plan(&plan)
+    let eval = args.bootstrap.settings()?;
+    let plan = crate::app::demo::demo_plan(&args.out, eval.clone())?;
+    let code = super::run::run_plan(&plan)?;
+    let Some(calls) = crate::app::demo::demo_calls_plan(&args.out, eval)? else {
+        return Ok(code);
+    };
+    println!();
+    Ok(code.max(super::run::run_plan(&calls)?))
 }

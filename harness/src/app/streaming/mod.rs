@@ -51,12 +51,18 @@ pub struct Streamed {
 /// A call decoded for one model: samples at the model's rate (and at 16 kHz for the VAD).
 struct Decoded {
     samples: Vec<f32>,
-    at_16k: Option<Vec<f32>>,
+    /// The speech source's frame scores (`None` for the oracle), computed on the decoding thread
+    /// while the session runs the previous call.
+    frames: Result<Option<tonebench_core::streaming::speech::Frames>, crate::infer::InferError>,
     duration_s: f64,
     took: Duration,
 }
 
-fn decode(item: &Item, rate: u32, want_16k: bool) -> Result<Decoded, crate::audio::AudioError> {
+fn decode(
+    item: &Item,
+    rate: u32,
+    speech: &mut Speech,
+) -> Result<Decoded, crate::audio::AudioError> {
     let t = Instant::now();
     let path = item.audio.as_deref().unwrap_or(std::path::Path::new(""));
     let source = crate::audio::decode(path)?;
@@ -71,12 +77,13 @@ fn decode(item: &Item, rate: u32, want_16k: bool) -> Result<Decoded, crate::audi
         })
     };
     let samples = resample(rate)?;
-    let at_16k = (want_16k && rate != crate::infer::vad::RATE)
+    let at_16k = (speech.wants_16k() && rate != crate::infer::vad::RATE)
         .then(|| resample(crate::infer::vad::RATE))
         .transpose()?;
+    let frames = speech.frames(&item.id, &samples, rate, at_16k.as_deref());
     Ok(Decoded {
         samples,
-        at_16k,
+        frames,
         duration_s: source.duration_s(),
         took: t.elapsed(),
     })
@@ -147,13 +154,13 @@ pub fn run_models(
         bar.set_position((suite.items.len() - todo.len()) as u64);
         let started = Instant::now();
         let (mut audio_s, mut session) = (0.0f64, Duration::ZERO);
-        let want_16k = speech.wants_16k();
         std::thread::scope(|scope| -> anyhow::Result<()> {
             let (tx, rx) = std::sync::mpsc::sync_channel(1);
             let todo = &todo;
+            let speech = &mut speech;
             scope.spawn(move || {
                 for item in todo.iter() {
-                    if tx.send(decode(item, rate, want_16k)).is_err() {
+                    if tx.send(decode(item, rate, speech)).is_err() {
                         break;
                     }
                 }
@@ -233,8 +240,7 @@ pub fn run_models(
                     crate::store::journal::record_into(done, entry);
                 }
                 let spans: Vec<(f64, f64)> = windows.iter().map(|x| x.span_s(rate)).collect();
-                let frames =
-                    speech.frames(&item.id, &decoded.samples, rate, decoded.at_16k.as_deref())?;
+                let frames = decoded.frames?;
                 let (speech_pred, fraction): (Vec<bool>, Vec<f64>) = match frames {
                     Some(f) => f
                         .decide(&spans)
