@@ -218,7 +218,7 @@ pub fn run_models(
                             );
                         }
                     };
-                if done[&name].batch.is_none() && stream.batch > 1 {
+                if done[&name].batch.is_none() && stream.batch > 1 && windows.len() > 1 {
                     let e = outcome::exactness(
                         &mut model,
                         &flat,
