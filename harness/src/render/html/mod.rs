@@ -11,6 +11,7 @@
 //! - `confusion`: the confusion heatmaps;
 //! - `cohorts`: the partition charts, the partition table and the fusion gains;
 //! - `latency`: the latency chart;
+//! - `streaming`: streamed models over calls, with a timeline picture per pictured call;
 //! - `gates` and `warnings`: release-gate verdicts and the warnings list.
 
 mod cohorts;
@@ -18,6 +19,7 @@ mod comparison;
 mod confusion;
 mod gates;
 mod latency;
+mod streaming;
 mod summary;
 mod warnings;
 
@@ -33,6 +35,9 @@ pub use comparison::{ComparisonRow, ComparisonView, DiffCell, DiffView};
 pub use confusion::{AxisLabel, ConfusionCell, ConfusionView};
 pub use gates::GateView;
 pub use latency::{LatencyRow, LatencyView};
+pub use streaming::{
+    Band, Frame, LevelView, Line, Marker, StreamingView, Swatch, TimeTick, TimelineView,
+};
 pub use summary::{FileView, ModelView, RunView};
 pub use warnings::WarningView;
 
@@ -63,6 +68,8 @@ pub struct ReportView {
     pub partition_rows: Vec<PartitionRow>,
     pub fusion: Vec<FusionRow>,
     pub latency: Option<LatencyView>,
+    /// Streamed models; empty (and no section) when none was streamed.
+    pub streaming: Vec<StreamingView>,
     pub warnings: Vec<WarningView>,
 }
 
@@ -127,6 +134,7 @@ pub fn build_view(runs: &[RunInput<'_>], opts: &HtmlOptions) -> ReportView {
         partition_rows,
         fusion: cohorts::fusion_rows(runs),
         latency: latency::latency_view(&models),
+        streaming: streaming::streaming_views(&models),
         warnings,
     }
 }
