@@ -11,7 +11,8 @@
 //! - `confusion`: the confusion heatmaps;
 //! - `cohorts`: the partition charts, the partition table and the fusion gains;
 //! - `latency`: the latency chart;
-//! - `streaming`: streamed models over calls, with a timeline picture per pictured call;
+//! - `streaming` and `timeline`: streamed models over calls, with a timeline picture per
+//!   pictured call;
 //! - `gates` and `warnings`: release-gate verdicts and the warnings list.
 
 mod cohorts;
@@ -21,6 +22,7 @@ mod gates;
 mod latency;
 mod streaming;
 mod summary;
+mod timeline;
 mod warnings;
 
 use serde::Serialize;
@@ -35,10 +37,9 @@ pub use comparison::{ComparisonRow, ComparisonView, DiffCell, DiffView};
 pub use confusion::{AxisLabel, ConfusionCell, ConfusionView};
 pub use gates::GateView;
 pub use latency::{LatencyRow, LatencyView};
-pub use streaming::{
-    Band, Frame, LevelView, Line, Marker, StreamingView, Swatch, TimeTick, TimelineView,
-};
+pub use streaming::{LevelView, StreamingView, Swatch};
 pub use summary::{FileView, ModelView, RunView};
+pub use timeline::{Band, Frame, Line, Marker, TimeTick, TimelineView};
 pub use warnings::WarningView;
 
 /// One run given to the renderer, with the label that tells its models apart in a comparison.
