@@ -386,12 +386,12 @@ fn report_and_compare_commands_write_html() {
 }
 
 /// What a headless Chromium saw when it loaded a page.
-struct BrowserRun {
-    dom: String,
-    console: Vec<String>,
+pub(crate) struct BrowserRun {
+    pub(crate) dom: String,
+    pub(crate) console: Vec<String>,
 }
 
-fn chromium() -> Option<PathBuf> {
+pub(crate) fn chromium() -> Option<PathBuf> {
     ["chromium", "chromium-browser", "google-chrome"]
         .iter()
         .find_map(|name| {
@@ -422,7 +422,7 @@ fn browser_args(profile: &Path) -> Vec<String> {
     .collect()
 }
 
-fn load(browser: &Path, page: &Path, profile: &Path) -> BrowserRun {
+pub(crate) fn load(browser: &Path, page: &Path, profile: &Path) -> BrowserRun {
     let out = Command::new(browser)
         .args(browser_args(profile))
         .args(["--enable-logging=stderr", "--v=0", "--dump-dom"])

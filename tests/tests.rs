@@ -14,4 +14,5 @@ mod profile;
 mod run;
 mod score;
 mod streaming;
+mod streaming_report;
 mod wav;

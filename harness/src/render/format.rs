@@ -149,6 +149,36 @@ pub fn confidence(level: f64) -> String {
     }
 }
 
+/// Seconds with two decimals: `6.50 s`.
+pub fn seconds(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x:.2} s")
+    } else {
+        MISSING.to_string()
+    }
+}
+
+/// A setting in seconds, as short as it is exact to the millisecond: `5 s`, `2.5 s`.
+pub fn seconds_short(x: f64) -> String {
+    if !x.is_finite() {
+        return MISSING.to_string();
+    }
+    let s = format!("{x:.3}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    format!("{s} s")
+}
+
+/// A small magnitude in scientific notation with three significant digits: `7.94e-3`; `0`.
+pub fn small(x: f64) -> String {
+    if !x.is_finite() {
+        MISSING.to_string()
+    } else if x == 0.0 {
+        "0".to_string()
+    } else {
+        format!("{x:.2e}")
+    }
+}
+
 /// `Some(x)` formatted with `f`, or `—`.
 pub fn opt(x: Option<f64>, f: fn(f64) -> String) -> String {
     x.map(f).unwrap_or_else(|| MISSING.to_string())
@@ -184,5 +214,11 @@ mod tests {
         assert_eq!(confidence(0.995), "99.5%");
         assert_eq!(short_hash("0123456789abcdef"), "0123456789ab");
         assert_eq!(opt(None, score), "—");
+        assert_eq!(seconds(6.5), "6.50 s");
+        assert_eq!(seconds_short(5.0), "5 s");
+        assert_eq!(seconds_short(2.5), "2.5 s");
+        assert_eq!(seconds_short(0.125), "0.125 s");
+        assert_eq!(small(0.007936716), "7.94e-3");
+        assert_eq!(small(0.0), "0");
     }
 }

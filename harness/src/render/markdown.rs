@@ -133,6 +133,115 @@ fn latency_rows(report: &Report) -> Vec<LatencyRow> {
     rows
 }
 
+/// The streaming section of a streamed model.
+#[derive(Serialize)]
+struct StreamingView {
+    model: String,
+    windowing: String,
+    counts: String,
+    rolling: String,
+    speech_source: String,
+    speech_rule: String,
+    speech: String,
+    speech_counts: String,
+    levels: Vec<LevelRow>,
+    intervals: bool,
+    first_decision: String,
+    changes: String,
+    change_delay: String,
+    batch: String,
+    caveats: Vec<String>,
+    calls: Vec<CallRow>,
+}
+
+#[derive(Serialize)]
+struct LevelRow {
+    name: String,
+    scored: String,
+    accuracy: String,
+    balanced_accuracy: String,
+    macro_f1: String,
+}
+
+#[derive(Serialize)]
+struct CallRow {
+    id: String,
+    duration: String,
+    truth: String,
+    pred: String,
+    oracle_pred: String,
+    p_truth: String,
+}
+
+fn streaming_views(report: &Report) -> Vec<StreamingView> {
+    use super::streaming as st;
+    report
+        .models
+        .iter()
+        .filter_map(|m| m.streaming.as_deref().map(|s| (m, s)))
+        .map(|(m, s)| {
+            let x = st::facts(s);
+            let mark = |wrong: bool, l: &str| {
+                if wrong {
+                    format!("**{}**", cell(l))
+                } else {
+                    cell(l)
+                }
+            };
+            StreamingView {
+                model: cell(&m.name),
+                windowing: x.windowing,
+                counts: x.counts,
+                rolling: x.rolling,
+                speech_source: cell(&x.speech_source),
+                speech_rule: cell(&x.speech_rule),
+                speech: format!(
+                    "precision {} · recall {} · F1 {}",
+                    x.speech_precision, x.speech_recall, x.speech_f1
+                ),
+                speech_counts: x.speech_counts,
+                levels: st::levels(s)
+                    .iter()
+                    .map(|l| {
+                        let (mx, iv) = (l.metrics, l.metrics.intervals.as_ref());
+                        LevelRow {
+                            name: l.name.to_string(),
+                            scored: format::count(l.scored()),
+                            accuracy: with_ci(mx.accuracy, iv.map(|i| &i.accuracy)),
+                            balanced_accuracy: with_ci(
+                                mx.balanced_accuracy,
+                                iv.map(|i| &i.balanced_accuracy),
+                            ),
+                            macro_f1: with_ci(mx.macro_avg.f1, iv.map(|i| &i.macro_f1)),
+                        }
+                    })
+                    .collect(),
+                intervals: x.intervals,
+                first_decision: x.first_decision,
+                changes: x.changes,
+                change_delay: x.change_delay,
+                batch: x.batch,
+                caveats: x.caveats,
+                calls: s
+                    .timelines
+                    .iter()
+                    .map(|t| {
+                        let c = st::call_facts(t);
+                        CallRow {
+                            id: cell(&c.id),
+                            duration: c.duration,
+                            truth: cell(&c.truth),
+                            pred: mark(c.wrong, &c.pred),
+                            oracle_pred: mark(c.oracle_wrong, &c.oracle_pred),
+                            p_truth: c.p_truth,
+                        }
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
 #[derive(Serialize)]
 struct ConfusionRow {
     label: String,
@@ -317,5 +426,6 @@ fn render_template(report: &Report) -> Result<String, minijinja::Error> {
         partitions => minijinja::Value::from(minijinja::value::Serde(partitions)),
         warnings => warnings,
         latency => minijinja::Value::from(minijinja::value::Serde(latency_rows(report))),
+        streaming => minijinja::Value::from(minijinja::value::Serde(streaming_views(report))),
     })
 }

@@ -11,6 +11,7 @@ pub mod gate;
 pub mod html;
 pub mod markdown;
 pub mod sample;
+pub mod streaming;
 pub mod terminal;
 
 use minijinja::{Environment, TemplateSource, UndefinedBehavior};
@@ -48,6 +49,10 @@ pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
     (
         "html/latency.html",
         include_str!("../../../templates/html/latency.html"),
+    ),
+    (
+        "html/streaming.html",
+        include_str!("../../../templates/html/streaming.html"),
     ),
     (
         "html/warnings.html",

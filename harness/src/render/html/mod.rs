@@ -11,6 +11,8 @@
 //! - `confusion`: the confusion heatmaps;
 //! - `cohorts`: the partition charts, the partition table and the fusion gains;
 //! - `latency`: the latency chart;
+//! - `streaming` and `timeline`: streamed models over calls, with a timeline picture per
+//!   pictured call;
 //! - `gates` and `warnings`: release-gate verdicts and the warnings list.
 
 mod cohorts;
@@ -18,7 +20,9 @@ mod comparison;
 mod confusion;
 mod gates;
 mod latency;
+mod streaming;
 mod summary;
+mod timeline;
 mod warnings;
 
 use serde::Serialize;
@@ -33,7 +37,9 @@ pub use comparison::{ComparisonRow, ComparisonView, DiffCell, DiffView};
 pub use confusion::{AxisLabel, ConfusionCell, ConfusionView};
 pub use gates::GateView;
 pub use latency::{LatencyRow, LatencyView};
+pub use streaming::{LevelView, StreamingView, Swatch};
 pub use summary::{FileView, ModelView, RunView};
+pub use timeline::{Band, Frame, Line, Marker, TimeTick, TimelineView};
 pub use warnings::WarningView;
 
 /// One run given to the renderer, with the label that tells its models apart in a comparison.
@@ -63,6 +69,8 @@ pub struct ReportView {
     pub partition_rows: Vec<PartitionRow>,
     pub fusion: Vec<FusionRow>,
     pub latency: Option<LatencyView>,
+    /// Streamed models; empty (and no section) when none was streamed.
+    pub streaming: Vec<StreamingView>,
     pub warnings: Vec<WarningView>,
 }
 
@@ -127,6 +135,7 @@ pub fn build_view(runs: &[RunInput<'_>], opts: &HtmlOptions) -> ReportView {
         partition_rows,
         fusion: cohorts::fusion_rows(runs),
         latency: latency::latency_view(&models),
+        streaming: streaming::streaming_views(&models),
         warnings,
     }
 }
