@@ -53,14 +53,14 @@ impl Speech {
             Speech::Vad { vad, .. } => (
                 "silero-vad",
                 format!(
-                    "Silero VAD ({}) on 512-sample chunks at 16 kHz; a chunk is speech at p >= {}; a window is speech when at least half of the chunks centred in it are",
+                    "Silero VAD ({}) on 512-sample chunks at 16 kHz; a chunk is speech at p ≥ {}; a window is speech when at least half of the chunks centred in it are",
                     vad.file.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
                     vad::THRESHOLD
                 ),
             ),
             Speech::Energy => (
                 "energy",
-                "30-ms frames at or above -45 dBFS and 10 dB above the call's 10th-percentile frame level; a window is speech when at least half of its frames are".to_string(),
+                "30-ms frames at or above −45 dBFS and 10 dB above the call's 10th-percentile frame level; a window is speech when at least half of its frames are".to_string(),
             ),
             Speech::Oracle => (
                 "oracle",
