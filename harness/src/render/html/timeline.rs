@@ -127,10 +127,11 @@ const PALETTE: [&str; 8] = [
 /// Line patterns by place in the label set, so the lines differ without colour too.
 pub(super) const DASHES: [&str; 4] = ["", "6 3", "2 2", "8 3 2 3"];
 
+/// The speech-presence strip: (key, legend, colour), apart from the sentiment labels' colours.
 pub(super) const SPEECH: [(&str, &str, &str); 4] = [
-    ("speech", "speech (both)", "#57606a"),
+    ("speech", "speech (both)", "#0f2740"),
     ("silence", "non-speech (both)", "#eaeef2"),
-    ("miss", "missed speech", "#b42318"),
+    ("miss", "missed speech", "#8250df"),
     ("false", "false alarm", "#e69f00"),
 ];
 
