@@ -53,6 +53,8 @@ pub struct RunInput<'a> {
 pub struct ReportView {
     pub title: String,
     pub generator: String,
+    /// Whether the page shows item-level evidence (`--examples`, streaming timelines).
+    pub item_level: bool,
     pub is_compare: bool,
     pub runs: Vec<RunView>,
     pub models: Vec<ModelView>,
@@ -116,6 +118,9 @@ pub fn build_view(runs: &[RunInput<'_>], opts: &HtmlOptions) -> ReportView {
     ReportView {
         title,
         generator: format!("tonebench {}", env!("CARGO_PKG_VERSION")),
+        item_level: models.iter().any(|(_, _, m, _)| {
+            !m.examples.is_empty() || m.streaming.as_ref().is_some_and(|s| !s.timelines.is_empty())
+        }),
         is_compare,
         runs: run_views,
         models: model_views,
