@@ -1,4 +1,5 @@
-//! WAV decoding, downmixing and resampling to a model's sample rate.
+//! Audio decoding (WAV with hound; FLAC, MP3, OGG/Vorbis, MP4/M4A with symphonia), downmixing,
+//! resampling to a model's sample rate, and the feature extractors of [`features`].
 //!
 //! The preprocessing contract of the reference models (see `../shared/models/README.md`):
 //! integer PCM is scaled by `1 / 2^(bits-1)` (PCM16 / 32768), float PCM is taken as is,
@@ -26,6 +27,12 @@ pub enum AudioError {
     Empty { path: PathBuf },
     #[error("audio {path}: unsupported WAV encoding: {what}")]
     Unsupported { path: PathBuf, what: String },
+    /// A file that is not WAV in a format or codec this build does not decode.
+    #[error("audio {path}: unsupported audio format: {what}")]
+    Format { path: PathBuf, what: String },
+    /// A FLAC, MP3, OGG or MP4 file whose stream is damaged.
+    #[error("audio {path}: cannot decode: {reason}")]
+    Undecodable { path: PathBuf, reason: String },
     #[error("audio {path}: cannot resample from {from} Hz to {to} Hz: {reason}")]
     Resample {
         path: PathBuf,
@@ -92,11 +99,17 @@ pub fn load(path: &Path, target_rate: u32) -> Result<Loaded, AudioError> {
     })
 }
 
-/// Decodes a WAV file to mono f32: 8/16/24/32-bit integer or 32-bit float PCM, any number of
-/// channels (averaged).
+/// Decodes an audio file to mono f32, any number of channels (averaged): WAV (8/16/24/32-bit
+/// integer or 32-bit float PCM) with hound, FLAC, MP3, OGG/Vorbis and MP4/M4A (AAC) with
+/// symphonia ([`codec`]). A file is taken as WAV when its name ends in `.wav` or its bytes
+/// start with a RIFF header.
 pub fn decode(path: &Path) -> Result<Waveform, AudioError> {
     match std::fs::read(path) {
-        Ok(bytes) => decode_bytes(path, &bytes),
+        Ok(bytes) if is_wav(path, &bytes) => decode_bytes(path, &bytes),
+        Ok(bytes) if bytes.is_empty() => Err(AudioError::Empty {
+            path: path.to_path_buf(),
+        }),
+        Ok(bytes) => codec::decode_bytes(path, bytes),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(AudioError::Missing {
             path: path.to_path_buf(),
         }),
@@ -105,6 +118,15 @@ pub fn decode(path: &Path) -> Result<Waveform, AudioError> {
             reason: e.to_string(),
         }),
     }
+}
+
+/// Whether `path` is read as WAV: by its extension, or by a RIFF header whatever its name.
+fn is_wav(path: &Path, bytes: &[u8]) -> bool {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    matches!(ext.as_deref(), Some("wav" | "wave")) || bytes.starts_with(b"RIFF")
 }
 
 /// Decodes WAV bytes held in memory; `path` is only used in messages.
@@ -321,6 +343,8 @@ fn decode_reader<R: std::io::Read>(
     mono(path, interleaved, channels, spec.sample_rate)
 }
 
+pub mod codec;
+pub mod features;
 pub mod mfcc;
 mod resample;
 pub use resample::resample_poly;

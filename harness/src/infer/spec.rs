@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::InferError;
+use crate::audio::features::WhisperParams;
 use crate::input::config::from_toml;
 
 /// `model.toml` as written. Unknown keys are errors.
@@ -86,6 +87,33 @@ pub struct AudioSpec {
     pub sample_rate: u32,
     #[serde(default)]
     pub inputs: Names,
+    /// What the graph is fed: raw samples (the default), normalized samples or Whisper log-mel
+    /// features.
+    #[serde(default)]
+    pub features: Option<Features>,
+    /// Feed an `attention_mask` of ones beside the samples (`true`), or none (`false`); by
+    /// default, one exactly when the graph takes it.
+    #[serde(default)]
+    pub attention_mask: Option<bool>,
+    /// Whisper's mel bins (80 or 128); with `features = "whisper-log-mel"` only.
+    #[serde(default)]
+    pub mel_bins: Option<usize>,
+    /// A Hugging Face `preprocessor_config.json` to check the front end against (by default the
+    /// one beside the graph, when there is one).
+    #[serde(default)]
+    pub preprocessor: Option<PathBuf>,
+}
+
+/// `[audio] features`: the front end between the waveform and the graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Features {
+    /// Samples in [-1, 1] as decoded and resampled.
+    Raw,
+    /// Per-clip zero mean, unit variance (`Wav2Vec2FeatureExtractor`, `do_normalize`).
+    Normalized,
+    /// `WhisperFeatureExtractor`'s log-mel spectrogram, `[1, mel-bins, 3000]`.
+    WhisperLogMel,
 }
 
 /// `[embedding]`: an audio graph whose output is one vector per clip.
@@ -156,12 +184,52 @@ pub struct TextPlan {
     pub names: IoNames,
 }
 
-/// An audio part: graph + sample rate.
+/// An audio part: graph + sample rate + front end.
 #[derive(Debug, Clone)]
 pub struct AudioPlan {
     pub onnx: PathBuf,
     pub sample_rate: u32,
     pub names: IoNames,
+    pub front: FrontEndPlan,
+}
+
+/// The checked front end of an audio part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrontEndPlan {
+    pub features: FeaturesPlan,
+    /// `Some(true)`: feed a mask (the graph must take one); `Some(false)`: never; `None`:
+    /// whenever the graph takes one.
+    pub attention_mask: Option<bool>,
+    /// Where the choice came from, for the report: `spec` or `preprocessor_config.json`.
+    pub from: &'static str,
+}
+
+/// The features of a checked front end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeaturesPlan {
+    Raw,
+    Normalized,
+    WhisperLogMel(WhisperParams),
+}
+
+impl FeaturesPlan {
+    /// The spec's spelling.
+    pub fn name(&self) -> &'static str {
+        match self {
+            FeaturesPlan::Raw => "raw",
+            FeaturesPlan::Normalized => "normalized",
+            FeaturesPlan::WhisperLogMel(_) => "whisper-log-mel",
+        }
+    }
+}
+
+impl FrontEndPlan {
+    /// Raw samples, the model spec v1 default.
+    pub const RAW: FrontEndPlan = FrontEndPlan {
+        features: FeaturesPlan::Raw,
+        attention_mask: None,
+        from: "spec",
+    };
 }
 
 /// The checked kind of model.
@@ -182,11 +250,18 @@ pub enum Kind {
 /// A checked model spec.
 #[derive(Debug, Clone)]
 pub struct Plan {
+    /// The spec file, or the export folder.
     pub file: PathBuf,
     pub name: String,
     pub labels: Vec<String>,
     pub output_kind: OutputKind,
     pub kind: Kind,
+    /// Files beyond the graphs and tokenizers that define the model (an export folder's
+    /// configs), digested with them.
+    pub extra_files: Vec<PathBuf>,
+    /// What loading found questionable (a front end that disagrees with the model's
+    /// preprocessor config): the report's `front_end_mismatch` warnings.
+    pub warnings: Vec<String>,
 }
 
 /// A checked speaker-embedding model spec.
@@ -207,8 +282,12 @@ fn read(path: &Path) -> Result<String, InferError> {
     })
 }
 
-/// Reads and checks a model spec file.
+/// Reads and checks a model spec file, or an export folder (`model.onnx` + `config.json`, see
+/// [`super::export`]).
 pub fn load(path: &Path) -> Result<Plan, InferError> {
+    if path.is_dir() {
+        return super::export::load_dir(path);
+    }
     parse(path, &read(path)?)
 }
 
@@ -270,6 +349,15 @@ pub fn parse(path: &Path, src: &str) -> Result<Plan, InferError> {
 
 /// The spec as written; TOML and unknown-key errors carry line and column.
 fn parse_spec(path: &Path, src: &str) -> Result<ModelSpec, InferError> {
+    from_toml_at(path, src)
+}
+
+/// Any TOML file of a model (a spec, an export folder's `tonebench.toml`) read into `T`;
+/// errors name the file, line and column.
+pub(super) fn from_toml_at<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    src: &str,
+) -> Result<T, InferError> {
     let file = path.display().to_string();
     from_toml(src).map_err(|p| match p.at {
         Some((line, column)) => InferError::SpecAt {
@@ -330,16 +418,11 @@ fn check(path: &Path, spec: ModelSpec) -> Result<Plan, InferError> {
             })
         })
         .transpose()?;
+    let mut warnings = Vec::new();
     let audio = spec
         .audio
         .as_ref()
-        .map(|a| {
-            Ok::<_, InferError>(AudioPlan {
-                onnx: resolve(&a.onnx),
-                sample_rate: rate(a.sample_rate, "audio")?,
-                names: IoNames::from(&a.inputs),
-            })
-        })
+        .map(|a| audio_plan(a, base, &bad, &mut warnings))
         .transpose()?;
     // The one match that decides the model's kind.
     let kind = match (text, audio, &spec.hybrid, &spec.fusion) {
@@ -358,6 +441,7 @@ fn check(path: &Path, spec: ModelSpec) -> Result<Plan, InferError> {
                     onnx: resolve(&h.onnx),
                     sample_rate: rate(h.sample_rate, "hybrid")?,
                     names,
+                    front: FrontEndPlan::RAW,
                 },
             )
         }
@@ -408,6 +492,69 @@ fn check(path: &Path, spec: ModelSpec) -> Result<Plan, InferError> {
         labels: spec.labels,
         output_kind: spec.output_kind,
         kind,
+        extra_files: Vec::new(),
+        warnings,
+    })
+}
+
+/// The checked `[audio]` section: its front end from `features`, `attention-mask` and
+/// `mel-bins`, checked against the model's `preprocessor_config.json` (named, or beside the
+/// graph) when there is one.
+fn audio_plan(
+    a: &AudioSpec,
+    base: &Path,
+    bad: &impl Fn(String) -> InferError,
+    warnings: &mut Vec<String>,
+) -> Result<AudioPlan, InferError> {
+    if a.sample_rate == 0 {
+        return Err(bad("[audio] sample-rate must be positive".into()));
+    }
+    let onnx = base.join(&a.onnx);
+    let features = match (a.features, a.mel_bins) {
+        (Some(Features::WhisperLogMel), m) => {
+            let mel_bins = m.unwrap_or(80);
+            if mel_bins == 0 {
+                return Err(bad("[audio] mel-bins must be positive".into()));
+            }
+            FeaturesPlan::WhisperLogMel(WhisperParams {
+                mel_bins,
+                sampling_rate: a.sample_rate,
+                ..WhisperParams::default()
+            })
+        }
+        (_, Some(_)) => {
+            return Err(bad(
+                "[audio] mel-bins needs features = \"whisper-log-mel\"".into()
+            ))
+        }
+        (Some(Features::Normalized), None) => FeaturesPlan::Normalized,
+        (Some(Features::Raw) | None, None) => FeaturesPlan::Raw,
+    };
+    let mut names = IoNames::from(&a.inputs);
+    if matches!(features, FeaturesPlan::WhisperLogMel(_)) && a.inputs.input_values.is_none() {
+        names.input_values = "input_features".into();
+    }
+    let front = FrontEndPlan {
+        features,
+        attention_mask: a.attention_mask,
+        from: "spec",
+    };
+    let preprocessor = match &a.preprocessor {
+        Some(p) => Some(base.join(p)),
+        None => onnx
+            .parent()
+            .map(|d| d.join(super::export::PREPROCESSOR))
+            .filter(|p| p.is_file()),
+    };
+    if let Some(p) = preprocessor {
+        let pre = super::export::Preprocessor::read(&p)?;
+        warnings.extend(pre.mismatch(&front, &p));
+    }
+    Ok(AudioPlan {
+        onnx,
+        sample_rate: a.sample_rate,
+        names,
+        front,
     })
 }
 
