@@ -136,7 +136,8 @@ def audio_family(name, model, fe, *, mask_input=False, generic_labels=False, lim
         inputs = fe(x, sampling_rate=16000, return_tensors="pt", return_attention_mask=mask_input)
         feeds = {key: inputs[key]}
         if mask_input:
-            feeds["attention_mask"] = inputs["attention_mask"]
+            # int64, as optimum exports it (the feature extractor returns int32).
+            feeds["attention_mask"] = inputs["attention_mask"].long()
         all_feeds.append(feeds)
     center_head(model, all_feeds)
     names = list(all_feeds[0])
@@ -297,13 +298,24 @@ def features():
         entry["wav2vec2"] = f"{stem}.wav2vec2.f32"
         for mels in (80, 128):
             fe = tf.WhisperFeatureExtractor(feature_size=mels)
-            f = fe(x, sampling_rate=16000, return_tensors="np")["input_features"][0]
-            # Frames past the clip are the floor value: keep the first ones, and that value.
+            # transformers has two paths: numpy (float64 STFT, its reference implementation)
+            # and torch (float32 torch.stft, used when torch is installed). They differ by
+            # ~2e-5 from float32 rounding in torch's FFT; both are kept.
+            padded = np.pad(x, (0, fe.n_samples - len(x)))[None, :]
+            paths = {
+                "np": fe._np_extract_fbank_features(padded, "cpu")[0],
+                "torch": fe(x, sampling_rate=16000, return_tensors="np")["input_features"][0],
+            }
+            assert np.array_equal(paths["torch"], fe._torch_extract_fbank_features(padded)[0])
             keep = min(3000, len(x) // 160 + 8)
-            assert np.all(f[:, keep:] == f[:, keep:].flat[0])
-            np.ascontiguousarray(f[:, :keep]).astype("<f4").tofile(d / f"{stem}.whisper{mels}.f32")
-            entry[f"whisper{mels}"] = {"file": f"{stem}.whisper{mels}.f32", "frames_kept": keep,
-                                       "floor": float(f[0, -1])}
+            entry[f"whisper{mels}"] = {"frames_kept": keep,
+                                       "torch_vs_np": float(np.abs(paths["torch"] - paths["np"]).max())}
+            for path, f in paths.items():
+                # Frames past the clip are the floor value: keep the first ones, and that value.
+                assert np.all(f[:, keep:] == f[:, keep:].flat[0])
+                name = f"{stem}.whisper{mels}.{path}.f32"
+                np.ascontiguousarray(f[:, :keep]).astype("<f4").tofile(d / name)
+                entry[f"whisper{mels}"][path] = {"file": name, "floor": float(f[0, -1])}
         meta["clips"].append(entry)
     meta["transformers"] = tf.__version__
     meta["torch"] = torch.__version__
@@ -322,19 +334,26 @@ def formats():
         "mp3": ["-c:a", "libmp3lame", "-b:a", "64k"],
         "ogg": ["-c:a", "libvorbis", "-q:a", "3"],
         "m4a": ["-c:a", "aac", "-b:a", "64k"],
+        # No Opus decoder in symphonia: this one must be refused, naming the file.
+        "opus.ogg": ["-c:a", "libopus", "-b:a", "16k"],
     }
     for ext, args in encoders.items():
         out = d / f"demo-0001.{ext}"
         subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(src), "-map_metadata", "-1",
                         "-fflags", "+bitexact", "-flags:a", "+bitexact", *args, str(out)], check=True)
-        if ext != "flac":
+        if ext in ("mp3", "ogg", "m4a"):
             ref = d / f"demo-0001.{ext}.ffmpeg.f32"
             subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(out), "-f", "f32le", "-ac", "1",
                             str(ref)], check=True)
     ver = subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True).stdout.split("\n")[0]
     (d / "ENCODER.txt").write_text(f"made by scripts/hf/make_fixtures.py with {ver}\n")
-    print("formats: flac mp3 ogg m4a")
+    print("formats: flac mp3 ogg m4a opus.ogg")
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["features"]:
+        features()
+    elif sys.argv[1:] == ["formats"]:
+        formats()
+    else:
+        main()

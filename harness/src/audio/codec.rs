@@ -36,6 +36,11 @@ pub fn decode_bytes(path: &Path, bytes: Vec<u8>) -> Result<Waveform, AudioError>
     if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
         hint.with_extension(ext);
     }
+    let bytes_head = if bytes.get(4..8) == Some(b"ftyp") {
+        bytes.clone()
+    } else {
+        Vec::new()
+    };
     let mss = MediaSourceStream::new(Box::new(std::io::Cursor::new(bytes)), Default::default());
     let mut format = symphonia::default::get_probe()
         .probe(
@@ -111,8 +116,63 @@ pub fn decode_bytes(path: &Path, bytes: Vec<u8>) -> Result<Waveform, AudioError>
             "the stream declares {channels} channels at {rate} Hz"
         )));
     }
+    // MP4 encoders put the codec's priming samples first and say so in the edit list, which
+    // symphonia's MP4 reader does not apply: skip them as ffmpeg does.
+    let skip = mp4_priming(&bytes_head, rate).unwrap_or(0) * channels;
+    if skip > 0 && skip < interleaved.len() {
+        interleaved.drain(..skip);
+    }
     if let Some(i) = interleaved.iter().position(|x| !x.is_finite()) {
         return Err(corrupt(format!("decoded sample {i} is not finite")));
     }
     mono(path, interleaved, channels, rate)
+}
+
+/// The boxes of an MP4 byte range: (type, payload).
+fn boxes(mut b: &[u8]) -> Vec<([u8; 4], &[u8])> {
+    let mut out = Vec::new();
+    while b.len() >= 8 {
+        let size = u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize;
+        let kind = [b[4], b[5], b[6], b[7]];
+        let (head, size) = match size {
+            0 => (8, b.len()),
+            1 if b.len() >= 16 => {
+                let big = u64::from_be_bytes(b[8..16].try_into().unwrap_or([0; 8]));
+                (16, usize::try_from(big).unwrap_or(usize::MAX))
+            }
+            s => (8, s),
+        };
+        if size < head || size > b.len() {
+            break;
+        }
+        out.push((kind, &b[head..size]));
+        b = &b[size..];
+    }
+    out
+}
+
+fn child<'a>(b: &'a [u8], kind: &[u8; 4]) -> Option<&'a [u8]> {
+    boxes(b)
+        .into_iter()
+        .find(|(k, _)| k == kind)
+        .map(|(_, p)| p)
+}
+
+/// The priming samples an MP4 file's first track skips: the `media_time` of its edit list
+/// (`moov/trak/edts/elst`) in the track's timescale (`mdia/mdhd`), converted to `rate`.
+fn mp4_priming(file: &[u8], rate: u32) -> Option<usize> {
+    let trak = child(child(file, b"moov")?, b"trak")?;
+    let elst = child(child(trak, b"edts")?, b"elst")?;
+    let version = *elst.first()?;
+    let media_time = match version {
+        0 => i64::from(i32::from_be_bytes(elst.get(12..16)?.try_into().ok()?)),
+        _ => i64::from_be_bytes(elst.get(16..24)?.try_into().ok()?),
+    };
+    let mdhd = child(child(trak, b"mdia")?, b"mdhd")?;
+    let at = if *mdhd.first()? == 0 { 12 } else { 20 };
+    let timescale = u32::from_be_bytes(mdhd.get(at..at + 4)?.try_into().ok()?);
+    if media_time <= 0 || timescale == 0 {
+        return None;
+    }
+    usize::try_from(media_time * i64::from(rate) / i64::from(timescale)).ok()
 }

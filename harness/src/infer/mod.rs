@@ -10,6 +10,7 @@
 
 pub mod embedder;
 pub mod export;
+pub mod frontend;
 pub mod model;
 pub mod parts;
 pub mod runtime;
