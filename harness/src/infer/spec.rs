@@ -510,6 +510,40 @@ mod tests {
     }
 
     #[test]
+    fn audio_front_ends() {
+        let head = "format-version = 1\nname = \"x\"\nlabels = [\"a\"]\n[audio]\nonnx = \"a.onnx\"\nsample-rate = 16000\n";
+        let front = |extra: &str| match parse(Path::new("d/m.toml"), &format!("{head}{extra}")) {
+            Ok(Plan {
+                kind: Kind::Audio(a),
+                ..
+            }) => Ok((a.front, a.names.input_values)),
+            Ok(other) => panic!("{other:?}"),
+            Err(e) => Err(e.to_string()),
+        };
+        let (f, input) = front("").unwrap();
+        assert_eq!((f, input.as_str()), (FrontEndPlan::RAW, "input_values"));
+        let (f, input) = front("features = \"whisper-log-mel\"\nmel-bins = 128\n").unwrap();
+        assert_eq!(input, "input_features");
+        match f.features {
+            FeaturesPlan::WhisperLogMel(w) => {
+                assert_eq!((w.mel_bins, w.n_fft, w.hop_length), (128, 400, 160))
+            }
+            other => panic!("{other:?}"),
+        }
+        let (f, _) = front("features = \"normalized\"\nattention-mask = true\n").unwrap();
+        assert_eq!(
+            (f.features, f.attention_mask),
+            (FeaturesPlan::Normalized, Some(true))
+        );
+        assert!(front("mel-bins = 80\n")
+            .unwrap_err()
+            .contains("mel-bins needs features = \"whisper-log-mel\""));
+        assert!(front("features = \"mfcc\"\n")
+            .unwrap_err()
+            .contains("line 7 column 12: unknown variant `mfcc`"));
+    }
+
+    #[test]
     fn embedding_specs() {
         let head = "format-version = 1\nname = \"spk\"\n";
         let emb = "[embedding]\nonnx = \"e.onnx\"\nsample-rate = 16000\n";
