@@ -87,6 +87,7 @@ fn bench(c: &mut Criterion) {
                     provider: None,
                     batch_size: None,
                     threads: None,
+                    front_end: None,
                 },
                 pred: preds.pred.into_iter().map(Some).collect(),
                 probs: preds.probs,

@@ -121,6 +121,7 @@ pub fn write_run(dir: &Path, items: &[ItemPred]) {
                 provider: None,
                 batch_size: None,
                 threads: None,
+                front_end: None,
             },
             metrics: MetricsReport::new(&labels(), &cm, &m, Some(&iv)),
             cohorts: vec![],

@@ -137,6 +137,7 @@ fn call(
 struct Stages {
     decode: Vec<f64>,
     resample: Vec<f64>,
+    features: Vec<f64>,
     tokenize: Vec<f64>,
     inference: Vec<f64>,
     post: Vec<f64>,
@@ -147,6 +148,7 @@ impl Stages {
         let sum = |f: fn(&Prediction) -> Duration| preds.iter().map(|p| ms(f(p))).sum::<f64>();
         self.decode.push(sum(|p| p.timings.decode));
         self.resample.push(sum(|p| p.timings.resample));
+        self.features.push(sum(|p| p.timings.features));
         self.tokenize.push(sum(|p| p.timings.tokenize));
         self.inference.push(sum(|p| p.timings.inference));
         self.post.push(sum(|p| p.timings.post));
@@ -156,11 +158,14 @@ impl Stages {
         [
             ("decode", &self.decode),
             ("resample", &self.resample),
+            // Only front ends that compute features (normalization, log-mel) have this stage.
+            ("features", &self.features),
             ("tokenize", &self.tokenize),
             ("inference", &self.inference),
             ("post", &self.post),
         ]
         .into_iter()
+        .filter(|(n, v)| *n != "features" || v.iter().any(|&x| x > 0.0))
         .filter_map(|(n, v)| latency::summarize(v).map(|s| (n.to_string(), s)))
         .collect()
     }
@@ -565,6 +570,8 @@ fn build_report(
         provider: provider.to_string(),
         batch: plan.batch[0],
         threads: plan.threads,
+        front_end: model.front_end(),
+        load_warnings: &model.warnings,
     }
     .run(kept.pred, probs, None, warnings);
     let cfg = EvalConfig {

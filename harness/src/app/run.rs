@@ -427,6 +427,8 @@ struct ModelInfo {
     file: PathBuf,
     modality: &'static str,
     options: Options,
+    front_end: Option<tonebench_core::report::FrontEnd>,
+    warnings: Vec<String>,
 }
 
 impl ModelInfo {
@@ -436,6 +438,8 @@ impl ModelInfo {
             file: model.file.clone(),
             modality: model.modality,
             options: model.options,
+            front_end: model.front_end(),
+            warnings: model.warnings.clone(),
         }
     }
 }
@@ -519,6 +523,8 @@ fn model_run(
         provider: model.options.device.provider().into(),
         batch: model.options.batch,
         threads: model.options.threads,
+        front_end: model.front_end.clone(),
+        load_warnings: &model.warnings,
     }
     .run(pred, Some(probs), Some(latency), warnings)
 }

@@ -54,6 +54,7 @@ pub fn external_run(suite: &Suite, path: &Path, name: Option<&str>) -> anyhow::R
             provider: None,
             batch_size: None,
             threads: None,
+            front_end: None,
         },
         pred: p.pred.into_iter().map(Some).collect(),
         probs: p.probs,

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
-use tonebench_core::report::{Modality, Source, Warning};
+use tonebench_core::report::{FrontEnd, Modality, Source, Warning, WarningCode};
 
 use super::AppError;
 use crate::infer;
@@ -30,8 +30,18 @@ impl ModelFiles {
         for f in files {
             hashes.insert(f.display().to_string(), digest(f)?);
         }
+        // An export folder has no spec file: its digest is that of the files that define it.
+        let spec_sha256 = if spec.is_dir() {
+            crate::digest::sha256_files(&files.iter().map(PathBuf::as_path).collect::<Vec<_>>())
+                .map_err(|source| AppError::Read {
+                    path: spec.to_owned(),
+                    source,
+                })?
+        } else {
+            digest(spec)?
+        };
         Ok(ModelFiles {
-            spec_sha256: digest(spec)?,
+            spec_sha256,
             files: hashes,
         })
     }
@@ -59,6 +69,11 @@ pub struct OnnxModel<'a> {
     pub provider: String,
     pub batch: usize,
     pub threads: usize,
+    /// The audio front end when it is not the v1 default ([`infer::Model::front_end`]).
+    pub front_end: Option<FrontEnd>,
+    /// What loading the model found questionable ([`infer::Model::warnings`]): reported as
+    /// `front_end_mismatch` warnings before the run's own.
+    pub load_warnings: &'a [String],
 }
 
 impl OnnxModel<'_> {
@@ -69,8 +84,18 @@ impl OnnxModel<'_> {
         pred: Vec<Option<usize>>,
         probs: Option<Vec<f64>>,
         latency_ms: Option<Vec<Option<f64>>>,
-        warnings: Vec<Warning>,
+        run_warnings: Vec<Warning>,
     ) -> ModelRun {
+        let mut warnings: Vec<Warning> = self
+            .load_warnings
+            .iter()
+            .map(|m| Warning {
+                code: WarningCode::FrontEndMismatch,
+                metric: None,
+                message: m.clone(),
+            })
+            .collect();
+        warnings.extend(run_warnings);
         ModelRun {
             name: self.name.to_string(),
             modality: modality(self.pipeline),
@@ -83,6 +108,7 @@ impl OnnxModel<'_> {
                 provider: Some(self.provider),
                 batch_size: Some(self.batch),
                 threads: Some(self.threads),
+                front_end: self.front_end,
             },
             pred,
             probs,

@@ -1,4 +1,5 @@
-//! WAV decoding, downmixing and resampling to a model's sample rate.
+//! Audio decoding (WAV with hound; FLAC, MP3, OGG/Vorbis, MP4/M4A with symphonia), downmixing,
+//! resampling to a model's sample rate, and the feature extractors of [`features`].
 //!
 //! The preprocessing contract of the reference models (see `../shared/models/README.md`):
 //! integer PCM is scaled by `1 / 2^(bits-1)` (PCM16 / 32768), float PCM is taken as is,
@@ -26,6 +27,12 @@ pub enum AudioError {
     Empty { path: PathBuf },
     #[error("audio {path}: unsupported WAV encoding: {what}")]
     Unsupported { path: PathBuf, what: String },
+    /// A file that is not WAV in a format or codec this build does not decode.
+    #[error("audio {path}: unsupported audio format: {what}")]
+    Format { path: PathBuf, what: String },
+    /// A FLAC, MP3, OGG or MP4 file whose stream is damaged.
+    #[error("audio {path}: cannot decode: {reason}")]
+    Undecodable { path: PathBuf, reason: String },
     #[error("audio {path}: cannot resample from {from} Hz to {to} Hz: {reason}")]
     Resample {
         path: PathBuf,
@@ -92,12 +99,20 @@ pub fn load(path: &Path, target_rate: u32) -> Result<Loaded, AudioError> {
     })
 }
 
-/// The duration of a WAV file in seconds, from its header alone.
+/// The duration of an audio file in seconds: from the header alone for WAV, by decoding for
+/// the other formats.
 pub fn duration_s(path: &Path) -> Result<f64, AudioError> {
     if !path.is_file() {
         return Err(AudioError::Missing {
             path: path.to_path_buf(),
         });
+    }
+    let is_wav_name = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("wav"));
+    if !is_wav_name {
+        return decode(path).map(|w| w.duration_s());
     }
     let reader = hound::WavReader::open(path).map_err(|e| classify(path, e, "header"))?;
     let spec = reader.spec();
@@ -105,11 +120,17 @@ pub fn duration_s(path: &Path) -> Result<f64, AudioError> {
     Ok(f64::from(reader.duration()) / f64::from(spec.sample_rate))
 }
 
-/// Decodes a WAV file to mono f32: 8/16/24/32-bit integer or 32-bit float PCM, any number of
-/// channels (averaged).
+/// Decodes an audio file to mono f32, any number of channels (averaged): WAV (8/16/24/32-bit
+/// integer or 32-bit float PCM) with hound, FLAC, MP3, OGG/Vorbis and MP4/M4A (AAC) with
+/// symphonia ([`codec`]). A file is taken as WAV when its name ends in `.wav` or its bytes
+/// start with a RIFF header.
 pub fn decode(path: &Path) -> Result<Waveform, AudioError> {
     match std::fs::read(path) {
-        Ok(bytes) => decode_bytes(path, &bytes),
+        Ok(bytes) if is_wav(path, &bytes) => decode_bytes(path, &bytes),
+        Ok(bytes) if bytes.is_empty() => Err(AudioError::Empty {
+            path: path.to_path_buf(),
+        }),
+        Ok(bytes) => codec::decode_bytes(path, bytes),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(AudioError::Missing {
             path: path.to_path_buf(),
         }),
@@ -118,6 +139,15 @@ pub fn decode(path: &Path) -> Result<Waveform, AudioError> {
             reason: e.to_string(),
         }),
     }
+}
+
+/// Whether `path` is read as WAV: by its extension, or by a RIFF header whatever its name.
+fn is_wav(path: &Path, bytes: &[u8]) -> bool {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    matches!(ext.as_deref(), Some("wav" | "wave")) || bytes.starts_with(b"RIFF")
 }
 
 /// Decodes WAV bytes held in memory; `path` is only used in messages.
@@ -334,6 +364,8 @@ fn decode_reader<R: std::io::Read>(
     mono(path, interleaved, channels, spec.sample_rate)
 }
 
+pub mod codec;
+pub mod features;
 pub mod mfcc;
 mod resample;
 pub use resample::resample_poly;

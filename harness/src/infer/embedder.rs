@@ -56,9 +56,7 @@ impl Embedder {
             name: plan.name,
             file: plan.file,
             onnx: plan.onnx,
-            front: AudioFrontend {
-                sample_rate: plan.sample_rate,
-            },
+            front: AudioFrontend::raw(plan.sample_rate),
             graph,
             names: plan.names,
         })

@@ -9,6 +9,8 @@
 //! larger batch changes.
 
 pub mod embedder;
+pub mod export;
+pub mod frontend;
 pub mod model;
 pub mod parts;
 pub mod runtime;
@@ -27,7 +29,7 @@ pub use embedder::Embedder;
 pub use model::{Model, ProviderUse};
 pub use runtime::{doctor, ort_version, DoctorInfo, EXPECTED_ORT_VERSION};
 pub use sensitivity::{batch_sensitivity, Sensitivity};
-pub use spec::{EmbeddingPlan, ModelSpec, OutputKind, Plan};
+pub use spec::{EmbeddingPlan, Features, ModelSpec, OutputKind, Plan};
 
 /// Failures of the inference layer. [`InferError::Item`] concerns one input only; the others
 /// concern the whole model.
@@ -163,6 +165,8 @@ impl<'a> From<&'a crate::input::suite::Item> for InferInput<'a> {
 pub struct Timings {
     pub decode: Duration,
     pub resample: Duration,
+    /// Feature extraction after resampling (normalization, log-mel); zero for raw samples.
+    pub features: Duration,
     pub tokenize: Duration,
     pub inference: Duration,
     pub post: Duration,
@@ -170,7 +174,7 @@ pub struct Timings {
 
 impl Timings {
     pub fn total(&self) -> Duration {
-        self.decode + self.resample + self.tokenize + self.inference + self.post
+        self.decode + self.resample + self.features + self.tokenize + self.inference + self.post
     }
 }
 

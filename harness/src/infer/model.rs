@@ -55,6 +55,8 @@ pub struct Model {
     /// The files that define the model (graphs, tokenizers), for [`Model::sha256`].
     pub files: Vec<PathBuf>,
     pub options: Options,
+    /// What loading found questionable (a front end its preprocessor config disagrees with).
+    pub warnings: Vec<String>,
     head: Head,
     pipe: Pipeline,
     /// Clips decoded ahead of time (by another thread) for the next call, by path.
@@ -139,7 +141,7 @@ impl Model {
                 names: p.names.clone(),
             })
         };
-        let (modality, files, pipe) = match &plan.kind {
+        let (modality, mut files, pipe) = match &plan.kind {
             Kind::Text(t) => (
                 "text",
                 vec![t.onnx.clone(), t.tokenizer.clone()],
@@ -157,9 +159,7 @@ impl Model {
                     vec![t.onnx.clone(), t.tokenizer.clone()],
                     Pipeline::Hybrid {
                         enc,
-                        front: AudioFrontend {
-                            sample_rate: a.sample_rate,
-                        },
+                        front: AudioFrontend::raw(a.sample_rate),
                         graph,
                         names: t.names.clone(),
                     },
@@ -179,23 +179,40 @@ impl Model {
                 },
             ),
         };
+        files.extend(plan.extra_files);
         Ok(Model {
             name: plan.name,
             file: plan.file,
             modality,
             files,
             options,
+            warnings: plan.warnings,
             head,
             pipe,
             preloaded: HashMap::new(),
         })
     }
 
-    /// sha256 over the spec file and every file it names, in order.
+    /// sha256 over the spec file (none for an export folder) and every file it names, in order.
     pub fn sha256(&self) -> std::io::Result<String> {
-        let mut all: Vec<&Path> = vec![self.file.as_path()];
+        let mut all: Vec<&Path> = Vec::new();
+        if !self.file.is_dir() {
+            all.push(self.file.as_path());
+        }
         all.extend(self.files.iter().map(PathBuf::as_path));
         crate::digest::sha256_files(&all)
+    }
+
+    /// The audio front end, for the report, when it is not the v1 default (raw samples chosen
+    /// by the spec); `None` for text models.
+    pub fn front_end(&self) -> Option<parts::FrontEndInfo> {
+        let front = match &self.pipe {
+            Pipeline::Text(_) | Pipeline::Hybrid { .. } => return None,
+            Pipeline::Audio(a) => &a.front,
+            Pipeline::Late { audio, .. } => &audio.front,
+        };
+        let info = front.describe();
+        (info.features != "raw" || info.attention_mask || info.from != "spec").then_some(info)
     }
 
     /// The sample rate audio must have for [`Model::predict_samples`]; `None` for text models.
@@ -251,7 +268,7 @@ impl Model {
         match &mut self.pipe {
             Pipeline::Text(_) => Err(item(id, "a text model takes no audio samples")),
             Pipeline::Audio(a) => {
-                let feeds = vec![audio_feed(&a.names, samples.to_vec())];
+                let feeds = a.front.feeds(&a.names, samples.to_vec());
                 let sr = a.front.sample_rate;
                 finish(
                     &mut a.graph,
@@ -286,7 +303,7 @@ impl Model {
                 let t = text_predict(tp, head, &[input], 1)?
                     .pop()
                     .unwrap_or_else(|| Err(item(id, "no prediction")))?;
-                let feeds = vec![audio_feed(&audio.names, samples.to_vec())];
+                let feeds = audio.front.feeds(&audio.names, samples.to_vec());
                 let sr = audio.front.sample_rate;
                 let a = finish(
                     &mut audio.graph,
@@ -373,6 +390,7 @@ fn late(t: &Prediction, a: &Prediction, [wt, wa]: [f64; 2]) -> Prediction {
         timings: Timings {
             decode: a.timings.decode,
             resample: a.timings.resample,
+            features: a.timings.features,
             tokenize: t.timings.tokenize,
             inference: t.timings.inference + a.timings.inference,
             post: t.timings.post + a.timings.post,
@@ -536,12 +554,14 @@ fn audio_one(
     input: &InferInput<'_>,
 ) -> Result<Prediction, InferError> {
     let loaded = load_audio(&a.front, pre, input)?;
+    let t = Instant::now();
+    let feeds = a.front.feeds(&a.names, loaded.waveform.samples);
     let timings = Timings {
         decode: loaded.decode,
         resample: loaded.resample,
+        features: t.elapsed(),
         ..Timings::default()
     };
-    let feeds = vec![audio_feed(&a.names, loaded.waveform.samples)];
     finish(
         &mut a.graph,
         head,

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::runtime::{self, SessionOptions};
-use super::spec::{AudioPlan, IoNames, OutputKind, TextPlan};
+use super::spec::{AudioPlan, FeaturesPlan, FrontEndPlan, IoNames, OutputKind, TextPlan};
 use super::InferError;
 
 /// Token ids of one text, unpadded.
@@ -93,17 +93,146 @@ impl TextEncoder {
     }
 }
 
-/// Decodes WAV files and resamples them to the graph's rate.
-#[derive(Debug, Clone, Copy)]
+/// Decodes audio files, resamples them to the graph's rate, and turns the samples into what
+/// the graph takes: raw or normalized samples (`[1, samples]`), or Whisper log-mel features
+/// (`[1, mel_bins, frames]`), with an attention mask of ones when the graph wants one.
+#[derive(Debug, Clone)]
 pub struct AudioFrontend {
     pub sample_rate: u32,
+    features: Extractor,
+    /// Feed an attention mask of ones beside the samples.
+    pub attention_mask: bool,
+    /// Where the front end was chosen (`spec`, `tonebench.toml`, `preprocessor_config.json`).
+    pub from: &'static str,
+}
+
+#[derive(Debug, Clone)]
+enum Extractor {
+    Raw,
+    Normalized,
+    Whisper(Box<crate::audio::features::WhisperLogMel>),
 }
 
 impl AudioFrontend {
+    /// The front end of model spec v1: raw samples at `sample_rate`, no mask.
+    pub fn raw(sample_rate: u32) -> Self {
+        AudioFrontend {
+            sample_rate,
+            features: Extractor::Raw,
+            attention_mask: false,
+            from: "spec",
+        }
+    }
+
+    fn new(sample_rate: u32, plan: &FrontEndPlan, attention_mask: bool) -> Self {
+        let features = match plan.features {
+            FeaturesPlan::Raw => Extractor::Raw,
+            FeaturesPlan::Normalized => Extractor::Normalized,
+            FeaturesPlan::WhisperLogMel(p) => {
+                Extractor::Whisper(Box::new(crate::audio::features::WhisperLogMel::new(p)))
+            }
+        };
+        AudioFrontend {
+            sample_rate,
+            features,
+            attention_mask,
+            from: plan.from,
+        }
+    }
+
     pub fn load(&self, path: &Path) -> Result<crate::audio::Loaded, crate::audio::AudioError> {
         crate::audio::load(path, self.sample_rate)
     }
+
+    /// The graph inputs for one clip of samples at [`AudioFrontend::sample_rate`].
+    pub fn feeds<'n>(&self, names: &'n IoNames, samples: Vec<f32>) -> Vec<(&'n str, Feed)> {
+        let n = samples.len() as i64;
+        let values = match &self.features {
+            Extractor::Raw => Feed::F32(samples, vec![1, n]),
+            Extractor::Normalized => Feed::F32(
+                crate::audio::features::zero_mean_unit_var(&samples),
+                vec![1, n],
+            ),
+            Extractor::Whisper(w) => {
+                let shape = vec![1, w.params.mel_bins as i64, w.frames() as i64];
+                Feed::F32(w.compute(&samples), shape)
+            }
+        };
+        let mut feeds = vec![(names.input_values.as_str(), values)];
+        if self.attention_mask {
+            let len = match &self.features {
+                Extractor::Whisper(w) => w.n_samples() as i64,
+                _ => n,
+            };
+            feeds.push((
+                names.attention_mask.as_str(),
+                Feed::I64(vec![1; len as usize], vec![1, len]),
+            ));
+        }
+        feeds
+    }
+
+    /// The graph inputs for `rows` clips of equal length back to back in `samples` (windows of
+    /// a stream): each row's features computed on its own, exactly as [`AudioFrontend::feeds`]
+    /// computes one clip's, stacked into one batch.
+    pub fn batch_feeds<'n>(
+        &self,
+        names: &'n IoNames,
+        samples: &[f32],
+        rows: usize,
+    ) -> Vec<(&'n str, Feed)> {
+        let width = samples.len() / rows.max(1);
+        let mut out = Vec::with_capacity(rows);
+        let mut shape = vec![rows as i64];
+        let mut mask_len = width as i64;
+        for row in samples.chunks(width.max(1)) {
+            let (_, feed) = self
+                .feeds(names, row.to_vec())
+                .into_iter()
+                .next()
+                .expect("feeds always hold the values");
+            if let Feed::F32(values, s) = feed {
+                if shape.len() == 1 {
+                    shape.extend_from_slice(&s[1..]);
+                    if let Extractor::Whisper(w) = &self.features {
+                        mask_len = w.n_samples() as i64;
+                    }
+                }
+                out.extend(values);
+            }
+        }
+        let mut feeds = vec![(names.input_values.as_str(), Feed::F32(out, shape))];
+        if self.attention_mask {
+            feeds.push((
+                names.attention_mask.as_str(),
+                Feed::I64(
+                    vec![1; rows * mask_len as usize],
+                    vec![rows as i64, mask_len],
+                ),
+            ));
+        }
+        feeds
+    }
+
+    /// What the report says ran: features, mask, rate (and mel bins), and where it was chosen.
+    pub fn describe(&self) -> FrontEndInfo {
+        let (features, mel_bins) = match &self.features {
+            Extractor::Raw => ("raw", None),
+            Extractor::Normalized => ("normalized", None),
+            Extractor::Whisper(w) => ("whisper-log-mel", Some(w.params.mel_bins)),
+        };
+        FrontEndInfo {
+            features: features.to_string(),
+            sample_rate: self.sample_rate,
+            attention_mask: self.attention_mask,
+            mel_bins,
+            from: self.from.to_string(),
+        }
+    }
 }
+
+/// A description of an audio front end, as report.json records it.
+pub use tonebench_core::report::FrontEnd as FrontEndInfo;
 
 /// Element type a graph input must have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -408,24 +537,46 @@ pub fn open_text(
     Ok((enc, graph))
 }
 
-/// Opens the audio part of a plan.
+/// Opens the audio part of a plan: the graph takes the samples or features and, optionally,
+/// an `attention_mask`, fed when the plan asks for it or (by default) when the graph takes it.
 pub fn open_audio(
     p: &AudioPlan,
     labels: usize,
     opts: SessionOptions,
 ) -> Result<(AudioFrontend, Graph), InferError> {
+    let mask = p.names.attention_mask.as_str();
+    let optional: &[Input<'_>] = match p.front.attention_mask {
+        Some(false) => &[],
+        _ => &[(mask, Elem::I64)],
+    };
     let graph = Graph::open(
         &p.onnx,
         opts,
         &[(p.names.input_values.as_str(), Elem::F32)],
-        &[],
+        optional,
         p.names.output.as_deref(),
         labels,
     )?;
+    let takes_mask = graph.has_input(mask);
+    if p.front.attention_mask == Some(true) && !takes_mask {
+        return Err(InferError::Model {
+            file: p.onnx.display().to_string(),
+            msg: format!("attention-mask = true but the graph has no input named \"{mask}\""),
+        });
+    }
+    if let FeaturesPlan::WhisperLogMel(w) = p.front.features {
+        if w.sampling_rate != p.sample_rate {
+            return Err(InferError::ModelInput {
+                file: p.onnx.display().to_string(),
+                msg: format!(
+                    "whisper-log-mel features are computed at {} Hz but the sample rate is {} Hz",
+                    w.sampling_rate, p.sample_rate
+                ),
+            });
+        }
+    }
     Ok((
-        AudioFrontend {
-            sample_rate: p.sample_rate,
-        },
+        AudioFrontend::new(p.sample_rate, &p.front, takes_mask),
         graph,
     ))
 }

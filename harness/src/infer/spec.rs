@@ -16,6 +16,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use super::frontend::audio_plan;
+pub use super::frontend::{FeaturesPlan, FrontEndPlan};
 use super::InferError;
 use crate::input::config::from_toml;
 
@@ -86,6 +88,33 @@ pub struct AudioSpec {
     pub sample_rate: u32,
     #[serde(default)]
     pub inputs: Names,
+    /// What the graph is fed: raw samples (the default), normalized samples or Whisper log-mel
+    /// features.
+    #[serde(default)]
+    pub features: Option<Features>,
+    /// Feed an `attention_mask` of ones beside the samples (`true`), or none (`false`); by
+    /// default, one exactly when the graph takes it.
+    #[serde(default)]
+    pub attention_mask: Option<bool>,
+    /// Whisper's mel bins (80 or 128); with `features = "whisper-log-mel"` only.
+    #[serde(default)]
+    pub mel_bins: Option<usize>,
+    /// A Hugging Face `preprocessor_config.json` to check the front end against (by default the
+    /// one beside the graph, when there is one).
+    #[serde(default)]
+    pub preprocessor: Option<PathBuf>,
+}
+
+/// `[audio] features`: the front end between the waveform and the graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Features {
+    /// Samples in [-1, 1] as decoded and resampled.
+    Raw,
+    /// Per-clip zero mean, unit variance (`Wav2Vec2FeatureExtractor`, `do_normalize`).
+    Normalized,
+    /// `WhisperFeatureExtractor`'s log-mel spectrogram, `[1, mel-bins, 3000]`.
+    WhisperLogMel,
 }
 
 /// `[embedding]`: an audio graph whose output is one vector per clip.
@@ -156,12 +185,13 @@ pub struct TextPlan {
     pub names: IoNames,
 }
 
-/// An audio part: graph + sample rate.
+/// An audio part: graph + sample rate + front end.
 #[derive(Debug, Clone)]
 pub struct AudioPlan {
     pub onnx: PathBuf,
     pub sample_rate: u32,
     pub names: IoNames,
+    pub front: FrontEndPlan,
 }
 
 /// The checked kind of model.
@@ -182,11 +212,18 @@ pub enum Kind {
 /// A checked model spec.
 #[derive(Debug, Clone)]
 pub struct Plan {
+    /// The spec file, or the export folder.
     pub file: PathBuf,
     pub name: String,
     pub labels: Vec<String>,
     pub output_kind: OutputKind,
     pub kind: Kind,
+    /// Files beyond the graphs and tokenizers that define the model (an export folder's
+    /// configs), digested with them.
+    pub extra_files: Vec<PathBuf>,
+    /// What loading found questionable (a front end that disagrees with the model's
+    /// preprocessor config): the report's `front_end_mismatch` warnings.
+    pub warnings: Vec<String>,
 }
 
 /// A checked speaker-embedding model spec.
@@ -207,8 +244,12 @@ fn read(path: &Path) -> Result<String, InferError> {
     })
 }
 
-/// Reads and checks a model spec file.
+/// Reads and checks a model spec file, or an export folder (`model.onnx` + `config.json`, see
+/// [`super::export`]).
 pub fn load(path: &Path) -> Result<Plan, InferError> {
+    if path.is_dir() {
+        return super::export::load_dir(path);
+    }
     parse(path, &read(path)?)
 }
 
@@ -270,6 +311,15 @@ pub fn parse(path: &Path, src: &str) -> Result<Plan, InferError> {
 
 /// The spec as written; TOML and unknown-key errors carry line and column.
 fn parse_spec(path: &Path, src: &str) -> Result<ModelSpec, InferError> {
+    from_toml_at(path, src)
+}
+
+/// Any TOML file of a model (a spec, an export folder's `tonebench.toml`) read into `T`;
+/// errors name the file, line and column.
+pub(super) fn from_toml_at<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    src: &str,
+) -> Result<T, InferError> {
     let file = path.display().to_string();
     from_toml(src).map_err(|p| match p.at {
         Some((line, column)) => InferError::SpecAt {
@@ -330,16 +380,11 @@ fn check(path: &Path, spec: ModelSpec) -> Result<Plan, InferError> {
             })
         })
         .transpose()?;
+    let mut warnings = Vec::new();
     let audio = spec
         .audio
         .as_ref()
-        .map(|a| {
-            Ok::<_, InferError>(AudioPlan {
-                onnx: resolve(&a.onnx),
-                sample_rate: rate(a.sample_rate, "audio")?,
-                names: IoNames::from(&a.inputs),
-            })
-        })
+        .map(|a| audio_plan(a, base, &bad, &mut warnings))
         .transpose()?;
     // The one match that decides the model's kind.
     let kind = match (text, audio, &spec.hybrid, &spec.fusion) {
@@ -358,6 +403,7 @@ fn check(path: &Path, spec: ModelSpec) -> Result<Plan, InferError> {
                     onnx: resolve(&h.onnx),
                     sample_rate: rate(h.sample_rate, "hybrid")?,
                     names,
+                    front: FrontEndPlan::RAW,
                 },
             )
         }
@@ -408,6 +454,8 @@ fn check(path: &Path, spec: ModelSpec) -> Result<Plan, InferError> {
         labels: spec.labels,
         output_kind: spec.output_kind,
         kind,
+        extra_files: Vec::new(),
+        warnings,
     })
 }
 
@@ -459,6 +507,40 @@ mod tests {
         ))
         .contains("unknown variant `early`"));
         assert!(err(head).contains("no model section"));
+    }
+
+    #[test]
+    fn audio_front_ends() {
+        let head = "format-version = 1\nname = \"x\"\nlabels = [\"a\"]\n[audio]\nonnx = \"a.onnx\"\nsample-rate = 16000\n";
+        let front = |extra: &str| match parse(Path::new("d/m.toml"), &format!("{head}{extra}")) {
+            Ok(Plan {
+                kind: Kind::Audio(a),
+                ..
+            }) => Ok((a.front, a.names.input_values)),
+            Ok(other) => panic!("{other:?}"),
+            Err(e) => Err(e.to_string()),
+        };
+        let (f, input) = front("").unwrap();
+        assert_eq!((f, input.as_str()), (FrontEndPlan::RAW, "input_values"));
+        let (f, input) = front("features = \"whisper-log-mel\"\nmel-bins = 128\n").unwrap();
+        assert_eq!(input, "input_features");
+        match f.features {
+            FeaturesPlan::WhisperLogMel(w) => {
+                assert_eq!((w.mel_bins, w.n_fft, w.hop_length), (128, 400, 160))
+            }
+            other => panic!("{other:?}"),
+        }
+        let (f, _) = front("features = \"normalized\"\nattention-mask = true\n").unwrap();
+        assert_eq!(
+            (f.features, f.attention_mask),
+            (FeaturesPlan::Normalized, Some(true))
+        );
+        assert!(front("mel-bins = 80\n")
+            .unwrap_err()
+            .contains("mel-bins needs features = \"whisper-log-mel\""));
+        assert!(front("features = \"mfcc\"\n")
+            .unwrap_err()
+            .contains("line 7 column 12: unknown variant `mfcc`"));
     }
 
     #[test]

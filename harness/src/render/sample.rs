@@ -162,6 +162,7 @@ pub fn report(spec: &SampleSpec) -> Report {
                 provider: Some("CPUExecutionProvider".into()),
                 batch_size: Some(8),
                 threads: Some(2),
+                front_end: None,
             },
             metrics: MetricsReport::new(&spec.labels, &cm, &metrics, intervals.as_ref()),
             cohorts,

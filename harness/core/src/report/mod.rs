@@ -135,6 +135,26 @@ pub struct Source {
     pub batch_size: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threads: Option<usize>,
+    /// The audio front end that fed the graph, when it is not the model spec v1 default (raw
+    /// samples, chosen by the spec): Hugging Face export folders and specs with `features`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub front_end: Option<FrontEnd>,
+}
+
+/// What turned a clip into the graph's input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FrontEnd {
+    /// `raw`, `normalized` (zero mean, unit variance per clip) or `whisper-log-mel`.
+    pub features: String,
+    /// The rate clips were resampled to.
+    pub sample_rate: u32,
+    /// Whether an attention mask was fed beside the samples.
+    pub attention_mask: bool,
+    /// Mel bins of `whisper-log-mel`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mel_bins: Option<usize>,
+    /// Where the choice was made: `spec`, `tonebench.toml` or `preprocessor_config.json`.
+    pub from: String,
 }
 
 /// One model's results.

@@ -73,6 +73,10 @@ warning_codes! {
     BatchSensitivity = "batch_sensitivity",
     /// An item failed to run and is not scored.
     ItemFailed = "item_failed",
+    /// The audio front end is not the one the model's `preprocessor_config.json` asks for
+    /// (e.g. raw samples into a Wav2Vec2 export that normalizes): outputs differ from
+    /// transformers'.
+    FrontEndMismatch = "front_end_mismatch",
 
     // Profiling (`profile`).
     /// Which execution provider ran the graph's nodes could not be determined.

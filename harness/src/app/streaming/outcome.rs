@@ -237,6 +237,8 @@ pub fn model_run(
         provider: model.options.device.provider().into(),
         batch: stream.batch,
         threads: model.options.threads,
+        front_end: model.front_end(),
+        load_warnings: &model.warnings,
     }
     .run(pred, Some(probs), Some(latency), warnings);
     run.streaming = Some(Box::new(report));

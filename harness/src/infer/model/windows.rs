@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::parts::{self, Feed, Graph, Tokens};
+use super::parts::{self, AudioFrontend, Graph, Tokens};
 use super::spec::IoNames;
 use super::{item, late, non_finite, text_feeds, text_predict, tokenize, Model, Pipeline};
 use super::{InferError, InferInput, Prediction, Timings};
@@ -31,7 +31,10 @@ impl Model {
         };
         let mut out = Vec::with_capacity(rows * head.columns.len());
         let mut time = Duration::ZERO;
+        // Each window's features (raw samples, normalized, log-mel) are computed as the front
+        // end computes a clip's, then stacked.
         let mut run = |graph: &mut Graph,
+                       front: &AudioFrontend,
                        names: &IoNames,
                        tokens: Option<&Tokens>,
                        out: &mut Vec<Vec<f32>>|
@@ -42,10 +45,7 @@ impl Model {
                     Some(t) => text_feeds(names, parts::pad(&vec![t; n])),
                     None => Vec::new(),
                 };
-                feeds.push((
-                    names.input_values.as_str(),
-                    Feed::F32(chunk.to_vec(), vec![n as i64, width as i64]),
-                ));
+                feeds.extend(front.batch_feeds(names, chunk, n));
                 let (res, dt) = graph.run(feeds, n).map_err(|e| InferError::ItemRun {
                     id: id.to_string(),
                     msg: format!("{}: inference failed: {e}", graph.file.display()),
@@ -58,12 +58,15 @@ impl Model {
         let mut rows_out: Vec<Vec<f32>> = Vec::with_capacity(rows);
         match &mut self.pipe {
             Pipeline::Text(_) => return Err(item(id, "a text model takes no audio samples")),
-            Pipeline::Audio(a) => run(&mut a.graph, &a.names, None, &mut rows_out)?,
+            Pipeline::Audio(a) => run(&mut a.graph, &a.front, &a.names, None, &mut rows_out)?,
             Pipeline::Hybrid {
-                enc, graph, names, ..
+                enc,
+                front,
+                graph,
+                names,
             } => {
                 let (tokens, _) = tokenize(enc, &input)?;
-                run(graph, names, Some(&tokens), &mut rows_out)?
+                run(graph, front, names, Some(&tokens), &mut rows_out)?
             }
             Pipeline::Late {
                 text: tp,
@@ -73,7 +76,13 @@ impl Model {
                 let t = text_predict(tp, head, &[input], 1)?
                     .pop()
                     .unwrap_or_else(|| Err(item(id, "no prediction")))?;
-                run(&mut audio.graph, &audio.names, None, &mut rows_out)?;
+                run(
+                    &mut audio.graph,
+                    &audio.front,
+                    &audio.names,
+                    None,
+                    &mut rows_out,
+                )?;
                 for row in rows_out {
                     let a = head.apply(&row);
                     if let Some(e) = non_finite(&a, id, &audio.graph.file) {

@@ -119,7 +119,10 @@ pub fn build_view(runs: &[RunInput<'_>], opts: &HtmlOptions) -> ReportView {
         title,
         generator: format!("tonebench {}", env!("CARGO_PKG_VERSION")),
         item_level: models.iter().any(|(_, _, m, _)| {
-            !m.examples.is_empty() || m.streaming.as_ref().is_some_and(|s| !s.timelines.is_empty())
+            !m.examples.is_empty()
+                || m.streaming
+                    .as_ref()
+                    .is_some_and(|s| !s.timelines.is_empty())
         }),
         is_compare,
         runs: run_views,
