@@ -322,6 +322,7 @@ fn decode_reader<R: std::io::Read>(
 }
 
 pub mod mfcc;
+pub mod perturb;
 mod resample;
 pub use resample::resample_poly;
 
