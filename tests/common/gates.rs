@@ -138,6 +138,7 @@ pub fn write_run(dir: &Path, items: &[ItemPred]) {
             }),
             warnings: vec![],
             examples: vec![],
+            robustness: vec![],
         }],
         warnings: vec![],
         comparisons: Vec::new(),

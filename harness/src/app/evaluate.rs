@@ -69,6 +69,7 @@ pub fn evaluate(suite: &Suite, runs: &[ModelRun], cfg: &EvalConfig) -> Report {
                 latency: None,
                 warnings,
                 examples: Vec::new(),
+                robustness: Vec::new(),
             }
         })
         .collect();

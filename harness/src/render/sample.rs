@@ -163,6 +163,7 @@ pub fn report(spec: &SampleSpec) -> Report {
             latency,
             warnings: Vec::new(),
             examples: Vec::new(),
+            robustness: Vec::new(),
         });
     }
     Report {

@@ -11,6 +11,7 @@
 
 mod cohorts;
 mod latency;
+mod robustness;
 mod warning;
 
 use indexmap::IndexMap;
@@ -22,6 +23,9 @@ use crate::Confusion;
 
 pub use cohorts::{CohortGroup, CohortReport, FairnessSummary, FusionGain, PartitionRow};
 pub use latency::{BatchLatency, LatencyReport, ProviderNodes, StreamingLatency};
+pub use robustness::{
+    ConditionCohort, ConditionGroup, ConditionParameters, GapChange, RobustnessReport,
+};
 pub use warning::{Warning, WarningCode};
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -148,6 +152,9 @@ pub struct ModelReport {
     /// With `--examples N`: the N most confidently misclassified items of every cohort.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub examples: Vec<Example>,
+    /// With `run --conditions`: the model under every acoustic condition, against clean audio.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub robustness: Vec<RobustnessReport>,
 }
 
 /// A misclassified item shown as evidence for a cohort (`--examples N`).
