@@ -45,5 +45,6 @@ pub fn demo_plan(out: &Path, eval: EvalSettings) -> anyhow::Result<RunPlan> {
         jobs: 1,
         sensitivity_sample: 0,
         eval,
+        conditions: None,
     })
 }

@@ -10,6 +10,7 @@ pub mod evaluate;
 pub mod finish;
 pub mod gate;
 pub mod profile;
+pub mod robustness;
 pub mod run;
 pub mod score;
 pub mod source;

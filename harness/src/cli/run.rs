@@ -34,6 +34,10 @@ pub struct RunArgs {
     /// Items sampled to measure how much --batch changes outputs (0 = skip the check)
     #[arg(long, default_value_t = 64)]
     pub sensitivity_sample: usize,
+    /// Conditions file (TOML): every audio or hybrid model is also scored under each acoustic
+    /// condition (noise at an SNR, speed, tempo, reverberation, telephone channel, gain, clipping)
+    #[arg(long)]
+    pub conditions: Option<PathBuf>,
     #[command(flatten)]
     pub bootstrap: BootstrapArgs,
 }
@@ -50,6 +54,7 @@ impl RunArgs {
             jobs: self.jobs,
             sensitivity_sample: self.sensitivity_sample,
             eval: self.bootstrap.settings()?,
+            conditions: self.conditions.clone(),
         })
     }
 }

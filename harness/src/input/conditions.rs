@@ -151,7 +151,11 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<Condition>, ConfigError> {
             ));
         }
         if out.iter().any(|o| o.name == name) {
-            return Err(here("name", c.name.span(), "a second condition of this name".into()));
+            return Err(here(
+                "name",
+                c.name.span(),
+                "a second condition of this name".into(),
+            ));
         }
         let range = |key: &str, v: &Spanned<Num>, lo: f64, hi: f64, open_lo: bool| {
             let x = v.get_ref().get();
@@ -159,7 +163,11 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<Condition>, ConfigError> {
             if inside {
                 Ok(x)
             } else {
-                let lo_s = if open_lo { format!("above {lo}") } else { format!("{lo}") };
+                let lo_s = if open_lo {
+                    format!("above {lo}")
+                } else {
+                    format!("{lo}")
+                };
                 Err(here(key, v.span(), format!("{x} is outside {lo_s} … {hi}")))
             }
         };
@@ -196,7 +204,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<Condition>, ConfigError> {
                 params.reverb_rt60 = Some(x);
             }
             (None, Some(r)) => {
-                let clips = wav_files(&dir, r.get_ref()).map_err(|why| here("rir", r.span(), why))?;
+                let clips =
+                    wav_files(&dir, r.get_ref()).map_err(|why| here("rir", r.span(), why))?;
                 steps.push(Step::Reverb(Rir::Recorded(Arc::new(clips))));
                 params.rir = Some(r.get_ref().clone());
             }
@@ -209,11 +218,13 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<Condition>, ConfigError> {
                     "white" => NoiseKind::White,
                     "pink" => NoiseKind::Pink,
                     "babble" => NoiseKind::Babble,
-                    file => NoiseKind::Files(Arc::new(
-                        wav_files(&dir, file).map_err(|why| {
-                            here("noise", n.span(), format!("not white, pink or babble, and {why}"))
-                        })?,
-                    )),
+                    file => NoiseKind::Files(Arc::new(wav_files(&dir, file).map_err(|why| {
+                        here(
+                            "noise",
+                            n.span(),
+                            format!("not white, pink or babble, and {why}"),
+                        )
+                    })?)),
                 };
                 let scope = match c.snr_scope.as_ref().map(|s| s.get_ref().as_str()) {
                     None | Some("clip") => SnrScope::Clip,
@@ -242,11 +253,13 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<Condition>, ConfigError> {
                 );
             }
             (Some(n), None) => {
-                return Err(here("noise", n.span(), "needs snr-db = X (−20 … 60)".into()))
+                return Err(here(
+                    "noise",
+                    n.span(),
+                    "needs snr-db = X (−20 … 60)".into(),
+                ))
             }
-            (None, Some(s)) => {
-                return Err(here("snr-db", s.span(), "given without noise".into()))
-            }
+            (None, Some(s)) => return Err(here("snr-db", s.span(), "given without noise".into())),
             (None, None) => {
                 if let Some(s) = &c.snr_scope {
                     return Err(here("snr-scope", s.span(), "given without noise".into()));
@@ -275,9 +288,16 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<Condition>, ConfigError> {
             };
             return Err(here("codec", codec.span(), why));
         }
-        for (key, v) in [("bitrate-kbps", &c.bitrate_kbps), ("packet-loss-pct", &c.packet_loss_pct)] {
+        for (key, v) in [
+            ("bitrate-kbps", &c.bitrate_kbps),
+            ("packet-loss-pct", &c.packet_loss_pct),
+        ] {
             if let Some(v) = v {
-                return Err(here(key, v.span(), "only applies to a codec, and none is given".into()));
+                return Err(here(
+                    key,
+                    v.span(),
+                    "only applies to a codec, and none is given".into(),
+                ));
             }
         }
         if let Some(v) = &c.gain_db {
@@ -314,10 +334,7 @@ fn wav_files(dir: &Path, rel: &str) -> Result<Vec<Waveform>, String> {
         let mut v: Vec<PathBuf> = std::fs::read_dir(&p)
             .map_err(|e| format!("cannot list {}: {e}", p.display()))?
             .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|f| {
-                f.extension()
-                    .is_some_and(|x| x.eq_ignore_ascii_case("wav"))
-            })
+            .filter(|f| f.extension().is_some_and(|x| x.eq_ignore_ascii_case("wav")))
             .collect();
         v.sort();
         if v.is_empty() {

@@ -73,6 +73,9 @@ warning_codes! {
     BatchSensitivity = "batch_sensitivity",
     /// An item failed to run and is not scored.
     ItemFailed = "item_failed",
+    /// `run --conditions`: a model that takes no audio (a text model) is not run under
+    /// acoustic conditions.
+    RobustnessSkipped = "robustness_skipped",
 
     // Profiling (`profile`).
     /// Which execution provider ran the graph's nodes could not be determined.
