@@ -11,6 +11,7 @@
 //! - `confusion`: the confusion heatmaps;
 //! - `cohorts`: the partition charts, the partition table and the fusion gains;
 //! - `latency`: the latency chart;
+//! - `robustness`: accuracy per acoustic condition against clean audio;
 //! - `gates` and `warnings`: release-gate verdicts and the warnings list.
 
 mod cohorts;
@@ -18,6 +19,7 @@ mod comparison;
 mod confusion;
 mod gates;
 mod latency;
+mod robustness;
 mod summary;
 mod warnings;
 
@@ -33,6 +35,7 @@ pub use comparison::{ComparisonRow, ComparisonView, DiffCell, DiffView};
 pub use confusion::{AxisLabel, ConfusionCell, ConfusionView};
 pub use gates::GateView;
 pub use latency::{LatencyRow, LatencyView};
+pub use robustness::{ConditionPoint, RobustnessView};
 pub use summary::{FileView, ModelView, RunView};
 pub use warnings::WarningView;
 
@@ -63,6 +66,8 @@ pub struct ReportView {
     pub partition_rows: Vec<PartitionRow>,
     pub fusion: Vec<FusionRow>,
     pub latency: Option<LatencyView>,
+    /// One chart and table per model run under acoustic conditions.
+    pub robustness: Vec<RobustnessView>,
     pub warnings: Vec<WarningView>,
 }
 
@@ -127,6 +132,7 @@ pub fn build_view(runs: &[RunInput<'_>], opts: &HtmlOptions) -> ReportView {
         partition_rows,
         fusion: cohorts::fusion_rows(runs),
         latency: latency::latency_view(&models),
+        robustness: robustness::robustness_views(&models),
         warnings,
     }
 }
