@@ -9,6 +9,7 @@ pub mod embeddings;
 pub mod evaluate;
 pub mod finish;
 pub mod gate;
+pub mod perturb;
 pub mod profile;
 pub mod robustness;
 pub mod run;
@@ -57,6 +58,8 @@ pub enum AppError {
     NothingTimed(usize),
     #[error("{0}")]
     ProviderFallback(String),
+    #[error("perturb: {0}")]
+    Perturb(String),
 }
 
 impl HasKind for AppError {
@@ -72,7 +75,8 @@ impl HasKind for AppError {
             | AppError::ModelChanged(_)
             | AppError::Read { .. }
             | AppError::NothingToProfile(_)
-            | AppError::Profile(_) => ErrorKind::Input,
+            | AppError::Profile(_)
+            | AppError::Perturb(_) => ErrorKind::Input,
             AppError::NothingTimed(_) | AppError::ProviderFallback(_) => ErrorKind::Model,
         }
     }
