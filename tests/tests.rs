@@ -12,6 +12,7 @@ mod onnx;
 mod paired;
 mod perturb;
 mod profile;
+mod robustness;
 mod run;
 mod score;
 mod wav;
