@@ -24,11 +24,17 @@ fn bench(c: &mut Criterion) {
     let chains = [
         ("white", noise(NoiseKind::White, SnrScope::Clip)),
         ("pink", noise(NoiseKind::Pink, SnrScope::Clip)),
-        ("white_speech_scope", noise(NoiseKind::White, SnrScope::Speech)),
+        (
+            "white_speech_scope",
+            noise(NoiseKind::White, SnrScope::Speech),
+        ),
         ("gain", Step::Gain(-6.0)),
         ("clip", Step::Clip(0.5)),
         ("telephony_mulaw", Step::Telephony(Law::MuLaw)),
-        ("reverb_rt60_0.6", Step::Reverb(Rir::Synthetic { rt60: 0.6 })),
+        (
+            "reverb_rt60_0.6",
+            Step::Reverb(Rir::Synthetic { rt60: 0.6 }),
+        ),
         ("speed_0.9", Step::Speed(0.9)),
         ("tempo_0.9", Step::Tempo(0.9)),
     ];

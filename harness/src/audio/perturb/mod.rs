@@ -34,8 +34,6 @@ pub enum PerturbError {
         id: String,
         message: String,
     },
-    #[error(transparent)]
-    Audio(#[from] super::AudioError),
 }
 
 impl crate::error::HasKind for PerturbError {
@@ -145,26 +143,6 @@ impl Chain {
 
     pub fn steps(&self) -> &[Step] {
         &self.steps
-    }
-
-    /// Whether the chain changes the number of samples (speed or tempo).
-    pub fn changes_duration(&self) -> bool {
-        self.steps
-            .iter()
-            .any(|s| matches!(s, Step::Speed(f) | Step::Tempo(f) if *f != 1.0))
-    }
-
-    /// Whether any step needs the babble pool of the suite.
-    pub fn needs_babble(&self) -> bool {
-        self.steps.iter().any(|s| {
-            matches!(
-                s,
-                Step::Noise {
-                    kind: NoiseKind::Babble,
-                    ..
-                }
-            )
-        })
     }
 
     /// Applies every step to `x` (mono, at `sr`).

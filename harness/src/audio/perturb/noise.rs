@@ -73,7 +73,7 @@ pub fn pink(n: usize, rng: &mut Xoshiro256PlusPlus) -> Vec<f32> {
         *c /= (k as f64).sqrt();
     }
     // The Nyquist bin of an even length must stay real for the inverse transform.
-    if n % 2 == 0 {
+    if n.is_multiple_of(2) {
         let last = spec.len() - 1;
         spec[last].im = 0.0;
     }
