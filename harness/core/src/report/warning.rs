@@ -159,6 +159,7 @@ mod tests {
         "cohorts_skipped",
         "batch_sensitivity",
         "item_failed",
+        "robustness_skipped",
         "provider_unknown",
         "provider_fallback",
         "provider_partial",
