@@ -140,6 +140,7 @@ pub fn write_run(dir: &Path, items: &[ItemPred]) {
             warnings: vec![],
             examples: vec![],
             streaming: None,
+            robustness: vec![],
         }],
         warnings: vec![],
         comparisons: Vec::new(),

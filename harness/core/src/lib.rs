@@ -14,6 +14,7 @@ pub mod latency;
 pub mod metrics;
 pub mod paired;
 pub mod report;
+pub mod robustness;
 pub mod streaming;
 pub mod verdicts;
 

@@ -69,5 +69,6 @@ pub fn demo_plan(out: &Path, eval: EvalSettings) -> anyhow::Result<RunPlan> {
         sensitivity_sample: 0,
         eval,
         stream: None,
+        conditions: None,
     })
 }

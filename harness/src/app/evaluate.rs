@@ -70,6 +70,7 @@ pub fn evaluate(suite: &Suite, runs: &[ModelRun], cfg: &EvalConfig) -> Report {
                 warnings,
                 examples: Vec::new(),
                 streaming: run.streaming.clone(),
+                robustness: Vec::new(),
             }
         })
         .collect();
@@ -172,6 +173,20 @@ pub struct CohortSources {
     pub warnings: Vec<Warning>,
 }
 
+/// The cohort settings of a suite's `[cohorts]` with the run's bootstrap.
+pub fn cohort_config(spec: &CohortSpec, bootstrap: &BootstrapConfig) -> CohortConfig {
+    CohortConfig {
+        metadata: spec.metadata.clone(),
+        intersections: spec.intersections.clone(),
+        k: spec.k,
+        seed: spec.seed,
+        min_speakers: spec.min_speakers,
+        resamples: bootstrap.resamples,
+        confidence: bootstrap.confidence,
+        ..CohortConfig::default()
+    }
+}
+
 /// Partitions the suite into cohorts (once), scores every model on them, adjusts p-values across
 /// every cohort test of the run, and fills the report's cohorts and fairness tables. Returns the
 /// partitions for cohorts.csv / cohorts.json.
@@ -184,16 +199,7 @@ pub fn attach_cohorts(
     bootstrap: &BootstrapConfig,
     examples: usize,
 ) -> Result<Partitions, CohortError> {
-    let cfg = CohortConfig {
-        metadata: spec.metadata.clone(),
-        intersections: spec.intersections.clone(),
-        k: spec.k,
-        seed: spec.seed,
-        min_speakers: spec.min_speakers,
-        resamples: bootstrap.resamples,
-        confidence: bootstrap.confidence,
-        ..CohortConfig::default()
-    };
+    let cfg = cohort_config(spec, bootstrap);
     let speakers: Vec<Option<String>> = suite.speakers();
     let mut metadata: IndexMap<String, Vec<Option<String>>> = suite
         .metadata_columns

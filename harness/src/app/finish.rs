@@ -8,7 +8,9 @@ use anyhow::Context;
 use tonebench_core::bootstrap::BootstrapConfig;
 use tonebench_core::report::Report;
 
-use super::evaluate::{attach_cohorts, evaluate, CohortSources, EvalConfig};
+use super::evaluate::{attach_cohorts, cohort_config, evaluate, CohortSources, EvalConfig};
+use super::robustness::evaluate::attach;
+use super::robustness::RobustnessRuns;
 use super::AppError;
 use crate::input::suite::{CohortSpec, Suite};
 use crate::runs::ModelRun;
@@ -41,6 +43,17 @@ pub fn finish_run(
     settings: &EvalSettings,
     out: &Path,
 ) -> anyhow::Result<Report> {
+    finish_run_with(suite, runs, None, settings, out)
+}
+
+/// [`finish_run`] with the predictions under acoustic conditions of `run --conditions`.
+pub fn finish_run_with(
+    suite: &Suite,
+    runs: &[ModelRun],
+    robustness: Option<&RobustnessRuns>,
+    settings: &EvalSettings,
+    out: &Path,
+) -> anyhow::Result<Report> {
     let cfg = EvalConfig {
         bootstrap: settings.bootstrap,
     };
@@ -64,8 +77,21 @@ pub fn finish_run(
             &suite.speakers(),
             &partitions.model,
         )?;
+        if let Some(rob) = robustness {
+            let ccfg = cohort_config(spec, &cfg.bootstrap);
+            attach(
+                &mut report,
+                suite,
+                runs,
+                rob,
+                Some((&partitions, &ccfg)),
+                &cfg.bootstrap,
+            );
+        }
     } else if settings.cohorts_from.is_some() {
         return Err(AppError::NoCohortsSection(suite.name.clone()).into());
+    } else if let Some(rob) = robustness {
+        attach(&mut report, suite, runs, rob, None, &cfg.bootstrap);
     }
     write_report(&dir, &report)?;
     Ok(report)

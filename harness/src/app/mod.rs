@@ -9,7 +9,9 @@ pub mod embeddings;
 pub mod evaluate;
 pub mod finish;
 pub mod gate;
+pub mod perturb;
 pub mod profile;
+pub mod robustness;
 pub mod run;
 pub mod score;
 pub mod source;
@@ -65,6 +67,8 @@ pub enum AppError {
     StreamNoAudio(String),
     #[error("--speech silero-vad: Silero VAD's graph not found (looked at TONEBENCH_VAD and .vad/silero_vad.onnx); run scripts/setup-vad.sh (or make setup), or choose --speech energy")]
     NoVad,
+    #[error("perturb: {0}")]
+    Perturb(String),
 }
 
 impl HasKind for AppError {
@@ -83,7 +87,8 @@ impl HasKind for AppError {
             | AppError::Profile(_)
             | AppError::StreamTextModel(_)
             | AppError::StreamNoAudio(_)
-            | AppError::NoVad => ErrorKind::Input,
+            | AppError::NoVad
+            | AppError::Perturb(_) => ErrorKind::Input,
             AppError::NothingTimed(_) | AppError::ProviderFallback(_) => ErrorKind::Model,
         }
     }

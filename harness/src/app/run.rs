@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressStyle};
 use tonebench_core::report::{Report, Warning, WarningCode};
 
-use super::finish::{finish_run, EvalSettings};
+use super::finish::{finish_run_with, EvalSettings};
 use super::source::{ModelFiles, OnnxModel};
 use super::streaming::StreamPlan;
 use super::AppError;
@@ -36,6 +36,8 @@ pub struct RunPlan {
     /// Items sampled to measure the effect of batching (0 = no check).
     pub sensitivity_sample: usize,
     pub eval: EvalSettings,
+    /// `--conditions FILE`: every audio model once more under each acoustic condition.
+    pub conditions: Option<PathBuf>,
     /// `--window`: evaluate over the windows of each recording (else the suite's
     /// `[streaming]`, else whole items).
     pub stream: Option<StreamRequest>,
@@ -102,6 +104,12 @@ const PARQUET_EVERY: Duration = Duration::from_secs(5);
 /// not yet journaled, evaluates and writes the run folder.
 pub fn run(plan: &RunPlan) -> anyhow::Result<RunOutcome> {
     let suite = Suite::load(&plan.suite)?;
+    // A bad conditions file is found before any model runs.
+    let conditions = plan
+        .conditions
+        .as_deref()
+        .map(crate::input::conditions::Conditions::load)
+        .transpose()?;
     let out = crate::store::out_dir(plan.out.as_deref(), &suite.name);
     if !plan.resume {
         crate::store::check_fresh(&out)?;
@@ -120,7 +128,14 @@ pub fn run(plan: &RunPlan) -> anyhow::Result<RunOutcome> {
     }
     let files = RunDir::create(&out)?;
     let (mut journal, mut done) = Journal::open(&out)?;
-    let mut others: Vec<&String> = done.keys().filter(|m| !names.contains(m)).collect();
+    let mut others: Vec<&String> = done
+        .keys()
+        .filter(|m| {
+            !names
+                .iter()
+                .any(|n| n == crate::store::journal::model_of(m))
+        })
+        .collect();
     if !others.is_empty() {
         others.sort();
         return Err(AppError::OtherModels {
@@ -133,7 +148,14 @@ pub fn run(plan: &RunPlan) -> anyhow::Result<RunOutcome> {
         }
         .into());
     }
-    let runs = match stream_plan(plan, &suite)? {
+    let stream = stream_plan(plan, &suite)?;
+    if stream.is_some() && conditions.is_some() {
+        return Err(crate::error::UsageError(
+            "--window and --conditions cannot be combined yet: stream the clean calls and run the conditions separately".into(),
+        )
+        .into());
+    }
+    let runs = match stream {
         Some(stream) => {
             let s = super::streaming::run_models(&suite, plan, &stream, &mut journal, &mut done)?;
             crate::store::windows::write_windows(
@@ -145,11 +167,20 @@ pub fn run(plan: &RunPlan) -> anyhow::Result<RunOutcome> {
         }
         None => run_models(&suite, plan, &mut journal, &mut done, &files)?,
     };
-    let report = finish_run(&suite, &runs, &plan.eval, &out)?;
+    let robustness = conditions
+        .map(|c| super::robustness::run_conditions(&suite, plan, &c, &mut journal, &mut done))
+        .transpose()?;
+    let report = finish_run_with(&suite, &runs, robustness.as_ref(), &plan.eval, &out)?;
     let failed: usize = runs
         .iter()
         .map(|r| r.pred.iter().filter(|p| p.is_none()).count())
-        .sum();
+        .sum::<usize>()
+        + robustness
+            .iter()
+            .flat_map(|r| &r.models)
+            .flat_map(|m| &m.preds)
+            .map(|p| p.iter().filter(|p| p.is_none()).count())
+            .sum::<usize>();
     Ok(RunOutcome {
         report,
         out,

@@ -367,6 +367,7 @@ fn decode_reader<R: std::io::Read>(
 pub mod codec;
 pub mod features;
 pub mod mfcc;
+pub mod perturb;
 mod resample;
 pub use resample::resample_poly;
 

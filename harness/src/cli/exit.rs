@@ -58,6 +58,7 @@ fn kind_of_cause(cause: &(dyn StdError + 'static)) -> Option<ErrorKind> {
         crate::input::templates::TemplatesError,
         crate::infer::InferError,
         crate::audio::AudioError,
+        crate::audio::perturb::PerturbError,
         crate::store::StoreError,
         crate::store::report::ReadError,
         crate::store::baseline::BaselineError,

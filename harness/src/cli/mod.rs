@@ -9,6 +9,7 @@ pub mod demo;
 pub mod doctor;
 pub mod exit;
 pub mod gate;
+pub mod perturb;
 pub mod profile;
 pub mod report;
 pub mod run;
@@ -50,6 +51,8 @@ pub enum Command {
     Profile(profile::ProfileArgs),
     /// Where ONNX Runtime was found, its version, which execution providers work
     Doctor(doctor::DoctorArgs),
+    /// Write a suite once per acoustic condition (noise, speed, reverberation, telephone, …)
+    Perturb(perturb::PerturbArgs),
 }
 
 /// Parses the command line, runs the command and returns the process exit code.
@@ -79,6 +82,7 @@ pub fn main() -> i32 {
         Command::Compare(a) => compare::execute(a),
         Command::Doctor(a) => doctor::execute(a),
         Command::Profile(a) => profile::execute(a),
+        Command::Perturb(a) => perturb::execute(a),
     };
     match result {
         Ok(code) => code,

@@ -35,6 +35,10 @@ pub struct RunArgs {
     /// Items sampled to measure how much --batch changes outputs (0 = skip the check)
     #[arg(long, default_value_t = 64)]
     pub sensitivity_sample: usize,
+    /// Conditions file (TOML): every audio or hybrid model is also scored under each acoustic
+    /// condition (noise at an SNR, speed, tempo, reverberation, telephone channel, gain, clipping)
+    #[arg(long)]
+    pub conditions: Option<PathBuf>,
     #[command(flatten)]
     pub bootstrap: BootstrapArgs,
     #[command(flatten)]
@@ -104,6 +108,7 @@ impl RunArgs {
             sensitivity_sample: self.sensitivity_sample,
             eval: self.bootstrap.settings()?,
             stream: self.stream.request(),
+            conditions: self.conditions.clone(),
         })
     }
 }

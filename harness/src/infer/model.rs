@@ -10,7 +10,10 @@ use super::runtime::SessionOptions;
 use super::spec::{self, IoNames, Kind, Plan};
 use super::{InferError, InferInput, Options, Prediction, Timings};
 
+mod late;
 mod windows;
+
+use late::late;
 
 /// Text model: tokenize → graph → head.
 struct TextPipe {
@@ -374,30 +377,6 @@ pub struct ProviderUse {
     /// ONNX Runtime's name, e.g. `CPUExecutionProvider`.
     pub provider: String,
     pub nodes: u64,
-}
-
-/// The weighted mean of two predictions.
-fn late(t: &Prediction, a: &Prediction, [wt, wa]: [f64; 2]) -> Prediction {
-    let s = wt + wa;
-    let probs = t
-        .probs
-        .iter()
-        .zip(&a.probs)
-        .map(|(&pt, &pa)| ((wt * f64::from(pt) + wa * f64::from(pa)) / s) as f32)
-        .collect();
-    Prediction {
-        probs,
-        timings: Timings {
-            decode: a.timings.decode,
-            resample: a.timings.resample,
-            features: a.timings.features,
-            tokenize: t.timings.tokenize,
-            inference: t.timings.inference + a.timings.inference,
-            post: t.timings.post + a.timings.post,
-        },
-        audio_s: a.audio_s,
-        batch: t.batch,
-    }
 }
 
 /// An item error when a graph produced NaN or infinite scores (e.g. from non-finite samples):

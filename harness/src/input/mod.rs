@@ -1,5 +1,6 @@
 //! Reading what the user gives: TOML configuration, tables, suites, predictions.
 
+pub mod conditions;
 pub mod config;
 pub mod embeddings;
 pub mod gate_file;

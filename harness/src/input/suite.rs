@@ -119,6 +119,8 @@ pub struct Suite {
     pub dir: PathBuf,
     pub manifest_path: PathBuf,
     pub items_path: PathBuf,
+    /// The folder audio paths in the items are relative to (`audio-root`, or the suite folder).
+    pub audio_root: PathBuf,
     pub name: String,
     pub description: String,
     pub labels: LabelSet,
@@ -502,6 +504,7 @@ impl Suite {
             items_sha256: table.sha256().to_owned(),
             dir,
             manifest_path,
+            audio_root,
             items_path,
             name: manifest.name,
             description: manifest.description,

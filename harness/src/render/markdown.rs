@@ -248,6 +248,24 @@ struct ConfusionRow {
     cells: String,
 }
 
+/// The robustness rows, safe inside table cells.
+fn robustness_rows(report: &Report) -> Vec<super::robustness::RobustnessRow> {
+    super::robustness::rows(report)
+        .into_iter()
+        .map(|mut r| {
+            for s in [
+                &mut r.model,
+                &mut r.condition,
+                &mut r.parameters,
+                &mut r.cohorts,
+            ] {
+                *s = cell(s);
+            }
+            r
+        })
+        .collect()
+}
+
 /// Renders report.md.
 pub fn render(report: &Report) -> Result<String, RenderError> {
     render_template(report).map_err(|e| RenderError::template(TEMPLATE_NAME, &e))
@@ -427,5 +445,6 @@ fn render_template(report: &Report) -> Result<String, minijinja::Error> {
         warnings => warnings,
         latency => minijinja::Value::from(minijinja::value::Serde(latency_rows(report))),
         streaming => minijinja::Value::from(minijinja::value::Serde(streaming_views(report))),
+        robustness => minijinja::Value::from(minijinja::value::Serde(robustness_rows(report))),
     })
 }

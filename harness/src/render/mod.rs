@@ -10,6 +10,7 @@ pub mod format;
 pub mod gate;
 pub mod html;
 pub mod markdown;
+pub mod robustness;
 pub mod sample;
 pub mod streaming;
 pub mod terminal;
@@ -45,6 +46,10 @@ pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
     (
         "html/cohorts.html",
         include_str!("../../../templates/html/cohorts.html"),
+    ),
+    (
+        "html/robustness.html",
+        include_str!("../../../templates/html/robustness.html"),
     ),
     (
         "html/latency.html",

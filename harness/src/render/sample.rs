@@ -171,6 +171,7 @@ pub fn report(spec: &SampleSpec) -> Report {
             examples: Vec::new(),
             streaming: (spec.streaming && mi == 0)
                 .then(|| Box::new(streaming(&spec.labels, spec.resamples))),
+            robustness: Vec::new(),
         });
     }
     Report {

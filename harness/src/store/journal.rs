@@ -184,6 +184,20 @@ impl Journal {
     }
 }
 
+/// What separates a model's name from a condition's in the journal key of the model's
+/// predictions under that condition (`run --conditions`); condition names never contain it.
+pub const CONDITION_SEP: &str = " @ ";
+
+/// The journal key of `model`'s predictions under `condition`.
+pub fn condition_key(model: &str, condition: &str) -> String {
+    format!("{model}{CONDITION_SEP}{condition}")
+}
+
+/// The model a journal key belongs to (the key itself for clean predictions).
+pub fn model_of(key: &str) -> &str {
+    key.rsplit_once(CONDITION_SEP).map_or(key, |(m, _)| m)
+}
+
 /// Adds an entry to what is known to be done.
 pub fn record_into(done: &mut HashMap<String, Done>, entry: Entry) {
     match entry {

@@ -5,6 +5,7 @@
 pub mod baseline;
 pub mod cohorts;
 pub mod journal;
+pub mod perturbed;
 pub mod predictions;
 pub mod report;
 pub mod windows;
@@ -41,6 +42,8 @@ pub enum StoreError {
     NotAFolder(PathBuf),
     #[error("{dir} already holds a run ({file}); choose another --out, remove the folder, or continue an interrupted `tonebench run` with --resume")]
     HoldsRun { dir: PathBuf, file: &'static str },
+    #[error("{0} already holds a suite (suite.toml); choose another --out or remove the folder")]
+    HoldsSuite(PathBuf),
     #[error("cannot create output folder {path}")]
     CreateDir {
         path: PathBuf,
@@ -69,9 +72,10 @@ pub enum StoreError {
 impl HasKind for StoreError {
     fn kind(&self) -> ErrorKind {
         match self {
-            StoreError::NotAFolder(_) | StoreError::HoldsRun { .. } | StoreError::Named { .. } => {
-                ErrorKind::Input
-            }
+            StoreError::NotAFolder(_)
+            | StoreError::HoldsRun { .. }
+            | StoreError::HoldsSuite(_)
+            | StoreError::Named { .. } => ErrorKind::Input,
             StoreError::CreateDir { .. }
             | StoreError::Write { .. }
             | StoreError::Remove { .. }

@@ -36,8 +36,10 @@ pub fn resolve_model_path(report: &Value, model: &Value, path: &str) -> Result<f
 
 /// Resolves a dotted path inside `root` to a number.
 ///
-/// Arrays are indexed by a number or by the `partition` or `name` of an element; an object with a
-/// `device` field accepts its device as a qualifying segment (`latency.cpu.p95_ms`).
+/// Arrays are indexed by a number or by the `partition`, `name` or `condition` of an element; an
+/// object with a `diffs` array accepts a diff's metric as a segment (`vs_clean.accuracy.low`,
+/// `macro_f1` for `macro.f1`); an object with a `device` field accepts its device as a
+/// qualifying segment (`latency.cpu.p95_ms`).
 pub fn resolve(root: &Value, path: &str) -> Result<f64, String> {
     let mut cur = root;
     let mut walked: Vec<&str> = Vec::new();
@@ -51,6 +53,9 @@ pub fn resolve(root: &Value, path: &str) -> Result<f64, String> {
             Value::Object(o) => {
                 if let Some(v) = o.get(seg) {
                     cur = v;
+                } else if let Some(d) = diff_named(o, seg) {
+                    // A paired comparison names its diffs by metric: `vs_clean.accuracy.low`.
+                    cur = d;
                 } else if o.get("device").and_then(Value::as_str) == Some(seg) {
                     // A device qualifier: stay on this object.
                 } else {
@@ -71,6 +76,7 @@ pub fn resolve(root: &Value, path: &str) -> Result<f64, String> {
                     .find(|v| {
                         key(v, "partition").as_deref() == Some(seg)
                             || key(v, "name").as_deref() == Some(seg)
+                            || key(v, "condition").as_deref() == Some(seg)
                     })
                     .or_else(|| seg.parse::<usize>().ok().and_then(|i| a.get(i)));
                 match found {
@@ -78,7 +84,11 @@ pub fn resolve(root: &Value, path: &str) -> Result<f64, String> {
                     None => {
                         let names: Vec<String> = a
                             .iter()
-                            .filter_map(|v| key(v, "partition").or_else(|| key(v, "name")))
+                            .filter_map(|v| {
+                                key(v, "partition")
+                                    .or_else(|| key(v, "name"))
+                                    .or_else(|| key(v, "condition"))
+                            })
                             .collect();
                         let has = if names.is_empty() {
                             format!("{} entries", a.len())
@@ -112,6 +122,16 @@ pub fn resolve(root: &Value, path: &str) -> Result<f64, String> {
         )),
         other => Err(format!("\"{path}\" is {other}, not a number")),
     }
+}
+
+/// The element of an object's `diffs` array whose `metric` is `seg` (`macro_f1` names
+/// `macro.f1`).
+fn diff_named<'a>(o: &'a serde_json::Map<String, Value>, seg: &str) -> Option<&'a Value> {
+    let want = if seg == "macro_f1" { "macro.f1" } else { seg };
+    o.get("diffs")?
+        .as_array()?
+        .iter()
+        .find(|d| d.get("metric").and_then(Value::as_str) == Some(want))
 }
 
 /// Where the interval of a metric lives under `metrics.intervals`, if report.json has one.

@@ -29,7 +29,16 @@ fn report() -> Value {
             "name": "audio",
             "metrics": {"accuracy": 0.6, "macro": {"f1": 0.5}, "intervals": null},
             "cohorts": [],
-            "latency": null
+            "latency": null,
+            "robustness": [{
+                "condition": "white-5db",
+                "metrics": {"accuracy": 0.5},
+                "vs_clean": {"a": "white-5db", "b": "clean", "items": 300, "diffs": [
+                    {"metric": "accuracy", "a": 0.5, "b": 0.6, "diff": -0.1, "low": -0.15, "high": -0.05},
+                    {"metric": "macro.f1", "a": 0.4, "b": 0.5, "diff": -0.1, "low": -0.2, "high": 0.0}
+                ], "mcnemar": {"candidate_only": 3, "baseline_only": 33, "p_value": 1e-6}},
+                "rce": null
+            }]
         }]
     })
 }
@@ -164,4 +173,51 @@ fn all_models_by_default_and_errors_never_pass() {
         "{}",
         v[0].why
     );
+}
+
+#[test]
+fn robustness_paths_name_conditions_and_paired_diffs_by_metric() {
+    let audio = || ModelSelector::Named(vec!["audio".into()]);
+    let cases = [
+        (
+            "robustness.white-5db.vs_clean.accuracy.low >= -0.05",
+            Status::Fail,
+            -0.15,
+        ),
+        (
+            "robustness.white-5db.vs_clean.macro_f1.high >= 0",
+            Status::Pass,
+            0.0,
+        ),
+        (
+            "robustness.white-5db.metrics.accuracy >= 0.5",
+            Status::Pass,
+            0.5,
+        ),
+        (
+            "robustness.white-5db.vs_clean.mcnemar.p_value < 0.01",
+            Status::Pass,
+            1e-6,
+        ),
+    ];
+    for (rule, status, value) in cases {
+        let v = evaluate(&report(), &Rule::parse(rule).unwrap(), &audio());
+        assert_eq!((v[0].status, v[0].value), (status, Some(value)), "{rule}");
+    }
+    let v = evaluate(
+        &report(),
+        &Rule::parse("robustness.pink-5db.vs_clean.accuracy.low >= -0.05").unwrap(),
+        &audio(),
+    );
+    assert_eq!(v[0].status, Status::Error);
+    assert_eq!(
+        v[0].why,
+        "\"robustness.pink-5db.vs_clean.accuracy.low\" does not exist: \"robustness\" has no \"pink-5db\" (it has white-5db)"
+    );
+    let v = evaluate(
+        &report(),
+        &Rule::parse("robustness.white-5db.rce <= 1").unwrap(),
+        &audio(),
+    );
+    assert_eq!(v[0].status, Status::Error);
 }

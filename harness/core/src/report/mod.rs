@@ -11,6 +11,7 @@
 
 mod cohorts;
 mod latency;
+mod robustness;
 mod streaming;
 mod warning;
 
@@ -23,6 +24,9 @@ use crate::Confusion;
 
 pub use cohorts::{CohortGroup, CohortReport, FairnessSummary, FusionGain, PartitionRow};
 pub use latency::{BatchLatency, LatencyReport, ProviderNodes, StreamingLatency};
+pub use robustness::{
+    ConditionCohort, ConditionGroup, ConditionParameters, GapChange, RobustnessReport,
+};
 pub use streaming::{
     BatchExactness, ChangeReport, OracleSpeech, SpeechReport, StreamingReport, Timeline,
     TimelineSegment, TimelineWindow,
@@ -176,6 +180,9 @@ pub struct ModelReport {
     /// With `run --window`: the model over the windows of long calls.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub streaming: Option<Box<StreamingReport>>,
+    /// With `run --conditions`: the model under every acoustic condition, against clean audio.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub robustness: Vec<RobustnessReport>,
 }
 
 /// A misclassified item shown as evidence for a cohort (`--examples N`).

@@ -77,6 +77,9 @@ warning_codes! {
     /// (e.g. raw samples into a Wav2Vec2 export that normalizes): outputs differ from
     /// transformers'.
     FrontEndMismatch = "front_end_mismatch",
+    /// `run --conditions`: a model that takes no audio (a text model) is not run under
+    /// acoustic conditions.
+    RobustnessSkipped = "robustness_skipped",
 
     // Profiling (`profile`).
     /// Which execution provider ran the graph's nodes could not be determined.
@@ -166,6 +169,7 @@ mod tests {
         "cohorts_skipped",
         "batch_sensitivity",
         "item_failed",
+        "robustness_skipped",
         "provider_unknown",
         "provider_fallback",
         "provider_partial",

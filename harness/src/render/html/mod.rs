@@ -13,6 +13,7 @@
 //! - `latency`: the latency chart;
 //! - `streaming` and `timeline`: streamed models over calls, with a timeline picture per
 //!   pictured call;
+//! - `robustness`: accuracy per acoustic condition against clean audio;
 //! - `gates` and `warnings`: release-gate verdicts and the warnings list.
 
 mod cohorts;
@@ -20,6 +21,7 @@ mod comparison;
 mod confusion;
 mod gates;
 mod latency;
+mod robustness;
 mod streaming;
 mod summary;
 mod timeline;
@@ -37,6 +39,7 @@ pub use comparison::{ComparisonRow, ComparisonView, DiffCell, DiffView};
 pub use confusion::{AxisLabel, ConfusionCell, ConfusionView};
 pub use gates::GateView;
 pub use latency::{LatencyRow, LatencyView};
+pub use robustness::{ConditionPoint, RobustnessView};
 pub use streaming::{LevelView, StreamingView, Swatch};
 pub use summary::{FileView, ModelView, RunView};
 pub use timeline::{Band, Frame, Line, Marker, TimeTick, TimelineView};
@@ -73,6 +76,8 @@ pub struct ReportView {
     pub latency: Option<LatencyView>,
     /// Streamed models; empty (and no section) when none was streamed.
     pub streaming: Vec<StreamingView>,
+    /// One chart and table per model run under acoustic conditions.
+    pub robustness: Vec<RobustnessView>,
     pub warnings: Vec<WarningView>,
 }
 
@@ -144,6 +149,7 @@ pub fn build_view(runs: &[RunInput<'_>], opts: &HtmlOptions) -> ReportView {
         fusion: cohorts::fusion_rows(runs),
         latency: latency::latency_view(&models),
         streaming: streaming::streaming_views(&models),
+        robustness: robustness::robustness_views(&models),
         warnings,
     }
 }
