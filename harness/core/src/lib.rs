@@ -13,6 +13,7 @@ pub mod labels;
 pub mod latency;
 pub mod metrics;
 pub mod paired;
+pub mod probability;
 pub mod report;
 pub mod verdicts;
 
