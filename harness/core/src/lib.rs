@@ -7,6 +7,7 @@
 pub mod bootstrap;
 pub mod cohorts;
 pub mod confusion;
+pub mod direction;
 pub mod gate;
 pub mod intervals;
 pub mod labels;
