@@ -10,6 +10,7 @@ mod html;
 mod markdown;
 mod onnx;
 mod paired;
+mod probability;
 mod profile;
 mod run;
 mod score;

@@ -61,8 +61,13 @@ impl Calibration {
             correct.push(top == t);
             bin.push(edges.partition_point(|&e| e < conf) as u8);
         }
-        let mut order: Vec<u32> = (0..truth.len() as u32).collect();
-        order.sort_by(|&a, &b| confidence[a as usize].total_cmp(&confidence[b as usize]));
+        let mut keyed: Vec<(f64, u32)> = confidence
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| (c, i as u32))
+            .collect();
+        keyed.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let order = keyed.into_iter().map(|(_, i)| i).collect();
         Calibration {
             confidence,
             correct,

@@ -2,9 +2,10 @@
 //!
 //! - `roc_auc.per_class`: one-vs-rest ROC-AUC of each class (`roc_auc_score` of the class's
 //!   indicator against its probability column); `macro` and `weighted` are
-//!   `roc_auc_score(y, P, multi_class="ovr", average=…, labels=<label set>)` (weights: support).
+//!   `roc_auc_score(y, P, multi_class="ovr", average=…, labels=<label set>)` (weights: support);
+//!   with two labels both are `roc_auc_score(y, P[:, 1])`, as scikit-learn scores binary data.
 //! - `average_precision.per_class`: `average_precision_score` of each class's indicator;
-//!   `macro`: their mean.
+//!   `macro`: their mean (two labels: the second label's, `average_precision_score(y, P[:, 1])`).
 //! - `log_loss`: `log_loss(y, P, labels=<label set>)` — the mean of `−ln p(true)` with `p`
 //!   clipped to `[ε, 1 − ε]`, `ε` the f64 machine epsilon.
 //! - `brier`: `brier_score_loss(y, P, labels=<label set>)` — the mean over items of
@@ -230,7 +231,8 @@ impl Scores {
     /// One metric under weights `w`.
     pub fn metric<W: Weights>(&self, m: ProbMetric, w: &W) -> Option<f64> {
         match m {
-            ProbMetric::RocAucMacro => self.roc_auc_averages(w).0,
+            ProbMetric::RocAucMacro if self.k == 2 => self.classes[1].roc_auc(w),
+            ProbMetric::RocAucMacro => mean(self.classes.iter().map(|o| o.roc_auc(w))),
             ProbMetric::RocAucWeighted => self.roc_auc_averages(w).1,
             ProbMetric::RocAucClass(c) => self.classes[c].roc_auc(w),
             ProbMetric::AveragePrecisionMacro => self.average_precision_macro(w),
@@ -251,14 +253,18 @@ impl Scores {
     /// undefined if a class with positives is. With two labels both are the ROC-AUC of the
     /// second label's column, as `roc_auc_score(y, P[:, 1])`.
     fn roc_auc_averages<W: Weights>(&self, w: &W) -> (Option<f64>, Option<f64>, Vec<Option<f64>>) {
-        let per: Vec<Option<f64>> = self.classes.iter().map(|o| o.roc_auc(w)).collect();
+        let walked: Vec<(Option<f64>, u64)> = self
+            .classes
+            .iter()
+            .map(|o| o.roc_auc_and_support(w))
+            .collect();
+        let per: Vec<Option<f64>> = walked.iter().map(|(a, _)| *a).collect();
         if self.k == 2 {
             return (per[1], per[1], per);
         }
         let macro_avg = mean(per.iter().copied());
         let mut weighted = Some((0.0, 0.0));
-        for (a, o) in per.iter().zip(&self.classes) {
-            let support = o.positives(w);
+        for (a, &(_, support)) in per.iter().zip(&walked) {
             if support == 0 {
                 continue;
             }

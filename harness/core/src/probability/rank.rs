@@ -30,18 +30,20 @@ impl ClassOrder {
         score: impl Fn(usize) -> f64,
         positive: impl Fn(usize) -> bool,
     ) -> Self {
-        let mut order: Vec<u32> = (0..n as u32).collect();
-        order.sort_by(|&a, &b| score(a as usize).total_cmp(&score(b as usize)));
+        // Sorting (score, index) pairs keeps the keys contiguous; the index makes it stable.
+        let mut keyed: Vec<(f64, u32)> = (0..n).map(|i| (score(i), i as u32)).collect();
+        keyed.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         let flags = (0..n)
             .map(|j| {
-                let i = order[j] as usize;
-                let mut f = if positive(i) { POSITIVE } else { 0 };
-                if j + 1 == n || score(order[j + 1] as usize) != score(i) {
+                let (s, i) = keyed[j];
+                let mut f = if positive(i as usize) { POSITIVE } else { 0 };
+                if j + 1 == n || keyed[j + 1].0 != s {
                     f |= GROUP_END;
                 }
                 f
             })
             .collect();
+        let order = keyed.into_iter().map(|(_, i)| i).collect();
         ClassOrder { order, flags }
     }
 
@@ -57,6 +59,11 @@ impl ClassOrder {
 
     /// One-vs-rest ROC-AUC; `None` when the (weighted) truth has no positive or no negative.
     pub(super) fn roc_auc<W: Weights>(&self, w: &W) -> Option<f64> {
+        self.roc_auc_and_support(w).0
+    }
+
+    /// The ROC-AUC and the weighted positives, from one walk.
+    pub(super) fn roc_auc_and_support<W: Weights>(&self, w: &W) -> (Option<f64>, u64) {
         // Twice the Mann–Whitney U, in integers: a positive scores 2 per negative below it and 1
         // per negative tied with it.
         let (mut neg_below, mut pos_total, mut twice_u) = (0u64, 0u64, 0u64);
@@ -76,8 +83,9 @@ impl ClassOrder {
                 g_neg = 0;
             }
         }
-        (pos_total > 0 && neg_below > 0)
-            .then(|| twice_u as f64 / (2.0 * pos_total as f64 * neg_below as f64))
+        let auc = (pos_total > 0 && neg_below > 0)
+            .then(|| twice_u as f64 / (2.0 * pos_total as f64 * neg_below as f64));
+        (auc, pos_total)
     }
 
     /// Average precision; `None` when the (weighted) truth has no positive.

@@ -9,10 +9,12 @@
 //! - `summary`: the runs and the model cards with their headline metrics;
 //! - `comparison`: the side-by-side table and the pairwise differences;
 //! - `confusion`: the confusion heatmaps;
+//! - `calibration`: the probability metrics and the reliability diagrams;
 //! - `cohorts`: the partition charts, the partition table and the fusion gains;
 //! - `latency`: the latency chart;
 //! - `gates` and `warnings`: release-gate verdicts and the warnings list.
 
+mod calibration;
 mod cohorts;
 mod comparison;
 mod confusion;
@@ -28,6 +30,7 @@ use tonebench_core::report::{ModelReport, Report};
 use super::format as f;
 use super::HtmlOptions;
 
+pub use calibration::{BarView, CalibrationView, ClassRow, DiagramTick, DiagramView, MetricRow};
 pub use cohorts::{ExampleView, FusionRow, GroupRow, PartitionRow, PartitionStats, PartitionView};
 pub use comparison::{ComparisonRow, ComparisonView, DiffCell, DiffView};
 pub use confusion::{AxisLabel, ConfusionCell, ConfusionView};
@@ -59,6 +62,8 @@ pub struct ReportView {
     /// Whether every difference comes from a paired, item-level comparison.
     pub differences_paired: bool,
     pub confusions: Vec<ConfusionView>,
+    /// Models with probabilities: their probability metrics and reliability diagrams.
+    pub calibration: Vec<CalibrationView>,
     pub partitions: Vec<PartitionView>,
     pub partition_rows: Vec<PartitionRow>,
     pub fusion: Vec<FusionRow>,
@@ -123,6 +128,7 @@ pub fn build_view(runs: &[RunInput<'_>], opts: &HtmlOptions) -> ReportView {
             .enumerate()
             .map(|(i, (name, _, m, _))| confusion::confusion_view(i, name, m))
             .collect(),
+        calibration: calibration::calibration_views(&models),
         partitions,
         partition_rows,
         fusion: cohorts::fusion_rows(runs),
