@@ -41,6 +41,7 @@ fn real_fpb() -> Option<Vec<ItemPred>> {
                 id: f[0].into(),
                 label: truth[f[0]].clone(),
                 pred: f[1].into(),
+                probs: None,
             }
         })
         .collect();

@@ -13,6 +13,7 @@ mod markdown;
 mod onnx;
 mod paired;
 mod perturb;
+mod probability;
 mod profile;
 mod robustness;
 mod run;

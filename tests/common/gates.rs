@@ -38,6 +38,7 @@ pub fn synthetic() -> Vec<ItemPred> {
                 id: f[0].into(),
                 label: f[1].into(),
                 pred: f[2].into(),
+                probs: None,
             }
         })
         .collect()

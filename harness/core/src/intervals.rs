@@ -6,6 +6,7 @@
 //! and Markdown renderers format these verdicts and decide nothing themselves.
 
 use crate::bootstrap::Interval;
+use crate::direction::Direction;
 use crate::paired::{McNemar, PairedDiff};
 
 /// The standard normal quantile of a two-sided 95 % interval, `Φ⁻¹(0.975)`.
@@ -94,13 +95,20 @@ pub fn compare_intervals(a: Option<&Interval>, b: Option<&Interval>) -> Interval
 ///
 /// With few discordant items the percentile interval is optimistic, so for `accuracy` the exact
 /// McNemar test must also reject at α = 1 − `confidence` before a model is called better.
+///
+/// For a lower-is-better metric ([`Direction::of`]: log loss, Brier score, ECE) the sides swap:
+/// an interval of A − B below zero makes A better.
 pub fn paired_better(diff: &PairedDiff, mcnemar: &McNemar, confidence: f64) -> Option<Side> {
     let alpha = 1.0 - confidence;
     let exact_agrees = diff.metric != "accuracy" || mcnemar.p_value < alpha;
+    let (above, below) = match Direction::of(&diff.metric) {
+        Direction::HigherIsBetter => (Side::A, Side::B),
+        Direction::LowerIsBetter => (Side::B, Side::A),
+    };
     if diff.low > 0.0 && exact_agrees {
-        Some(Side::A)
+        Some(above)
     } else if diff.high < 0.0 && exact_agrees {
-        Some(Side::B)
+        Some(below)
     } else {
         None
     }

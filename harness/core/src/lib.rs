@@ -7,12 +7,14 @@
 pub mod bootstrap;
 pub mod cohorts;
 pub mod confusion;
+pub mod direction;
 pub mod gate;
 pub mod intervals;
 pub mod labels;
 pub mod latency;
 pub mod metrics;
 pub mod paired;
+pub mod probability;
 pub mod report;
 pub mod robustness;
 pub mod streaming;

@@ -73,6 +73,7 @@ pub fn evaluate_condition(
                 labels: input.labels,
                 truth: input.truth,
                 pred: &pp,
+                probs: None,
             };
             match analyze(ctx.partitions, ctx.speakers, &outcome, ctx.cfg) {
                 Ok((reports, _)) => {

@@ -7,7 +7,8 @@ use tonebench_core::cohorts::{
     adjust_p_values, analyze, build_partitions, compare_partitions, fusion_gain, CohortConfig,
     CohortError, CohortInputs, CohortModel, EmbeddingSource, ModelCohorts, Outcome, Partitions,
 };
-use tonebench_core::paired::{compare_models, ModelComparison};
+use tonebench_core::paired::{compare_models, probability_diffs, ModelComparison};
+use tonebench_core::probability::{probability_intervals, Scores};
 use tonebench_core::report::{
     BootstrapInfo, Example, FairnessSummary, MetricsReport, ModelReport, Report, SuiteInfo,
     Warning, WarningCode, SCHEMA_VERSION,
@@ -27,9 +28,14 @@ pub struct EvalConfig {
 pub fn evaluate(suite: &Suite, runs: &[ModelRun], cfg: &EvalConfig) -> Report {
     let labels = suite.labels.names();
     let truth = suite.truth();
+    let scores: Vec<Option<Result<Scores, String>>> = runs
+        .iter()
+        .map(|run| probability_scores(suite, run))
+        .collect();
     let models = runs
         .iter()
-        .map(|run| {
+        .zip(&scores)
+        .map(|(run, scores)| {
             let mut cm = Confusion::zeros(labels.len());
             for (&t, p) in truth.iter().zip(&run.pred) {
                 if let Some(p) = *p {
@@ -60,11 +66,34 @@ pub fn evaluate(suite: &Suite, runs: &[ModelRun], cfg: &EvalConfig) -> Report {
                 });
             }
             warnings.extend(run.warnings.iter().cloned());
+            let mut metrics = MetricsReport::new(labels, &cm, &metrics, intervals.as_ref());
+            match scores {
+                Some(Ok(s)) => {
+                    let m = s.compute(labels);
+                    warnings.extend(m.undefined.iter().map(|u| Warning {
+                        code: WarningCode::UndefinedMetric,
+                        metric: Some(u.metric.clone()),
+                        message: format!(
+                            "{} is undefined ({}; scikit-learn returns NaN); reported as null",
+                            u.metric, u.reason
+                        ),
+                    }));
+                    let iv = (cfg.bootstrap.resamples > 0)
+                        .then(|| probability_intervals(s, &cfg.bootstrap));
+                    metrics = metrics.with_probability(labels, &m, iv.as_ref());
+                }
+                Some(Err(why)) => warnings.push(Warning {
+                    code: WarningCode::UndefinedMetric,
+                    metric: Some("probability".into()),
+                    message: format!("probability metrics not computed: {why}"),
+                }),
+                None => {}
+            }
             ModelReport {
                 name: run.name.clone(),
                 modality: run.modality,
                 source: run.source.clone(),
-                metrics: MetricsReport::new(labels, &cm, &metrics, intervals.as_ref()),
+                metrics,
                 cohorts: Vec::new(),
                 latency: None,
                 warnings,
@@ -88,7 +117,7 @@ pub fn evaluate(suite: &Suite, runs: &[ModelRun], cfg: &EvalConfig) -> Report {
             items_sha256: suite.items_sha256.clone(),
         },
         bootstrap: BootstrapInfo::from(&cfg.bootstrap),
-        comparisons: compare_pairs(suite, runs, &cfg.bootstrap),
+        comparisons: compare_pairs(suite, runs, &scores, &cfg.bootstrap),
         models,
         warnings: Vec::new(),
         fairness: None,
@@ -135,30 +164,50 @@ fn worst_examples(
     out
 }
 
-/// Every pair of models that predicted every item, compared item by item.
-fn compare_pairs(suite: &Suite, runs: &[ModelRun], cfg: &BootstrapConfig) -> Vec<ModelComparison> {
+/// A model's probabilities over the items it predicted, prepared for scoring; `None` when it
+/// gave none, `Err` when they cannot be scored.
+fn probability_scores(suite: &Suite, run: &ModelRun) -> Option<Result<Scores, String>> {
+    let probs = run.probs.as_ref()?;
+    let k = suite.labels.len();
+    let (mut truth, mut rows) = (Vec::new(), Vec::new());
+    for (i, (item, pred)) in suite.items.iter().zip(&run.pred).enumerate() {
+        if pred.is_some() {
+            truth.push(item.label);
+            rows.extend_from_slice(probs.get(i * k..(i + 1) * k)?);
+        }
+    }
+    Some(Scores::new(&truth, &rows, k).map_err(|e| e.to_string()))
+}
+
+/// Every pair of models that predicted every item, compared item by item; pairs that both gave
+/// probabilities also on ROC-AUC and log loss.
+fn compare_pairs(
+    suite: &Suite,
+    runs: &[ModelRun],
+    scores: &[Option<Result<Scores, String>>],
+    cfg: &BootstrapConfig,
+) -> Vec<ModelComparison> {
     if cfg.resamples == 0 {
         return Vec::new();
     }
     let truth = suite.truth();
-    let complete: Vec<(&str, Vec<usize>)> = runs
+    let complete: Vec<(&str, Vec<usize>, Option<&Scores>)> = runs
         .iter()
-        .filter_map(|r| {
+        .zip(scores)
+        .filter_map(|(r, s)| {
             let pred: Option<Vec<usize>> = r.pred.iter().copied().collect();
-            pred.map(|p| (r.name.as_str(), p))
+            let s = s.as_ref().and_then(|s| s.as_ref().ok());
+            pred.map(|p| (r.name.as_str(), p, s))
         })
         .collect();
     let mut out = Vec::new();
-    for (i, (a, pa)) in complete.iter().enumerate() {
-        for (b, pb) in &complete[i + 1..] {
-            out.push(compare_models(
-                (a, b),
-                suite.labels.names(),
-                &truth,
-                pa,
-                pb,
-                cfg,
-            ));
+    for (i, (a, pa, sa)) in complete.iter().enumerate() {
+        for (b, pb, sb) in &complete[i + 1..] {
+            let mut c = compare_models((a, b), suite.labels.names(), &truth, pa, pb, cfg);
+            if let (Some(sa), Some(sb)) = (sa, sb) {
+                c.diffs.extend(probability_diffs(sa, sb, cfg));
+            }
+            out.push(c);
         }
     }
     out
@@ -242,6 +291,7 @@ pub fn attach_cohorts(
             labels,
             truth: &truth,
             pred: &pred,
+            probs: run.probs.as_deref(),
         };
         let (cohorts, warnings) = analyze(&partitions.partitions, &speakers, &outcome, &cfg)?;
         m.cohorts = cohorts;

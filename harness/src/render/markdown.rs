@@ -41,7 +41,71 @@ struct ModelView {
     confusion_header: String,
     confusion_rule: String,
     confusion: Vec<ConfusionRow>,
+    /// The probability metrics (metric, value [CI]), when the model gave probabilities.
+    probability: Vec<ProbRow>,
     source: String,
+}
+
+#[derive(Serialize)]
+struct ProbRow {
+    metric: String,
+    value: String,
+}
+
+/// `metrics.probability` as table rows: value [interval], `—` where undefined.
+fn probability_rows(x: &tonebench_core::report::MetricsReport) -> Vec<ProbRow> {
+    let Some(p) = &x.probability else {
+        return Vec::new();
+    };
+    let iv = x.intervals.as_ref().and_then(|i| i.probability.as_ref());
+    let show = |v: Option<f64>, ci: Option<&Interval>| match v {
+        Some(v) => with_ci(v, ci),
+        None => "— (undefined)".to_string(),
+    };
+    let bins = p.ece.bins;
+    [
+        (
+            "ROC-AUC macro (one-vs-rest)",
+            p.roc_auc.macro_avg,
+            iv.and_then(|i| i.roc_auc.macro_avg.as_ref()),
+        ),
+        (
+            "ROC-AUC weighted",
+            p.roc_auc.weighted,
+            iv.and_then(|i| i.roc_auc.weighted.as_ref()),
+        ),
+        (
+            "average precision macro",
+            p.average_precision.macro_avg,
+            iv.and_then(|i| i.average_precision.macro_avg.as_ref()),
+        ),
+        (
+            "log loss (lower is better)",
+            p.log_loss,
+            iv.and_then(|i| i.log_loss.as_ref()),
+        ),
+        (
+            "Brier score (lower is better)",
+            p.brier,
+            iv.and_then(|i| i.brier.as_ref()),
+        ),
+        (
+            &format!("ECE, {bins} equal-width bins (lower is better)") as &str,
+            p.ece.equal_width,
+            iv.and_then(|i| i.ece.equal_width.as_ref()),
+        ),
+        (
+            &format!("ECE, {bins} equal-mass bins (lower is better)") as &str,
+            p.ece.equal_mass,
+            iv.and_then(|i| i.ece.equal_mass.as_ref()),
+        ),
+    ]
+    .into_iter()
+    .map(|(metric, v, ci)| ProbRow {
+        metric: metric.to_string(),
+        value: show(v, ci),
+    })
+    .collect()
 }
 
 #[derive(Serialize)]
@@ -326,6 +390,7 @@ fn render_template(report: &Report) -> Result<String, minijinja::Error> {
                         cells: r.iter().map(u64::to_string).collect::<Vec<_>>().join(" | "),
                     })
                     .collect(),
+                probability: probability_rows(x),
                 source: format!(
                     "{} `{}` (sha256 {})",
                     m.source.kind,

@@ -44,6 +44,10 @@ pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../templates/html/confusion.html"),
     ),
     (
+        "html/calibration.html",
+        include_str!("../../../templates/html/calibration.html"),
+    ),
+    (
         "html/cohorts.html",
         include_str!("../../../templates/html/cohorts.html"),
     ),

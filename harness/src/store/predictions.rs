@@ -135,7 +135,18 @@ impl PredictionsTable {
             .map_err(|e| bad(crate::input::table::one_line(&e.to_string())))
     }
 
-    /// The items of every model (columns id, model, label, pred), in file order.
+    /// The labels of the `p_<label>` probability columns, in file order (tonebench writes them
+    /// in the suite's label order).
+    pub fn probability_labels(&self) -> Vec<String> {
+        self.table
+            .columns()
+            .iter()
+            .filter_map(|c| c.strip_prefix("p_").map(str::to_string))
+            .collect()
+    }
+
+    /// The items of every model (columns id, model, label, pred, and the `p_<label>`
+    /// probabilities where a row has all of them), in file order.
     pub fn by_model(&self) -> Result<IndexMap<String, Vec<ItemPred>>, ReadError> {
         let (ids, models, labels, preds) = (
             self.text_column("id")?,
@@ -143,6 +154,19 @@ impl PredictionsTable {
             self.text_column("label")?,
             self.text_column("pred")?,
         );
+        let bad = |what: String| ReadError::Predictions {
+            path: self.table.path().display().to_string(),
+            what,
+        };
+        let probs: Vec<Vec<Option<f64>>> = self
+            .probability_labels()
+            .iter()
+            .map(|l| {
+                self.table
+                    .floats(&format!("p_{l}"))
+                    .map_err(|e| bad(crate::input::table::one_line(&e.to_string())))
+            })
+            .collect::<Result<_, _>>()?;
         let mut out: IndexMap<String, Vec<ItemPred>> = IndexMap::new();
         for (row, (((id, model), label), pred)) in ids
             .into_iter()
@@ -152,14 +176,21 @@ impl PredictionsTable {
             .enumerate()
         {
             let (Some(id), Some(model), Some(label), Some(pred)) = (id, model, label, pred) else {
-                return Err(ReadError::Predictions {
-                    path: self.table.path().display().to_string(),
-                    what: format!("row {row}: id, model, label and pred must not be empty"),
-                });
+                return Err(bad(format!(
+                    "row {row}: id, model, label and pred must not be empty"
+                )));
             };
-            out.entry(model)
-                .or_default()
-                .push(ItemPred { id, label, pred });
+            let p: Option<Vec<f64>> = if probs.is_empty() {
+                None
+            } else {
+                probs.iter().map(|col| col[row]).collect()
+            };
+            out.entry(model).or_default().push(ItemPred {
+                id,
+                label,
+                pred,
+                probs: p,
+            });
         }
         Ok(out)
     }

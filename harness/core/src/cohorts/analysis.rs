@@ -9,7 +9,8 @@ use indexmap::{IndexMap, IndexSet};
 
 use super::stats::{self, cluster_bootstrap_error, derive_seed, fisher_exact_two_sided, Unit};
 use super::{CohortConfig, CohortError, Outcome, Partition};
-use crate::report::{CohortGroup, CohortReport, Warning, WarningCode};
+use crate::probability::{Ones, ProbMetric, Scores};
+use crate::report::{CohortGroup, CohortProbability, CohortReport, Warning, WarningCode};
 use crate::{Confusion, Metrics};
 
 /// Counts of one cohort (or of the items outside it).
@@ -70,6 +71,15 @@ pub fn analyze(
                 item,
                 index: v[item],
                 labels: k,
+            });
+        }
+    }
+    if let Some(probs) = outcome.probs {
+        if probs.len() != n * k {
+            return Err(CohortError::Length {
+                what: "probabilities".into(),
+                got: probs.len(),
+                expected: n * k,
             });
         }
     }
@@ -241,7 +251,7 @@ fn score_groups(
     warnings: &mut Vec<Warning>,
 ) -> Vec<CohortGroup> {
     let mut groups = Vec::new();
-    for (name, t) in p.cohorts.iter().zip(tallies) {
+    for (c, (name, t)) in p.cohorts.iter().zip(tallies).enumerate() {
         let m = Metrics::compute(&t.cm, outcome.labels);
         let items = t.cm.total();
         let units: Vec<Unit> = t.units.values().copied().collect();
@@ -278,9 +288,39 @@ fn score_groups(
                 derive_seed(cfg.seed, &format!("{}\u{1f}{name}", p.name)),
             ),
             too_small,
+            probability: outcome
+                .probs
+                .map(|probs| cohort_probability(p, c, outcome, probs)),
         });
     }
     groups
+}
+
+/// ECE (equal width) and macro ROC-AUC of the items of cohort `c`.
+fn cohort_probability(
+    p: &Partition,
+    c: usize,
+    outcome: &Outcome,
+    probs: &[f64],
+) -> CohortProbability {
+    let k = outcome.labels.len();
+    let (mut truth, mut rows) = (Vec::new(), Vec::new());
+    for (i, a) in p.assignment.iter().enumerate() {
+        if *a == Some(c) {
+            truth.push(outcome.truth[i]);
+            rows.extend_from_slice(&probs[i * k..(i + 1) * k]);
+        }
+    }
+    match Scores::new(&truth, &rows, k) {
+        Ok(s) => {
+            let w = Ones(truth.len());
+            CohortProbability {
+                ece: s.metric(ProbMetric::EceEqualWidth, &w),
+                roc_auc: s.metric(ProbMetric::RocAucMacro, &w),
+            }
+        }
+        Err(_) => CohortProbability::default(),
+    }
 }
 
 /// fairlearn's `between_groups` over every non-empty group, small ones included: the

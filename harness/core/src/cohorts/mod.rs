@@ -138,6 +138,9 @@ pub struct Outcome<'a> {
     pub labels: &'a [String],
     pub truth: &'a [usize],
     pub pred: &'a [usize],
+    /// `k` probabilities per item (row-major, label order) when the model gave them: each cohort
+    /// then also gets its ECE and macro ROC-AUC.
+    pub probs: Option<&'a [f64]>,
 }
 
 /// Saved embedding cohorts (`cohorts.json`): apply them to another run with `--cohorts-from`.

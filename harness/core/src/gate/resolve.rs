@@ -4,11 +4,17 @@ use serde_json::Value;
 
 use super::rule::{Bound, Rule};
 
-/// Resolves a dotted path for one model: in `metrics`, else in the model, else in the report root.
+/// Resolves a dotted path for one model: in `metrics`, else in `metrics.probability` (so that
+/// `roc_auc.macro` names `probability.roc_auc.macro`), else in the model, else in the report
+/// root.
 pub fn resolve_model_path(report: &Value, model: &Value, path: &str) -> Result<f64, String> {
     let first = path.split('.').next().unwrap_or("");
     let scopes = [
         ("the model's metrics", model.get("metrics")),
+        (
+            "the model's probability metrics",
+            model.pointer("/metrics/probability"),
+        ),
         ("the model", Some(model)),
         ("the report", Some(report)),
     ];
@@ -144,15 +150,33 @@ pub fn interval_path(path: &str) -> Option<String> {
         ["per_class", label, m @ ("precision" | "recall" | "f1")] => {
             Some(format!("per_class.{label}.{m}"))
         }
-        _ => None,
+        ["probability", rest @ ..] => probability_interval_path(rest),
+        rest => probability_interval_path(rest),
     }
+}
+
+fn probability_interval_path(segs: &[&str]) -> Option<String> {
+    let ok = matches!(
+        segs,
+        ["roc_auc", "macro" | "weighted"]
+            | ["roc_auc", "per_class", _]
+            | ["average_precision", "macro"]
+            | ["average_precision", "per_class", _]
+            | ["log_loss"]
+            | ["brier"]
+            | ["ece", "equal_width" | "equal_mass"]
+    );
+    ok.then(|| format!("probability.{}", segs.join(".")))
 }
 
 pub(super) fn resolve_interval(model: &Value, rule: &Rule) -> Result<f64, String> {
     let Some(ip) = interval_path(&rule.path) else {
         return Err(format!(
             "report.json has no confidence interval for \"{}\"; intervals exist for accuracy, \
-             balanced_accuracy, macro.f1 and per_class.<label>.precision|recall|f1",
+             balanced_accuracy, macro.f1, per_class.<label>.precision|recall|f1 and, for models \
+             with probabilities, roc_auc.macro|weighted, roc_auc.per_class.<label>, \
+             average_precision.macro, average_precision.per_class.<label>, log_loss, brier and \
+             ece.equal_width|equal_mass",
             rule.path
         ));
     };

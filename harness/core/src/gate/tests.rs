@@ -221,3 +221,58 @@ fn robustness_paths_name_conditions_and_paired_diffs_by_metric() {
     );
     assert_eq!(v[0].status, Status::Error);
 }
+
+fn with_probability() -> Value {
+    let mut r = report();
+    r["models"][0]["metrics"]["probability"] = json!({
+        "roc_auc": {"macro": 0.86, "weighted": 0.85, "per_class": {"negative": 0.9, "neutral": null}},
+        "log_loss": 0.52,
+        "ece": {"bins": 15, "equal_width": 0.04, "equal_mass": 0.05}
+    });
+    r["models"][0]["metrics"]["intervals"]["probability"] = json!({
+        "roc_auc": {"macro": {"low": 0.82, "high": 0.9}, "weighted": null, "per_class": {}},
+        "log_loss": {"low": 0.47, "high": 0.58}
+    });
+    r
+}
+
+fn check_p(rule: &str) -> Verdict {
+    let rule = Rule::parse(rule).unwrap();
+    evaluate(&with_probability(), &rule, &text()).remove(0)
+}
+
+#[test]
+fn probability_metrics_resolve_by_short_and_full_path_with_intervals() {
+    for rule in ["roc_auc.macro >= 0.8", "probability.roc_auc.macro >= 0.8"] {
+        let v = check_p(rule);
+        assert_eq!((v.status, v.value), (Status::Pass, Some(0.86)), "{rule}");
+    }
+    let v = check_p("lower(roc_auc.macro) >= 0.83");
+    assert_eq!((v.status, v.value), (Status::Fail, Some(0.82)), "{v:?}");
+    let v = check_p("upper(log_loss) <= 0.6");
+    assert_eq!((v.status, v.value), (Status::Pass, Some(0.58)));
+    assert!(
+        v.why.contains("log_loss (point 0.52) (lower is better)"),
+        "{}",
+        v.why
+    );
+    // The optimistic end of a lower-is-better metric is named as such.
+    let v = check_p("lower(log_loss) <= 0.5");
+    assert_eq!(v.status, Status::Pass);
+    assert!(
+        v.why.contains("upper(log_loss) is the conservative test"),
+        "{}",
+        v.why
+    );
+    // An undefined value is an error, never a pass or a silent 0.
+    let v = check_p("roc_auc.per_class.neutral >= 0.5");
+    assert_eq!(v.status, Status::Error);
+    assert!(v.why.contains("is null"), "{}", v.why);
+    let v = check_p("lower(roc_auc.weighted) >= 0.5");
+    assert_eq!(v.status, Status::Error);
+    assert_eq!(
+        interval_path("ece.equal_mass").as_deref(),
+        Some("probability.ece.equal_mass")
+    );
+    assert_eq!(interval_path("ece.bins"), None);
+}

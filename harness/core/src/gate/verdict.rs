@@ -4,7 +4,18 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::resolve::{resolve_interval, resolve_model_path};
-use super::rule::{Bound, Rule};
+use super::rule::{Bound, Op, Rule};
+use crate::direction::Direction;
+
+/// The direction of a probability metric named by a rule (`log_loss`, `ece.equal_mass`, …);
+/// `None` for other paths, whose verdicts read as before.
+fn probability_direction(path: &str) -> Option<Direction> {
+    let p = path.strip_prefix("probability.").unwrap_or(path);
+    let first = p.split('.').next().unwrap_or("");
+    ["roc_auc", "average_precision", "log_loss", "brier", "ece"]
+        .contains(&first)
+        .then(|| Direction::of(p))
+}
 
 /// Outcome of one rule for one model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -158,7 +169,25 @@ fn evaluate_model(report: &Value, model: &Value, rule: &Rule, name: &str) -> Ver
             format!("{end} {conf}bound of {}{point}", rule.path)
         }
     };
+    let direction = probability_direction(&rule.path);
+    let label = match direction {
+        Some(Direction::LowerIsBetter) => format!("{label} (lower is better)"),
+        _ => label,
+    };
     let pass = rule.op.holds(value, rule.threshold);
+    // The optimistic end of an interval: lower() of a lower-is-better metric tested from above,
+    // or upper() of a higher-is-better one tested from below.
+    let optimistic = match (direction, rule.bound, rule.op) {
+        (Some(Direction::LowerIsBetter), Bound::Lower, Op::Le | Op::Lt) => Some("upper"),
+        (Some(Direction::HigherIsBetter), Bound::Upper, Op::Ge | Op::Gt) => Some("lower"),
+        _ => None,
+    };
+    let note = optimistic.map_or(String::new(), |end| {
+        format!(
+            "; note: this is the optimistic end of the interval, {end}({}) is the conservative test",
+            rule.path
+        )
+    });
     let why = if pass {
         format!(
             "{label} is {} {} {}",
@@ -175,6 +204,7 @@ fn evaluate_model(report: &Value, model: &Value, rule: &Rule, name: &str) -> Ver
             fmt_num((value - rule.threshold).abs())
         )
     };
+    let why = format!("{why}{note}");
     Verdict {
         rule: rule.text.clone(),
         model: Some(name.to_string()),

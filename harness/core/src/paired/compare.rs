@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{mcnemar, non_inferiority, McNemar, NonInferiorityConfig, Paired, PairedMetric};
 use crate::bootstrap::BootstrapConfig;
+use crate::probability::{paired_bootstrap, ProbMetric, Scores};
 
 /// A paired difference (model A − model B) of one metric on the same items, with a two-sided
 /// percentile interval from a joint item bootstrap.
@@ -48,6 +49,8 @@ pub fn compare_models(
         truth: truth.to_vec(),
         candidate: a.to_vec(),
         baseline: b.to_vec(),
+        candidate_probs: None,
+        baseline_probs: None,
     };
     // A one-sided bound at 1 − α/2 on each side is the two-sided interval at 1 − α.
     let one_sided = NonInferiorityConfig {
@@ -78,4 +81,31 @@ pub fn compare_models(
         diffs,
         mcnemar: mcnemar(&p, None),
     }
+}
+
+/// The probability metrics compared between models of one run that both gave probabilities.
+pub const COMPARED_PROBABILITY_METRICS: [&str; 2] = ["roc_auc.macro", "log_loss"];
+
+/// Paired bootstrap differences (A − B, two-sided at `cfg.confidence`) of
+/// [`COMPARED_PROBABILITY_METRICS`] for two models' probabilities on the same items, in the
+/// same item order. A metric undefined for either model (a class absent from the truth) is left
+/// out.
+pub fn probability_diffs(a: &Scores, b: &Scores, cfg: &BootstrapConfig) -> Vec<PairedDiff> {
+    let alpha = (1.0 - cfg.confidence) / 2.0;
+    COMPARED_PROBABILITY_METRICS
+        .iter()
+        .filter_map(|path| {
+            let metric = ProbMetric::parse(path, &[]).ok().flatten()?;
+            let d = paired_bootstrap(a, b, metric, cfg.resamples, cfg.seed);
+            let (va, vb) = (d.a?, d.b?);
+            (!d.diffs.is_empty()).then(|| PairedDiff {
+                metric: (*path).to_string(),
+                a: va,
+                b: vb,
+                diff: va - vb,
+                low: d.quantile(alpha),
+                high: d.quantile(1.0 - alpha),
+            })
+        })
+        .collect()
 }

@@ -47,9 +47,15 @@ impl PairedMetric {
             format!(
                 "\"{path}\" cannot be compared item by item; use accuracy, balanced_accuracy, \
                  cohen_kappa, macro.<m>, weighted.<m> or per_class.<label>.<m> with <m> one of \
-                 precision, recall, f1"
+                 precision, recall, f1 (or a probability metric: roc_auc.macro, log_loss, brier, \
+                 ece.equal_width, …)"
             )
         })
+    }
+
+    /// Whether a smaller value is better: never, for these metrics.
+    pub fn lower_is_better(self) -> bool {
+        false
     }
 
     /// The metric's value on a confusion matrix.

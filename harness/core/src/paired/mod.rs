@@ -18,10 +18,15 @@ mod metric;
 mod non_inferiority;
 mod pair;
 
-pub use compare::{compare_models, ModelComparison, PairedDiff, COMPARED_METRICS};
+pub use compare::{
+    compare_models, probability_diffs, ModelComparison, PairedDiff, COMPARED_METRICS,
+    COMPARED_PROBABILITY_METRICS,
+};
 pub use mcnemar::{mcnemar, mcnemar_exact_p, McNemar};
 pub use metric::PairedMetric;
-pub use non_inferiority::{non_inferiority, Finding, NonInferiority, NonInferiorityConfig};
+pub use non_inferiority::{
+    non_inferiority, probability_non_inferiority, Finding, NonInferiority, NonInferiorityConfig,
+};
 pub use pair::{pair, ItemDiff, ItemPred, Paired, PairingError};
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Paired, PairedMetric};
 use crate::bootstrap::{quantile_sorted, CellResampler};
+use crate::probability::{paired_bootstrap, ProbMetric, Scores};
 use crate::Confusion;
 
 /// Settings of a non-inferiority comparison.
@@ -21,11 +22,12 @@ pub struct NonInferiorityConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Finding {
-    /// The lower bound of Δ is above −δ.
+    /// The lower bound of Δ is above −δ (for a lower-is-better metric: the upper bound is
+    /// below +δ).
     NonInferior,
-    /// The interval straddles −δ: not shown non-inferior, not shown a regression.
+    /// The interval straddles −δ (+δ): not shown non-inferior, not shown a regression.
     Inconclusive,
-    /// The whole interval is below −δ.
+    /// The whole interval is below −δ (above +δ).
     Regression,
 }
 
@@ -41,6 +43,67 @@ pub struct NonInferiority {
     /// One-sided upper bound of Δ at `confidence` (the `confidence` quantile).
     pub high: f64,
     pub finding: Finding,
+    /// A smaller value is better (log loss, Brier, ECE): the candidate may be at most δ
+    /// *above* the baseline, so the finding reads the upper bound.
+    pub lower_is_better: bool,
+}
+
+/// The finding of bounds `[low, high]` of Δ = candidate − baseline against margin δ.
+fn finding(low: f64, high: f64, delta: f64, lower_is_better: bool) -> Finding {
+    let (worst, best) = if lower_is_better {
+        (-high, -low)
+    } else {
+        (low, high)
+    };
+    if worst > -delta {
+        Finding::NonInferior
+    } else if best < -delta {
+        Finding::Regression
+    } else {
+        Finding::Inconclusive
+    }
+}
+
+/// Non-inferiority of the candidate on a probability metric ([`ProbMetric`]): a one-sided
+/// paired percentile bootstrap of (candidate − baseline) that resamples items jointly, in the
+/// metric's direction. `Err` when a side has no probabilities or the metric is undefined.
+pub fn probability_non_inferiority(
+    p: &Paired,
+    metric: ProbMetric,
+    cfg: &NonInferiorityConfig,
+) -> Result<NonInferiority, String> {
+    let k = p.labels.len();
+    let scores = |side: &str, probs: &Option<Vec<f64>>| {
+        let probs = probs.as_ref().ok_or_else(|| {
+            format!("the {side}'s predictions have no p_<label> probabilities for every item")
+        })?;
+        Scores::new(&p.truth, probs, k).map_err(|e| format!("the {side}'s probabilities: {e}"))
+    };
+    let (c, b) = (
+        scores("candidate", &p.candidate_probs)?,
+        scores("baseline", &p.baseline_probs)?,
+    );
+    let d = paired_bootstrap(&c, &b, metric, cfg.resamples, cfg.seed);
+    let (Some(candidate), Some(baseline)) = (d.a, d.b) else {
+        return Err(
+            "the metric is undefined on these items (a label has no item, or every item)".into(),
+        );
+    };
+    if d.diffs.is_empty() {
+        return Err("the metric is undefined in every resample".into());
+    }
+    let low = d.quantile(1.0 - cfg.confidence);
+    let high = d.quantile(cfg.confidence);
+    let lower_is_better = metric.lower_is_better();
+    Ok(NonInferiority {
+        candidate,
+        baseline,
+        diff: candidate - baseline,
+        low,
+        high,
+        finding: finding(low, high, cfg.delta, lower_is_better),
+        lower_is_better,
+    })
 }
 
 /// Non-inferiority of the candidate on `metric`: a one-sided paired percentile bootstrap of
@@ -85,19 +148,14 @@ pub fn non_inferiority(
     diffs.sort_by(f64::total_cmp);
     let low = quantile_sorted(&diffs, 1.0 - cfg.confidence);
     let high = quantile_sorted(&diffs, cfg.confidence);
-    let finding = if low > -cfg.delta {
-        Finding::NonInferior
-    } else if high < -cfg.delta {
-        Finding::Regression
-    } else {
-        Finding::Inconclusive
-    };
+    let lower_is_better = metric.lower_is_better();
     NonInferiority {
         candidate,
         baseline,
         diff: candidate - baseline,
         low,
         high,
-        finding,
+        finding: finding(low, high, cfg.delta, lower_is_better),
+        lower_is_better,
     }
 }

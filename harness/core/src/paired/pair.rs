@@ -1,20 +1,25 @@
 //! Pairing: candidate and baseline must have scored the same items with the same labels.
 
 /// One scored item of one model: its id, true label and predicted label.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ItemPred {
     pub id: String,
     pub label: String,
     pub pred: String,
+    /// The model's probabilities in label order (predictions.parquet's `p_<label>`), if any.
+    pub probs: Option<Vec<f64>>,
 }
 
 /// Candidate and baseline predictions on the same items, as label indices in baseline item order.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Paired {
     pub labels: Vec<String>,
     pub truth: Vec<usize>,
     pub candidate: Vec<usize>,
     pub baseline: Vec<usize>,
+    /// `k` probabilities per item in baseline item order, when every item of that side has them.
+    pub candidate_probs: Option<Vec<f64>>,
+    pub baseline_probs: Option<Vec<f64>>,
 }
 
 /// Why candidate and baseline cannot be compared item by item.
@@ -148,7 +153,21 @@ pub fn pair(
         truth: Vec::with_capacity(baseline.len()),
         candidate: Vec::with_capacity(baseline.len()),
         baseline: Vec::with_capacity(baseline.len()),
+        candidate_probs: None,
+        baseline_probs: None,
     };
+    let k = labels.len();
+    let (mut c_probs, mut b_probs) = (Some(Vec::new()), Some(Vec::new()));
+    let add = |acc: &mut Option<Vec<f64>>, probs: &Option<Vec<f64>>| match (acc.as_mut(), probs) {
+        (Some(v), Some(p)) if p.len() == k => v.extend_from_slice(p),
+        _ => *acc = None,
+    };
+    for b in baseline {
+        add(&mut b_probs, &b.probs);
+        add(&mut c_probs, &cand[b.id.as_str()].probs);
+    }
+    p.candidate_probs = c_probs;
+    p.baseline_probs = b_probs;
     for b in baseline {
         let c = cand[b.id.as_str()];
         p.truth.push(index("baseline", &b.id, "label", &b.label)?);

@@ -13,6 +13,7 @@ fn items(rows: &[(&str, &str, &str)]) -> Vec<ItemPred> {
             id: i.to_string(),
             label: l.to_string(),
             pred: p.to_string(),
+            probs: None,
         })
         .collect()
 }
@@ -44,6 +45,8 @@ fn paired(n: usize, base_wrong_every: usize, cand_extra_wrong: usize) -> Paired 
         truth,
         candidate,
         baseline,
+        candidate_probs: None,
+        baseline_probs: None,
     }
 }
 

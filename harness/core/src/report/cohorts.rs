@@ -35,6 +35,18 @@ pub struct CohortGroup {
     /// Below the minimum size (`min_size` of the partition): reported, never named worst.
     #[serde(default)]
     pub too_small: bool,
+    /// Calibration and ranking inside the cohort, when the model gave probabilities.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probability: Option<CohortProbability>,
+}
+
+/// A cohort's equal-width top-label ECE and macro one-vs-rest ROC-AUC (`metrics.probability`'s
+/// definitions on the cohort's items); `roc_auc` is null when a label has no item in the cohort
+/// (or every item), as scikit-learn's is NaN.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct CohortProbability {
+    pub ece: Option<f64>,
+    pub roc_auc: Option<f64>,
 }
 
 /// A partition of the suite into cohorts and the statistics of its worst cohort (DESIGN.md).

@@ -11,6 +11,7 @@
 
 mod cohorts;
 mod latency;
+mod probability;
 mod robustness;
 mod streaming;
 mod warning;
@@ -22,8 +23,14 @@ use crate::bootstrap::{BootstrapConfig, Interval, Intervals};
 use crate::metrics::{ClassMetrics, Metrics, Prf};
 use crate::Confusion;
 
-pub use cohorts::{CohortGroup, CohortReport, FairnessSummary, FusionGain, PartitionRow};
+pub use cohorts::{
+    CohortGroup, CohortProbability, CohortReport, FairnessSummary, FusionGain, PartitionRow,
+};
 pub use latency::{BatchLatency, LatencyReport, ProviderNodes, StreamingLatency};
+pub use probability::{
+    AveragePrecisionReport, EceIntervals, EceReport, ProbabilityIntervalsReport, ProbabilityReport,
+    ReliabilityBinReport, RocAucReport,
+};
 pub use robustness::{
     ConditionCohort, ConditionGroup, ConditionParameters, GapChange, RobustnessReport,
 };
@@ -228,6 +235,9 @@ pub struct IntervalsReport {
     pub balanced_accuracy: Interval,
     pub macro_f1: Interval,
     pub per_class: IndexMap<String, crate::bootstrap::ClassIntervals>,
+    /// Intervals of the probability metrics, when the model gave probabilities.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probability: Option<ProbabilityIntervalsReport>,
 }
 
 /// The `metrics` object of a model in report.json.
@@ -245,6 +255,10 @@ pub struct MetricsReport {
     /// Bootstrap intervals; `None` when the run asked for none (`--resamples 0`).
     #[serde(default)]
     pub intervals: Option<IntervalsReport>,
+    /// Metrics of the predicted probabilities, when the model gave them (every ONNX model;
+    /// external predictions with `p_<label>` columns).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probability: Option<ProbabilityReport>,
 }
 
 impl MetricsReport {
@@ -279,7 +293,23 @@ impl MetricsReport {
                     .cloned()
                     .zip(i.per_class.iter().copied())
                     .collect(),
+                probability: None,
             }),
+            probability: None,
         }
+    }
+
+    /// Adds the probability metrics and, when the run has intervals, theirs.
+    pub fn with_probability(
+        mut self,
+        labels: &[String],
+        m: &crate::probability::ProbabilityMetrics,
+        intervals: Option<&crate::probability::ProbabilityIntervals>,
+    ) -> Self {
+        self.probability = Some(ProbabilityReport::new(labels, m));
+        if let (Some(report), Some(i)) = (self.intervals.as_mut(), intervals) {
+            report.probability = Some(ProbabilityIntervalsReport::new(labels, i));
+        }
+        self
     }
 }

@@ -67,6 +67,8 @@ warning_codes! {
     PredNotArgmax = "pred_not_argmax",
     /// Some items have no prediction, so the model's cohorts were not analysed.
     CohortsSkipped = "cohorts_skipped",
+    /// A probability metric is undefined (a class absent from the truth) and reported as null.
+    UndefinedMetric = "undefined_metric",
 
     // Running models (`run`).
     /// `--batch` above 1: how far predictions at that batch size agree with batch 1.
@@ -167,8 +169,10 @@ mod tests {
         "items_not_scored",
         "pred_not_argmax",
         "cohorts_skipped",
+        "undefined_metric",
         "batch_sensitivity",
         "item_failed",
+        "front_end_mismatch",
         "robustness_skipped",
         "provider_unknown",
         "provider_fallback",

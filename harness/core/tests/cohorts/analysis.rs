@@ -65,6 +65,7 @@ fn small_cohorts_are_reported_but_never_worst() {
         labels: &labels,
         truth: &truth,
         pred: &pred,
+        probs: None,
     };
     let (r, w) = analyze(&parts.partitions, &speakers, &outcome, &cfg).unwrap();
     assert_eq!(r[0].worst.as_deref(), Some("m"));
@@ -99,6 +100,7 @@ fn small_cohorts_are_reported_but_never_worst() {
         labels: &labels,
         truth: &truth,
         pred: &bad_pred,
+        probs: None,
     };
     assert!(analyze(&parts.partitions, &speakers, &outcome, &cfg).is_err());
 }
@@ -115,6 +117,7 @@ fn fusion_gain_is_hybrid_minus_best_single() {
         per_class_recall: IndexMap::new(),
         error_rate_ci: None,
         too_small: false,
+        probability: None,
     };
     let rep = |a: f64, b: f64| CohortReport {
         groups: vec![group("f", a), group("m", b)],
@@ -171,6 +174,7 @@ fn no_planted_gap_gives_a_large_permutation_p() {
         labels: &labels,
         truth: &p.truth,
         pred: &p.pred,
+        probs: None,
     };
     let (r, _) = analyze(&parts.partitions, &p.speakers, &outcome, &cfg).unwrap();
     assert_eq!(r[0].p_value, Some(1.0));
@@ -218,6 +222,7 @@ fn same_inputs_same_bytes_and_membership_rows() {
         labels: &labels,
         truth: &p.truth,
         pred: &p.pred,
+        probs: None,
     };
     let run = || {
         let parts = build_partitions(&inputs, &cfg, None).unwrap();

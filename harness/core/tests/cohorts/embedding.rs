@@ -38,6 +38,7 @@ fn planted_cluster_is_named_worst_and_auto_k_finds_it() {
         labels: &labels,
         truth: &p.truth,
         pred: &p.pred,
+        probs: None,
     };
     let (reports, warnings) = analyze(&parts.partitions, &p.speakers, &outcome, &cfg).unwrap();
     assert!(warnings.is_empty(), "{warnings:?}");

@@ -54,6 +54,7 @@ fn check_fairlearn(fixture: &str, columns: &[&str], speaker_column: Option<&str>
         labels: &labels,
         truth: &truth,
         pred: &pred,
+        probs: None,
     };
     let (reports, _) = analyze(&parts.partitions, &speakers, &outcome, &cfg).unwrap();
     for (c, r) in columns.iter().zip(&reports) {

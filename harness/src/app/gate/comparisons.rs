@@ -3,6 +3,7 @@
 
 use tonebench_core::gate::{fmt_num, Status, Verdict};
 use tonebench_core::paired::{self, Finding, NonInferiorityConfig, PairedMetric};
+use tonebench_core::probability::ProbMetric;
 
 use super::pairing::Pairings;
 use super::GateError;
@@ -28,7 +29,15 @@ pub(super) fn non_inferiority_verdicts(
         pairings.cmp.baseline,
         fmt_num(delta)
     );
-    let bound = format!("lower bound > {}", fmt_num(-delta));
+    let lower_is_better = matches!(
+        ProbMetric::parse(metric_path, &pairings.labels),
+        Ok(Some(m)) if m.lower_is_better()
+    );
+    let bound = if lower_is_better {
+        format!("upper bound < {}", fmt_num(delta))
+    } else {
+        format!("lower bound > {}", fmt_num(-delta))
+    };
     let mut verdicts = Vec::new();
     for m in pairings.models(&n.models) {
         let err =
@@ -40,20 +49,26 @@ pub(super) fn non_inferiority_verdicts(
                 continue;
             }
         };
-        let metric = match PairedMetric::parse(metric_path, &pairings.labels) {
-            Ok(x) => x,
-            Err(why) => {
-                verdicts.push(err(why));
-                continue;
-            }
-        };
         let cfg = NonInferiorityConfig {
             delta,
             confidence: conf,
             resamples: n.resamples,
             seed: n.seed,
         };
-        let r = paired::non_inferiority(&p, metric, &cfg);
+        let r = match ProbMetric::parse(metric_path, &pairings.labels) {
+            Ok(Some(pm)) => paired::probability_non_inferiority(&p, pm, &cfg)
+                .map_err(|why| format!("{metric_path}: {why}")),
+            Ok(None) => PairedMetric::parse(metric_path, &pairings.labels)
+                .map(|metric| paired::non_inferiority(&p, metric, &cfg)),
+            Err(why) => Err(why),
+        };
+        let r = match r {
+            Ok(r) => r,
+            Err(why) => {
+                verdicts.push(err(why));
+                continue;
+            }
+        };
         verdicts.push(Verdict {
             rule: rule.clone(),
             model: Some(m.clone()),
@@ -62,7 +77,7 @@ pub(super) fn non_inferiority_verdicts(
             } else {
                 Status::Fail
             },
-            value: Some(r.low),
+            value: Some(if r.lower_is_better { r.high } else { r.low }),
             bound: bound.clone(),
             why: non_inferiority_why(
                 &format!("{metric_path}{}", on_cohort(sel)),
@@ -188,24 +203,40 @@ fn non_inferiority_why(
     resamples: u32,
 ) -> String {
     let pct = fmt_num(conf * 100.0);
+    // For a lower-is-better metric the candidate may be at most δ above the baseline: the
+    // one-sided bound that decides is the upper one, compared with +δ.
+    let (side, bound, margin, worse) = if r.lower_is_better {
+        ("upper", r.high, delta, "above")
+    } else {
+        ("lower", r.low, -delta, "below")
+    };
+    let sign = if r.lower_is_better { "+" } else { "−" };
+    let direction = if r.lower_is_better {
+        " (lower is better)"
+    } else {
+        ""
+    };
     let head = format!(
-        "{metric} candidate {} − baseline {} = {}; paired bootstrap ({resamples} item resamples) {pct}% one-sided lower bound {}",
+        "{metric}{direction} candidate {} − baseline {} = {}; paired bootstrap ({resamples} item resamples) {pct}% one-sided {side} bound {}",
         fmt_num(r.candidate),
         fmt_num(r.baseline),
         fmt_num(r.diff),
-        fmt_num(r.low)
+        fmt_num(bound)
     );
+    let cmp = if r.lower_is_better { "<" } else { ">" };
+    let not_cmp = if r.lower_is_better { ">=" } else { "<=" };
+    let other = if r.lower_is_better { "below" } else { "above" };
     match r.finding {
-        Finding::NonInferior => format!("non-inferior: {head} > −δ = {}", fmt_num(-delta)),
+        Finding::NonInferior => format!("non-inferior: {head} {cmp} {sign}δ = {}", fmt_num(margin)),
         Finding::Regression => format!(
-            "regression: {head}; the whole interval [{}, {}] is below −δ = {}",
+            "regression: {head}; the whole interval [{}, {}] is {worse} {sign}δ = {}",
             fmt_num(r.low),
             fmt_num(r.high),
-            fmt_num(-delta)
+            fmt_num(margin)
         ),
         Finding::Inconclusive => format!(
-            "not shown non-inferior: {head} <= −δ = {}; the interval [{}, {}] also reaches above −δ, so no regression is established either",
-            fmt_num(-delta),
+            "not shown non-inferior: {head} {not_cmp} {sign}δ = {}; the interval [{}, {}] also reaches {other} {sign}δ, so no regression is established either",
+            fmt_num(margin),
             fmt_num(r.low),
             fmt_num(r.high)
         ),

@@ -144,8 +144,15 @@ pub fn load(
     let candidate_path = report.predictions_path();
     // Read once: the predictions and every cohort column come from the same table.
     let candidate = PredictionsTable::read(&candidate_path)?;
-    let candidate_preds = candidate.by_model()?;
+    let mut candidate_preds = candidate.by_model()?;
     let labels = report.labels();
+    if candidate.probability_labels() != labels {
+        // Probabilities in another order than the labels cannot be scored: the probability
+        // comparisons then say the candidate has none.
+        for item in candidate_preds.values_mut().flatten() {
+            item.probs = None;
+        }
+    }
     if labels != b_report.labels() {
         return Err(GateError::Labels {
             name,
@@ -249,6 +256,7 @@ mod tests {
                 id: id.to_string(),
                 label: label.to_string(),
                 pred: pred.to_string(),
+                probs: None,
             })
             .collect();
         IndexMap::from([(model.to_string(), items)])
@@ -319,6 +327,93 @@ mod tests {
         assert!(
             err.starts_with("g.toml line 8 column 10: cohort \"sex=f\""),
             "{err}"
+        );
+    }
+
+    /// A non-inferiority gate on a lower-is-better metric: a candidate with a lower log loss
+    /// passes, one with a higher log loss fails.
+    #[test]
+    fn lower_is_better_non_inferiority_follows_the_metric() {
+        let gates = parse_gates(
+            "g.toml",
+            "format-version = 1\nbaseline = \"main\"\n\n[[non-inferiority]]\nmetric = \"log_loss\"\ndelta = 0.01\nresamples = 500\n",
+        )
+        .unwrap();
+        // 200 items; the model puts probability `p` on the true label (always its prediction).
+        let items = |p: f64| -> IndexMap<String, Vec<ItemPred>> {
+            let rows = (0..200)
+                .map(|i| {
+                    let label = if i % 2 == 0 { "neg" } else { "pos" };
+                    // Vary the confidence by item so the resamples differ.
+                    let q = p - 0.1 * ((i % 7) as f64) / 7.0;
+                    let probs = if i % 2 == 0 {
+                        vec![q, 1.0 - q]
+                    } else {
+                        vec![1.0 - q, q]
+                    };
+                    ItemPred {
+                        id: format!("i{i:03}"),
+                        label: label.into(),
+                        pred: label.into(),
+                        probs: Some(probs),
+                    }
+                })
+                .collect();
+            IndexMap::from([("m".to_string(), rows)])
+        };
+        let inputs = |candidate: f64| GateInputs {
+            report: LoadedReport {
+                path: PathBuf::from("run/report.json"),
+                value: serde_json::json!({
+                    "schema_version": 1,
+                    "suite": {"name": "s", "labels": ["neg", "pos"]},
+                    "models": [{"name": "m", "metrics": {"accuracy": 1.0}}],
+                }),
+            },
+            comparison: Some(Comparison {
+                baseline: "main".into(),
+                baseline_preds: items(0.7),
+                candidate_path: PathBuf::from("run/predictions.parquet"),
+                candidate_preds: items(candidate),
+                cohorts: vec![],
+            }),
+        };
+        let better = run_gates(&gates, &inputs(0.9)).unwrap();
+        let v = &better.verdicts[0];
+        assert_eq!(v.status, Status::Pass, "{v:?}");
+        assert_eq!(v.bound, "upper bound < 0.01");
+        assert!(v.value.unwrap() < 0.0, "{v:?}");
+        assert!(
+            v.why
+                .starts_with("non-inferior: log_loss (lower is better)"),
+            "{}",
+            v.why
+        );
+
+        let worse = run_gates(&gates, &inputs(0.6)).unwrap();
+        let v = &worse.verdicts[0];
+        assert_eq!(v.status, Status::Fail, "{v:?}");
+        assert!(
+            v.why.starts_with("regression: log_loss (lower is better)"),
+            "{}",
+            v.why
+        );
+        assert!(v.why.contains("is above +δ = 0.01"), "{}", v.why);
+
+        // Without probabilities the rule cannot be evaluated: an error, never a pass.
+        let mut bare = inputs(0.9);
+        if let Some(c) = &mut bare.comparison {
+            c.candidate_preds
+                .values_mut()
+                .flatten()
+                .for_each(|i| i.probs = None);
+        }
+        let v = &run_gates(&gates, &bare).unwrap().verdicts[0];
+        assert_eq!(v.status, Status::Error);
+        assert!(
+            v.why.contains("candidate's predictions have no p_<label>"),
+            "{}",
+            v.why
         );
     }
 }

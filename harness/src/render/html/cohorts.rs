@@ -26,6 +26,8 @@ pub struct PartitionView {
     pub overall: String,
     pub ticks: Vec<Tick>,
     pub groups: Vec<GroupRow>,
+    /// Whether the cohorts carry ECE and ROC-AUC (the model gave probabilities).
+    pub has_probability: bool,
     pub stats: PartitionStats,
     /// `--examples N`: misclassified items of this partition's cohorts.
     pub examples: Vec<ExampleView>,
@@ -51,6 +53,10 @@ pub struct GroupRow {
     pub ci: String,
     pub accuracy: String,
     pub macro_f1: String,
+    /// The cohort's equal-width ECE and macro ROC-AUC (— where undefined), when the model gave
+    /// probabilities.
+    pub ece: String,
+    pub roc_auc: String,
     pub worst: bool,
     pub small: bool,
     pub y: u32,
@@ -162,6 +168,8 @@ pub(super) fn cohort_views(models: &[Entry<'_>]) -> (Vec<PartitionView>, Vec<Par
                         ci: f::percent_interval(lo, hi),
                         accuracy: f::percent(g.accuracy),
                         macro_f1: f::score(g.macro_f1),
+                        ece: f::opt(g.probability.and_then(|p| p.ece), f::score),
+                        roc_auc: f::opt(g.probability.and_then(|p| p.roc_auc), f::score),
                         worst: c.worst.as_deref() == Some(g.name.as_str()),
                         small: small_cohort(g.items),
                         y,
@@ -191,6 +199,7 @@ pub(super) fn cohort_views(models: &[Entry<'_>]) -> (Vec<PartitionView>, Vec<Par
                 unstable: unstable_clustering(c.stability_ari),
             });
             views.push(PartitionView {
+                has_probability: c.groups.iter().any(|g| g.probability.is_some()),
                 anchor,
                 model: name.clone(),
                 partition: c.partition.clone(),

@@ -9,6 +9,7 @@
 //! - `summary`: the runs and the model cards with their headline metrics;
 //! - `comparison`: the side-by-side table and the pairwise differences;
 //! - `confusion`: the confusion heatmaps;
+//! - `calibration`: the probability metrics and the reliability diagrams;
 //! - `cohorts`: the partition charts, the partition table and the fusion gains;
 //! - `latency`: the latency chart;
 //! - `streaming` and `timeline`: streamed models over calls, with a timeline picture per
@@ -16,6 +17,7 @@
 //! - `robustness`: accuracy per acoustic condition against clean audio;
 //! - `gates` and `warnings`: release-gate verdicts and the warnings list.
 
+mod calibration;
 mod cohorts;
 mod comparison;
 mod confusion;
@@ -34,6 +36,7 @@ use tonebench_core::report::{ModelReport, Report};
 use super::format as f;
 use super::HtmlOptions;
 
+pub use calibration::{BarView, CalibrationView, ClassRow, DiagramTick, DiagramView, MetricRow};
 pub use cohorts::{ExampleView, FusionRow, GroupRow, PartitionRow, PartitionStats, PartitionView};
 pub use comparison::{ComparisonRow, ComparisonView, DiffCell, DiffView};
 pub use confusion::{AxisLabel, ConfusionCell, ConfusionView};
@@ -70,6 +73,8 @@ pub struct ReportView {
     /// Whether every difference comes from a paired, item-level comparison.
     pub differences_paired: bool,
     pub confusions: Vec<ConfusionView>,
+    /// Models with probabilities: their probability metrics and reliability diagrams.
+    pub calibration: Vec<CalibrationView>,
     pub partitions: Vec<PartitionView>,
     pub partition_rows: Vec<PartitionRow>,
     pub fusion: Vec<FusionRow>,
@@ -144,6 +149,7 @@ pub fn build_view(runs: &[RunInput<'_>], opts: &HtmlOptions) -> ReportView {
             .enumerate()
             .map(|(i, (name, _, m, _))| confusion::confusion_view(i, name, m))
             .collect(),
+        calibration: calibration::calibration_views(&models),
         partitions,
         partition_rows,
         fusion: cohorts::fusion_rows(runs),
