@@ -6,6 +6,7 @@ mod embed;
 mod exit;
 mod gate;
 mod golden;
+mod gpu;
 mod html;
 mod markdown;
 mod onnx;

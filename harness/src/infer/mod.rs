@@ -9,6 +9,7 @@
 //! larger batch changes.
 
 pub mod embedder;
+pub mod gpu;
 pub mod model;
 pub mod parts;
 pub mod runtime;
