@@ -70,6 +70,12 @@ for s in "${SITES[@]}"; do
     [ -d "${s}/${sub}" ] && GPU_LIBS="${GPU_LIBS:+${GPU_LIBS}:}${s}/${sub}"
   done
 done
+# The driver's libcuda.so.1, when the loader would not find it by itself (e.g. a read-only /usr/local/nvidia).
+if ! ldconfig -p | grep -q "libcuda\.so\.1"; then
+  for d in /usr/local/nvidia/lib64 /usr/local/nvidia/lib /usr/lib/x86_64-linux-gnu; do
+    [ -f "${d}/libcuda.so.1" ] && GPU_LIBS="${d}${GPU_LIBS:+:${GPU_LIBS}}" && break
+  done
+fi
 export TONEBENCH_GPU_LIB_PATH="${TONEBENCH_GPU_LIB_PATH:-${GPU_LIBS}}"
 echo "ORT_DYLIB_PATH=${ORT_DYLIB_PATH:-unset}" | tee -a "${OUT}/env.txt"
 echo "TONEBENCH_GPU_LIB_PATH=${TONEBENCH_GPU_LIB_PATH}" | tee -a "${OUT}/env.txt"

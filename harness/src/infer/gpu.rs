@@ -60,13 +60,19 @@ pub fn provider_library(device: Device) -> Option<&'static str> {
     }
 }
 
-/// The libraries `device` needs, in load order.
+/// The libraries `device` needs, in load order: the driver's first (loaded from the folders
+/// when one of them has it, e.g. `TONEBENCH_GPU_LIB_PATH=/usr/local/nvidia/lib64`, else left to
+/// the loader's own search), then [`CUDA_LIBS`], then for TensorRT [`TENSORRT_LIBS`].
 pub fn needed(device: Device) -> Vec<&'static str> {
-    match device {
-        Device::Cpu => Vec::new(),
-        Device::Cuda => CUDA_LIBS.to_vec(),
-        Device::Tensorrt => CUDA_LIBS.iter().chain(TENSORRT_LIBS).copied().collect(),
-    }
+    let trt: &[&str] = match device {
+        Device::Cpu => return Vec::new(),
+        Device::Cuda => &[],
+        Device::Tensorrt => TENSORRT_LIBS,
+    };
+    std::iter::once(DRIVER_LIB)
+        .chain(CUDA_LIBS.iter().copied())
+        .chain(trt.iter().copied())
+        .collect()
 }
 
 /// Folders that may hold the NVIDIA libraries for the ONNX Runtime library at `ort_lib`: those
@@ -215,9 +221,9 @@ fn remedy(name: &str) -> String {
     format!("from {wheel}: run make setup-gpu (scripts/setup-ort.sh --gpu)")
 }
 
-/// Each library `device` needs (the driver's last): "loads", or what is wrong and what to do.
+/// Each library `device` needs (the driver's first): "loads", or what is wrong and what to do.
 pub fn library_report(ort_lib: &Path, device: Device) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = prepare(ort_lib, device)
+    prepare(ort_lib, device)
         .into_iter()
         .map(|l| {
             let status = match (&l.path, &l.error) {
@@ -230,15 +236,7 @@ pub fn library_report(ort_lib: &Path, device: Device) -> Vec<(String, String)> {
             };
             (l.name, status)
         })
-        .collect();
-    if device != Device::Cpu {
-        let status = match loader_finds(DRIVER_LIB) {
-            Ok(()) => "loads (from the system's library path)".to_string(),
-            Err(_) => format!("missing ({})", remedy(DRIVER_LIB)),
-        };
-        out.push((DRIVER_LIB.to_string(), status));
-    }
-    out
+        .collect()
 }
 
 /// Why a `device` provider failed with ONNX Runtime's message `err`, naming the missing library
@@ -361,7 +359,8 @@ mod tests {
     #[test]
     fn tensorrt_needs_the_cuda_libraries_first() {
         let n = needed(Device::Tensorrt);
-        assert_eq!(&n[..CUDA_LIBS.len()], CUDA_LIBS);
+        assert_eq!(n[0], DRIVER_LIB);
+        assert_eq!(&n[1..=CUDA_LIBS.len()], CUDA_LIBS);
         assert!(n.ends_with(TENSORRT_LIBS));
         assert!(needed(Device::Cpu).is_empty());
     }
