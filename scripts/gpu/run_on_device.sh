@@ -21,6 +21,8 @@
 #     315 MB, more than one call carries) must reach it as .ort-gpu/ (or ORT_DYLIB_PATH); the CUDA libraries are
 #     taken from .ort-gpu/ when there, else from that Python environment (TONEBENCH_GPU_LIB_PATH, set below);
 #   - without cargo there, carry .gpu-carry/bin/{tonebench,tests} built here (debug build, stripped).
+#   scripts/gpu/prepare-carry.sh packs both (binaries, the ORT GPU libraries and what the checks read of ../shared, ~400 MB) into ≤ 48 MiB parts to be
+#   staged in /tmp/tonebench-stage by one call each; this script unpacks them.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 START=$(date +%s)
@@ -49,9 +51,20 @@ step "environment"
 cat "${OUT}/env.txt"
 
 # ../shared: the tests and model specs read it beside the checkout; a copy in shared/ travels with the tree.
-if [ ! -d ../shared/models ] && [ -d shared/models ]; then ln -sfn "$(pwd)/shared" ../shared; fi
+for d in shared .gpu-carry/shared; do
+  if [ ! -d ../shared/models ] && [ -d "${d}/models" ]; then ln -sfn "$(pwd)/${d}" ../shared; fi
+done
 [ -d ../shared/models ] || summary "no ../shared (models, suites) here: the real-model steps will skip"
 
+# What scripts/gpu/prepare-carry.sh packed and earlier calls staged in /tmp/tonebench-stage: binaries and the GPU
+# build of ONNX Runtime, unpacked into .gpu-carry/{bin,ort-gpu}.
+if ls /tmp/tonebench-stage/part-* >/dev/null 2>&1; then
+  mkdir -p .gpu-carry
+  cat /tmp/tonebench-stage/part-* | gzip -dc | tar -C .gpu-carry -xf - && echo "unpacked the staged parts into .gpu-carry/"
+fi
+if [ -z "${ORT_DYLIB_PATH:-}" ] && [ -f .gpu-carry/ort-gpu/libonnxruntime.so.1.31.1 ]; then
+  export ORT_DYLIB_PATH="$(pwd)/.gpu-carry/ort-gpu/libonnxruntime.so.1.31.1"
+fi
 # The GPU build of ONNX Runtime.
 if [ -z "${ORT_DYLIB_PATH:-}" ] && [ ! -f .ort-gpu/libonnxruntime.so.1.31.1 ]; then
   for w in .gpu-carry/onnxruntime_gpu-1.31.1-*.whl; do
