@@ -1,7 +1,7 @@
 # The two commands of the README, and the steps they need. Each target installs what it needs.
 CARGO ?= cargo
 
-.PHONY: demo test setup setup-test bench
+.PHONY: demo test setup setup-test setup-gpu bench
 
 ## Run the whole job on the bundled demo suite and models; writes reports/demo/.
 demo: setup
@@ -14,6 +14,11 @@ test: setup-test
 ## Fetch ONNX Runtime into .ort/ and Silero VAD into .vad/ (from the PyPI onnxruntime and silero-vad wheels).
 setup:
 	bash scripts/setup.sh
+
+## The GPU build of ONNX Runtime and the CUDA 13 / cuDNN 9 libraries of its CUDA provider, from PyPI, into .ort-gpu/
+## (1.6 GB of wheels cached in ~/.cache/tonebench/gpu-wheels). tonebench then uses it; `tonebench doctor` tells what loads.
+setup-gpu:
+	bash scripts/setup-ort.sh --gpu
 
 ## setup, plus the Debian packages the tests use (headless Chromium).
 setup-test:

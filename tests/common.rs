@@ -61,6 +61,41 @@ pub fn ort(test: &str) -> bool {
     }
 }
 
+/// Whether the GPU tests run: `TONEBENCH_GPU_TESTS=1` and CUDA works. Prints why a test is
+/// skipped when the variable is unset or the machine has no NVIDIA driver; panics with
+/// `tonebench doctor`'s words when it is set, the driver is there and CUDA still fails.
+pub fn gpu_ready(test: &str) -> bool {
+    if std::env::var("TONEBENCH_GPU_TESTS").as_deref() != Ok("1") {
+        eprintln!("skipped {test}: set TONEBENCH_GPU_TESTS=1 on a machine with an NVIDIA GPU (after make setup-gpu)");
+        return false;
+    }
+    if !ort(test) {
+        return false;
+    }
+    let info = tonebench::infer::doctor().unwrap();
+    let cuda = info
+        .providers
+        .iter()
+        .find(|(n, _)| n == "CUDA")
+        .map(|(_, s)| s.clone())
+        .unwrap_or_default();
+    if cuda == "ok" {
+        return true;
+    }
+    let driver = tonebench::infer::gpu::DRIVER_LIB;
+    let no_driver = info
+        .gpu_libraries
+        .iter()
+        .any(|(n, s)| n == driver && s.starts_with("missing"));
+    if no_driver {
+        eprintln!(
+            "skipped {test}: TONEBENCH_GPU_TESTS=1 but this machine has no NVIDIA driver: {cuda}"
+        );
+        return false;
+    }
+    panic!("TONEBENCH_GPU_TESTS=1 but CUDA does not work here: {cuda}");
+}
+
 /// `../shared` beside the checkout with its `models/` folder, or None with a message.
 pub fn shared_models() -> Option<PathBuf> {
     let p = root().join("../shared");

@@ -7,6 +7,7 @@ mod exit;
 mod formats;
 mod gate;
 mod golden;
+mod gpu;
 mod hf;
 mod html;
 mod markdown;

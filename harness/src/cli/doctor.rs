@@ -29,6 +29,12 @@ pub fn execute(args: &DoctorArgs) -> anyhow::Result<i32> {
         for (name, status) in &info.providers {
             println!("  {name:<9} {status}");
         }
+        if !info.gpu_libraries.is_empty() {
+            println!("libraries of the CUDA and TensorRT providers:");
+            for (name, status) in &info.gpu_libraries {
+                println!("  {name:<22} {status}");
+            }
+        }
     }
     Ok(if info.cpu_works {
         exit::SUCCESS

@@ -11,6 +11,7 @@
 pub mod embedder;
 pub mod export;
 pub mod frontend;
+pub mod gpu;
 pub mod model;
 pub mod parts;
 pub mod runtime;

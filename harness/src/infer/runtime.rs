@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use super::{Device, InferError};
+use super::{gpu, Device, InferError};
 
 /// Library version tonebench's ort (`=2.0.0-rc.15`, `api-31`) was written against.
 pub const EXPECTED_ORT_VERSION: &str = "1.31.1";
@@ -17,11 +17,17 @@ pub const EXPECTED_ORT_VERSION: &str = "1.31.1";
 const SETUP_HINT: &str =
     "run scripts/setup-ort.sh (or make setup) to fetch it, or set ORT_DYLIB_PATH to a libonnxruntime.so";
 
+/// The CPU build's folder, written by `scripts/setup-ort.sh`.
+const CPU_DIR: &str = ".ort";
+
 /// Where the library came from, in the order they are tried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
     /// `ORT_DYLIB_PATH`.
     Env,
+    /// `<repo>/.ort-gpu/`, the GPU build written by `scripts/setup-ort.sh --gpu`: preferred to
+    /// `.ort/` when both are there (its CPU provider is the same code).
+    ProjectGpu,
     /// `<repo>/.ort/`, written by `scripts/setup-ort.sh`.
     ProjectLocal,
     /// The `onnxruntime` Python package.
@@ -32,6 +38,7 @@ impl std::fmt::Display for Source {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Source::Env => "ORT_DYLIB_PATH",
+            Source::ProjectGpu => "project-local .ort-gpu/, the GPU build",
             Source::ProjectLocal => "project-local .ort/",
             Source::Python => "python onnxruntime package",
         })
@@ -62,7 +69,10 @@ pub fn locate() -> Result<(PathBuf, Source), InferError> {
         )));
     }
     for root in repo_roots() {
-        if let Some(p) = find_lib(&root.join(".ort")) {
+        if let Some(p) = find_lib(&root.join(gpu::GPU_DIR)) {
+            return Ok((p, Source::ProjectGpu));
+        }
+        if let Some(p) = find_lib(&root.join(CPU_DIR)) {
             return Ok((p, Source::ProjectLocal));
         }
     }
@@ -75,7 +85,7 @@ pub fn locate() -> Result<(PathBuf, Source), InferError> {
 }
 
 /// Candidate repository roots: ancestors of the executable and of the current directory that
-/// hold a `Cargo.toml` or a `.ort` folder.
+/// hold a `Cargo.toml`, a `.ort` or a `.ort-gpu` folder.
 pub(super) fn repo_roots() -> Vec<PathBuf> {
     let mut starts = Vec::new();
     if let Ok(exe) = std::env::current_exe() {
@@ -89,7 +99,9 @@ pub(super) fn repo_roots() -> Vec<PathBuf> {
     let mut roots = Vec::new();
     for s in starts {
         for dir in s.ancestors() {
-            if (dir.join(".ort").is_dir() || dir.join("Cargo.toml").is_file())
+            if (dir.join(CPU_DIR).is_dir()
+                || dir.join(gpu::GPU_DIR).is_dir()
+                || dir.join("Cargo.toml").is_file())
                 && !roots.iter().any(|r: &PathBuf| r == dir)
             {
                 roots.push(dir.to_path_buf());
@@ -205,11 +217,6 @@ pub struct SessionOptions {
     pub profile: bool,
 }
 
-/// What to install when a GPU provider cannot start.
-const GPU_HINT: &str = "the CPU build of ONNX Runtime has no CUDA or TensorRT; install onnxruntime-gpu \
-(pip install onnxruntime-gpu==1.31.1, with CUDA and cuDNN 9 libraries on LD_LIBRARY_PATH; TensorRT also needs libnvinfer) \
-and point ORT_DYLIB_PATH at its onnxruntime/capi/libonnxruntime.so.1.31.1";
-
 /// Builds a session for `onnx` with graph optimisation ALL (what the references used), the
 /// requested threads, and the device's execution provider registered with `error_on_failure`,
 /// so a CUDA provider that cannot start is an error instead of a silent CPU fallback.
@@ -239,6 +246,8 @@ pub(super) fn session(
             .with_intra_threads(opts.threads)
             .map_err(|e| err("intra-op threads", e.to_string()))?;
     }
+    // The CUDA libraries must be loaded before ONNX Runtime loads the provider (gpu.rs says why).
+    gpu::prepare(&rt.path, opts.device);
     let eps = match opts.device {
         Device::Cpu => vec![ort::ep::CPU::default().build().error_on_failure()],
         Device::Cuda => vec![ort::ep::CUDA::default().build().error_on_failure()],
@@ -248,13 +257,13 @@ pub(super) fn session(
         ],
     };
     let provider_error = |e: String| {
-        let hint = if opts.device != Device::Cpu {
-            format!("; {GPU_HINT}")
+        let why = if opts.device != Device::Cpu {
+            gpu::explain(&rt.path, opts.device, &e)
         } else {
-            String::new()
+            e
         };
         InferError::Runtime(format!(
-            "{file}: cannot use the {} execution provider: {e}{hint}",
+            "{file}: cannot use the {} execution provider: {why}",
             opts.device
         ))
     };
@@ -329,8 +338,12 @@ pub struct DoctorInfo {
     pub source: String,
     pub version: String,
     pub build_info: String,
-    /// Execution provider name → "ok" or why it does not work.
+    /// Execution provider name → "ok" or why it does not work (for CUDA and TensorRT, which
+    /// library is missing, or that the libraries load and the device fails).
     pub providers: Vec<(String, String)>,
+    /// When the library is a GPU build: each library the CUDA and TensorRT providers need (the
+    /// driver's last) → "loads (path)" or "missing (where it comes from)".
+    pub gpu_libraries: Vec<(String, String)>,
     /// Whether the CPU provider works (decided from the provider check, not its text).
     #[serde(skip)]
     pub cpu_works: bool,
@@ -382,12 +395,22 @@ fn tiny_model() -> Vec<u8> {
 
 /// Whether a provider registers and runs a one-node graph; why not when it does not.
 fn try_provider(rt: &Runtime, name: &str) -> Result<(), String> {
-    let ep = match name {
-        "CPU" => ort::ep::CPU::default().build().error_on_failure(),
-        "CUDA" => ort::ep::CUDA::default().build().error_on_failure(),
-        "TensorRT" => ort::ep::TensorRT::default().build().error_on_failure(),
+    let (ep, device) = match name {
+        "CPU" => (
+            ort::ep::CPU::default().build().error_on_failure(),
+            Device::Cpu,
+        ),
+        "CUDA" => (
+            ort::ep::CUDA::default().build().error_on_failure(),
+            Device::Cuda,
+        ),
+        "TensorRT" => (
+            ort::ep::TensorRT::default().build().error_on_failure(),
+            Device::Tensorrt,
+        ),
         _ => return Err("unknown provider".into()),
     };
+    gpu::prepare(&rt.path, device);
     let model = tiny_model();
     let result = ort::session::Session::builder(&rt.env)
         .map_err(|e| e.to_string())
@@ -395,7 +418,14 @@ fn try_provider(rt: &Runtime, name: &str) -> Result<(), String> {
         .and_then(|mut b| b.commit_from_memory(&model).map_err(|e| e.to_string()));
     match result {
         Ok(_) => Ok(()),
-        Err(e) => Err(e.lines().next().unwrap_or("failed").to_string()),
+        Err(e) => {
+            let e = e.lines().next().unwrap_or("failed").to_string();
+            Err(if device == Device::Cpu {
+                e
+            } else {
+                gpu::explain(&rt.path, device, &e)
+            })
+        }
     }
 }
 
@@ -411,12 +441,23 @@ pub fn doctor() -> Result<DoctorInfo, InferError> {
         .into_iter()
         .map(|(n, r)| (n.to_string(), r.err().unwrap_or_else(|| "ok".into())))
         .collect();
+    let has_gpu_provider = [Device::Cuda, Device::Tensorrt].into_iter().any(|d| {
+        gpu::provider_library(d)
+            .zip(rt.path.parent())
+            .is_some_and(|(p, dir)| dir.join(p).is_file())
+    });
+    let gpu_libraries = if has_gpu_provider {
+        gpu::library_report(&rt.path, Device::Tensorrt)
+    } else {
+        Vec::new()
+    };
     Ok(DoctorInfo {
         library: rt.path.display().to_string(),
         source: rt.source.to_string(),
         version: rt.version.clone(),
         build_info: ort::info().to_string(),
         providers,
+        gpu_libraries,
         cpu_works,
     })
 }
