@@ -57,7 +57,8 @@ cpu() {
   need_python
   local tmp
   tmp="$(mktemp -d)"
-  trap 'rm -rf "${tmp}"' EXIT
+  # Expanded now: `tmp` is local, gone when the EXIT trap runs.
+  trap "rm -rf '${tmp}'" EXIT
 
   "${PY}" -m pip download --quiet --no-deps --only-binary=:all: \
     --platform manylinux_2_28_x86_64 --python-version 3.12 \
