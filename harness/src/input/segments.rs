@@ -184,6 +184,11 @@ impl Segments {
                 message: "no item has this id".into(),
             })
             .collect();
+        self.fail_on(problems)
+    }
+
+    /// `Ok` when there is no problem, else the error listing them with this file's name.
+    fn fail_on(&self, problems: Vec<Problem>) -> Result<(), SuiteError> {
         if problems.is_empty() {
             Ok(())
         } else {
@@ -215,13 +220,6 @@ impl Segments {
                 ),
             })
             .collect();
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(SuiteError::Items {
-                file: self.file.clone(),
-                problems,
-            })
-        }
+        self.fail_on(problems)
     }
 }

@@ -170,13 +170,7 @@ pub fn run_models(
                 let decoded = match decoded {
                     Ok(d) => d,
                     Err(e) if plan.keep_going => {
-                        let entry = Entry::Error {
-                            model: name.clone(),
-                            id: item.id.clone(),
-                            error: e.to_string(),
-                        };
-                        journal.append(std::slice::from_ref(&entry))?;
-                        crate::store::journal::record_into(done, entry);
+                        record(journal, done, failed(&name, item, &e))?;
                         bar.inc(1);
                         continue;
                     }
@@ -201,13 +195,7 @@ pub fn run_models(
                     match model.predict_windows(&flat, windows.len(), stream.batch, text) {
                         Ok(p) => p,
                         Err(e) if e.is_item() && plan.keep_going => {
-                            let entry = Entry::Error {
-                                model: name.clone(),
-                                id: item.id.clone(),
-                                error: e.to_string(),
-                            };
-                            journal.append(std::slice::from_ref(&entry))?;
-                            crate::store::journal::record_into(done, entry);
+                            record(journal, done, failed(&name, item, &e))?;
                             bar.inc(1);
                             continue;
                         }
@@ -236,8 +224,7 @@ pub fn run_models(
                         argmax_agreement: e.argmax_agreement,
                         max_abs_diff: e.max_abs_diff,
                     };
-                    journal.append(std::slice::from_ref(&entry))?;
-                    crate::store::journal::record_into(done, entry);
+                    record(journal, done, entry)?;
                 }
                 let spans: Vec<(f64, f64)> = windows.iter().map(|x| x.span_s(rate)).collect();
                 let frames = decoded.frames?;
@@ -267,8 +254,7 @@ pub fn run_models(
                     samples: n,
                     latency_ms: (t.elapsed() + decoded.took).as_secs_f64() * 1e3,
                 };
-                journal.append(std::slice::from_ref(&entry))?;
-                crate::store::journal::record_into(done, entry);
+                record(journal, done, entry)?;
                 bar.inc(1);
             }
             Ok(())
@@ -296,4 +282,24 @@ pub fn run_models(
         out.runs.push(made.run);
     }
     Ok(out)
+}
+
+/// Appends an entry to the journal and to what is known to be done.
+fn record(
+    journal: &mut Journal,
+    done: &mut std::collections::HashMap<String, Done>,
+    entry: Entry,
+) -> anyhow::Result<()> {
+    journal.append(std::slice::from_ref(&entry))?;
+    crate::store::journal::record_into(done, entry);
+    Ok(())
+}
+
+/// The journal entry of a call that failed (`--keep-going`).
+fn failed(model: &str, item: &Item, e: &dyn std::fmt::Display) -> Entry {
+    Entry::Error {
+        model: model.to_string(),
+        id: item.id.clone(),
+        error: e.to_string(),
+    }
 }
