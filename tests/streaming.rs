@@ -170,7 +170,11 @@ fn batched_windows_equal_batched_python_and_the_report_says_what_batching_moved(
     }
     let tmp = tempfile::tempdir().unwrap();
     let suite = common::calls::build(&shared, &tmp.path().join("calls"));
-    let run = stream(&suite, &tmp.path().join("run"), &["--speech", "oracle"]);
+    let run = stream(
+        &suite,
+        &tmp.path().join("run"),
+        &["--window-batch", "16", "--speech", "oracle"],
+    );
     let (agree, max, n) = compare(&run, "reference_windows_batched.csv");
     assert!(
         agree >= 0.999 && max <= 1e-5,

@@ -55,7 +55,8 @@ pub struct StreamArgs {
     /// Seconds from one window to the next (default: half the window)
     #[arg(long, value_name = "SECONDS")]
     pub hop: Option<f64>,
-    /// Windows per session call (same length, so no padding) [default: 16]
+    /// Windows per session call (same length, so no padding; what batching changes is measured
+    /// on the first call and reported) [default: 1]
     #[arg(long, value_parser = parse_positive)]
     pub window_batch: Option<usize>,
     /// Where per-window speech presence comes from [default: auto = silero-vad when installed,

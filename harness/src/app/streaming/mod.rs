@@ -37,8 +37,11 @@ pub struct StreamPlan {
     pub timelines: usize,
 }
 
-/// Windows per session call when `--window-batch` is not given.
-pub const DEFAULT_BATCH: usize = 16;
+/// Windows per session call when `--window-batch` is not given: batch 1, which reproduces
+/// batch-1 references exactly and was also the faster on the CPU (benches/streaming.rs: the
+/// audio CNN at 396x real time per core at batch 1, 340x at batch 16; docs/benchmarks.md).
+/// Batches of equal-length windows are for accelerators and static shapes.
+pub const DEFAULT_BATCH: usize = 1;
 /// Windows of the first call run at batch 1 to measure what batching changes.
 const EXACTNESS_SAMPLE: usize = 16;
 
