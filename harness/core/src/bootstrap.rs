@@ -142,18 +142,12 @@ pub fn clustered_intervals(clusters: &[Confusion], k: usize, cfg: &BootstrapConf
     let b = cfg.resamples.max(1) as usize;
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(cfg.seed);
     let mut draws = Draws::new(k, b);
-    let mut cells = vec![0u64; k * k];
     for _ in 0..b {
-        cells.iter_mut().for_each(|c| *c = 0);
-        if !clusters.is_empty() {
-            for _ in 0..clusters.len() {
-                let c = &clusters[rng.gen_range(0..clusters.len())];
-                for (sum, &x) in cells.iter_mut().zip(c.cells()) {
-                    *sum += x;
-                }
-            }
+        let mut r = Confusion::zeros(k);
+        for _ in 0..clusters.len() {
+            r.add_matrix(&clusters[rng.gen_range(0..clusters.len())]);
         }
-        draws.push(&Confusion::from_cells(k, cells.clone()));
+        draws.push(&r);
     }
     draws.intervals(cfg.confidence)
 }

@@ -52,6 +52,14 @@ impl Confusion {
         self.counts[truth * self.k + pred] += n;
     }
 
+    /// Adds every count of `other`, a matrix of the same size.
+    pub fn add_matrix(&mut self, other: &Confusion) {
+        assert_eq!(self.k, other.k, "matrices differ in size");
+        for (sum, &x) in self.counts.iter_mut().zip(&other.counts) {
+            *sum += x;
+        }
+    }
+
     pub fn k(&self) -> usize {
         self.k
     }

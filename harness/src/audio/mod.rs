@@ -72,21 +72,24 @@ pub struct Loaded {
     pub resample: Duration,
 }
 
+/// Resamples a waveform decoded from `path` to `to` Hz (the reference's polyphase filter);
+/// `path` names the file in the error.
+pub fn resample(path: &Path, source: &Waveform, to: u32) -> Result<Vec<f32>, AudioError> {
+    resample_poly(&source.samples, source.sample_rate, to).map_err(|reason| AudioError::Resample {
+        path: path.to_path_buf(),
+        from: source.sample_rate,
+        to,
+        reason,
+    })
+}
+
 /// Decodes `path` and resamples it to `target_rate` (the reference's polyphase filter).
 pub fn load(path: &Path, target_rate: u32) -> Result<Loaded, AudioError> {
     let t0 = Instant::now();
     let source = decode(path)?;
     let decode = t0.elapsed();
     let t1 = Instant::now();
-    let samples =
-        resample_poly(&source.samples, source.sample_rate, target_rate).map_err(|reason| {
-            AudioError::Resample {
-                path: path.to_path_buf(),
-                from: source.sample_rate,
-                to: target_rate,
-                reason,
-            }
-        })?;
+    let samples = resample(path, &source, target_rate)?;
     let resample = t1.elapsed();
     Ok(Loaded {
         source_duration_s: source.duration_s(),

@@ -28,28 +28,36 @@ pub fn batch_sensitivity(
     let many = model.predict_batch(inputs);
     model.options.batch = saved;
     let (one, many) = (one?, many?);
-    let mut items = 0usize;
-    let mut agree = 0usize;
-    let mut max_abs = 0.0f64;
-    for (a, b) in one.iter().zip(&many) {
-        if let (Ok(a), Ok(b)) = (a, b) {
-            items += 1;
-            if argmax(&a.probs) == argmax(&b.probs) {
-                agree += 1;
-            }
-            for (x, y) in a.probs.iter().zip(&b.probs) {
-                max_abs = max_abs.max(f64::from((x - y).abs()));
-            }
-        }
-    }
+    let (items, argmax_agreement, max_abs) =
+        agreement(one.iter().zip(&many).filter_map(|(a, b)| {
+            Some((
+                a.as_ref().ok()?.probs.as_slice(),
+                b.as_ref().ok()?.probs.as_slice(),
+            ))
+        }));
     Ok(Sensitivity {
         batch: batch.max(1),
         items,
-        argmax_agreement: if items == 0 {
-            1.0
-        } else {
-            agree as f64 / items as f64
-        },
+        argmax_agreement,
         max_abs_diff: max_abs,
     })
+}
+
+/// Compares pairs of probability rows (batch 1, batched): how many, the share with the same
+/// argmax (1 when there are none) and the largest absolute difference of a probability.
+pub fn agreement<'a>(pairs: impl Iterator<Item = (&'a [f32], &'a [f32])>) -> (usize, f64, f64) {
+    let (mut items, mut agree, mut max_abs) = (0usize, 0usize, 0.0f64);
+    for (a, b) in pairs {
+        items += 1;
+        agree += usize::from(argmax(a) == argmax(b));
+        for (x, y) in a.iter().zip(b) {
+            max_abs = max_abs.max(f64::from((x - y).abs()));
+        }
+    }
+    let share = if items == 0 {
+        1.0
+    } else {
+        agree as f64 / items as f64
+    };
+    (items, share, max_abs)
 }

@@ -86,11 +86,7 @@ impl Level {
     }
 
     fn push(&mut self, cm: Confusion) {
-        for t in 0..cm.k() {
-            for p in 0..cm.k() {
-                self.all.add_n(t, p, cm.get(t, p));
-            }
-        }
+        self.all.add_matrix(&cm);
         self.per_call.push(cm);
     }
 
@@ -128,17 +124,10 @@ fn score_rolling(r: &[Rolling], segments: &[Segment], k: usize) -> (Confusion, u
     (cm, unscored)
 }
 
+/// The median (numpy's: the midpoint of the two middle values for an even count).
 fn median(mut v: Vec<f64>) -> Option<f64> {
-    if v.is_empty() {
-        return None;
-    }
     v.sort_by(f64::total_cmp);
-    let n = v.len();
-    Some(if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    })
+    (!v.is_empty()).then(|| crate::bootstrap::quantile_sorted(&v, 0.5))
 }
 
 fn mean(v: &[f64]) -> Option<f64> {

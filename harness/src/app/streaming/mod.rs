@@ -69,19 +69,9 @@ fn decode(
     let t = Instant::now();
     let path = item.audio.as_deref().unwrap_or(std::path::Path::new(""));
     let source = crate::audio::decode(path)?;
-    let resample = |to: u32| {
-        crate::audio::resample_poly(&source.samples, source.sample_rate, to).map_err(|reason| {
-            crate::audio::AudioError::Resample {
-                path: path.to_owned(),
-                from: source.sample_rate,
-                to,
-                reason,
-            }
-        })
-    };
-    let samples = resample(rate)?;
+    let samples = crate::audio::resample(path, &source, rate)?;
     let at_16k = (speech.wants_16k() && rate != crate::infer::vad::RATE)
-        .then(|| resample(crate::infer::vad::RATE))
+        .then(|| crate::audio::resample(path, &source, crate::infer::vad::RATE))
         .transpose()?;
     let frames = speech.frames(&item.id, &samples, rate, at_16k.as_deref());
     Ok(Decoded {

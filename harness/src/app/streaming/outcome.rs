@@ -60,24 +60,13 @@ pub fn exactness(
 ) -> Result<BatchExactness, InferError> {
     let rows = (flat.len() / w.max(1)).min(sample);
     let (one, _) = model.predict_windows(&flat[..rows * w], rows, 1, text)?;
-    let mut agree = 0usize;
-    let mut max_abs: f64 = 0.0;
-    for r in 0..rows {
-        let (a, b) = (&one[r * k..(r + 1) * k], &probs[r * k..(r + 1) * k]);
-        agree += usize::from(crate::infer::argmax(a) == crate::infer::argmax(b));
-        for (x, y) in a.iter().zip(b) {
-            max_abs = max_abs.max(f64::from((x - y).abs()));
-        }
-    }
+    let (_, argmax_agreement, max_abs_diff) =
+        crate::infer::sensitivity::agreement(one.chunks(k).zip(probs.chunks(k)).take(rows));
     Ok(BatchExactness {
         batch,
         windows: rows as u64,
-        argmax_agreement: if rows == 0 {
-            1.0
-        } else {
-            agree as f64 / rows as f64
-        },
-        max_abs_diff: max_abs,
+        argmax_agreement,
+        max_abs_diff,
     })
 }
 
