@@ -54,10 +54,7 @@ fn stream(model: &mut Model, path: &Path, batch: usize) -> usize {
     let x = &loaded.waveform.samples;
     let ws = windows(x.len(), 16_000, &spec);
     let w = spec.window_samples(16_000);
-    let mut flat = vec![0f32; ws.len() * w];
-    for (row, win) in flat.chunks_mut(w).zip(&ws) {
-        row[..win.real].copy_from_slice(&x[win.start..win.start + win.real]);
-    }
+    let flat = tonebench_core::streaming::window_rows(x, &ws, w);
     let (probs, _) = model
         .predict_windows(&flat, ws.len(), batch, None)
         .expect("predict");

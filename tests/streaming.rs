@@ -25,9 +25,7 @@ fn probs(r: &BTreeMap<String, String>) -> Vec<f64> {
         .collect()
 }
 
-fn argmax(v: &[f64]) -> usize {
-    (0..v.len()).fold(0, |b, i| if v[i] > v[b] { i } else { b })
-}
+use tonebench_core::streaming::aggregate::argmax;
 
 /// Runs the audio CNN over the calls suite; returns the run folder.
 fn stream(suite: &Path, out: &Path, extra: &[&str]) -> PathBuf {

@@ -109,6 +109,16 @@ pub fn windows(n: usize, rate: u32, spec: &WindowSpec) -> Vec<Window> {
         .collect()
 }
 
+/// The windows of `samples` back to back, each `w` samples (`WindowSpec::window_samples`; a padded
+/// window's tail is zeros): the rows a model is fed.
+pub fn window_rows(samples: &[f32], windows: &[Window], w: usize) -> Vec<f32> {
+    let mut flat = vec![0f32; windows.len() * w];
+    for (row, win) in flat.chunks_mut(w.max(1)).zip(windows) {
+        row[..win.real].copy_from_slice(&samples[win.start..win.start + win.real]);
+    }
+    flat
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,6 +157,21 @@ mod tests {
         check(600.0, 239, 238 * 40_000, false);
         // One sample short of 7.5 s.
         assert_eq!(windows(119_999, 16000, &spec()).len(), 1);
+    }
+
+    #[test]
+    fn rows_hold_each_window_and_pad_with_zeros() {
+        let s = WindowSpec::new(1.0, 0.5).unwrap();
+        let x: Vec<f32> = (0..8).map(|i| i as f32).collect();
+        // Rate 4: windows of 4 samples every 2: [0..4], [2..6], [4..8].
+        let w = windows(x.len(), 4, &s);
+        assert_eq!(
+            window_rows(&x, &w, 4),
+            [0., 1., 2., 3., 2., 3., 4., 5., 4., 5., 6., 7.]
+        );
+        // Shorter than one window: the 3 samples, then a zero.
+        let w = windows(3, 4, &s);
+        assert_eq!(window_rows(&x[..3], &w, 4), [0., 1., 2., 0.]);
     }
 
     #[test]

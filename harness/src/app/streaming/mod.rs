@@ -178,11 +178,7 @@ pub fn run_models(
                 let n = decoded.samples.len();
                 let windows = tonebench_core::streaming::windows(n, rate, &stream.spec);
                 let w = stream.spec.window_samples(rate);
-                let mut flat = vec![0f32; windows.len() * w];
-                for (row, win) in flat.chunks_mut(w).zip(&windows) {
-                    row[..win.real]
-                        .copy_from_slice(&decoded.samples[win.start..win.start + win.real]);
-                }
+                let flat = tonebench_core::streaming::window_rows(&decoded.samples, &windows, w);
                 let text = item.text.as_deref();
                 let (probs, dt) =
                     match model.predict_windows(&flat, windows.len(), stream.batch, text) {
