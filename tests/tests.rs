@@ -21,4 +21,5 @@ mod run;
 mod score;
 mod streaming;
 mod streaming_report;
+mod voice_tone;
 mod wav;

@@ -67,6 +67,8 @@ pub enum AppError {
     StreamNoAudio(String),
     #[error("--speech silero-vad: Silero VAD's graph not found (looked at TONEBENCH_VAD and .vad/silero_vad.onnx); run scripts/setup-vad.sh (or make setup), or choose --speech energy")]
     NoVad,
+    #[error("--speech model: model {0} declares no speech output; add a [speech] section (output = \"...\") to its spec, or choose another --speech source")]
+    NoModelSpeech(String),
     #[error("perturb: {0}")]
     Perturb(String),
 }
@@ -88,6 +90,7 @@ impl HasKind for AppError {
             | AppError::StreamTextModel(_)
             | AppError::StreamNoAudio(_)
             | AppError::NoVad
+            | AppError::NoModelSpeech(_)
             | AppError::Perturb(_) => ErrorKind::Input,
             AppError::NothingTimed(_) | AppError::ProviderFallback(_) => ErrorKind::Model,
         }

@@ -56,26 +56,52 @@ pub struct StreamRequest {
 /// Calls pictured in a streamed run's reports when `--examples` is not given.
 const DEFAULT_TIMELINES: usize = 3;
 
-/// The streaming plan of a run: the request on the command line over the suite's `[streaming]`.
-fn stream_plan(plan: &RunPlan, suite: &Suite) -> anyhow::Result<Option<StreamPlan>> {
+/// The streaming plan of a run: the request on the command line over the models' and the
+/// suite's `[streaming]`. `model_windows` holds each model spec's `[streaming]`; a calls suite
+/// (one with segments) is streamed when any of them sets a window.
+fn stream_plan(
+    plan: &RunPlan,
+    suite: &Suite,
+    model_windows: &[(String, Option<crate::infer::spec::StreamingSpec>)],
+) -> anyhow::Result<Option<StreamPlan>> {
     let req = plan.stream;
-    let suite_default = suite.streaming.map(|s| (s.window, s.hop));
-    let (window, hop) = match (req.and_then(|r| r.window_s), suite_default) {
-        (Some(w), _) => (w, req.and_then(|r| r.hop_s)),
-        (None, Some((w, h))) => (w, req.and_then(|r| r.hop_s).or(h)),
-        (None, None) if req.is_some() => {
+    let hop = req.and_then(|r| r.hop_s);
+    let cli = req.and_then(|r| r.window_s);
+    let default = match (cli, suite.streaming) {
+        (Some(w), _) => Some((w, hop)),
+        (None, Some(s)) => Some((s.window, hop.or(s.hop))),
+        (None, None) => None,
+    };
+    let by_model = suite.segments.is_some() && model_windows.iter().any(|(_, w)| w.is_some());
+    if default.is_none() && !by_model {
+        if req.is_some() {
             return Err(crate::error::UsageError(format!(
-                "streaming options given, but neither --window nor suite {}'s [streaming] sets a window",
+                "streaming options given, but neither --window, suite {}'s [streaming] nor a model spec's [streaming] sets a window",
                 suite.name
             ))
-            .into())
+            .into());
         }
-        (None, None) => return Ok(None),
-    };
-    let spec = WindowSpec::new(window, hop.unwrap_or(window / 2.0))
-        .map_err(|e| crate::error::UsageError(format!("--window/--hop: {e}")))?;
+        return Ok(None);
+    }
+    if default.is_none() {
+        if let Some((name, _)) = model_windows.iter().find(|(_, w)| w.is_none()) {
+            return Err(crate::error::UsageError(format!(
+                "model {name} has no [streaming] window and neither --window nor suite {}'s [streaming] sets one",
+                suite.name
+            ))
+            .into());
+        }
+    }
+    let spec = default
+        .map(|(w, h)| {
+            WindowSpec::new(w, h.unwrap_or(w / 2.0))
+                .map_err(|e| crate::error::UsageError(format!("--window/--hop: {e}")))
+        })
+        .transpose()?;
     Ok(Some(StreamPlan {
         spec,
+        forced: cli.is_some(),
+        hop,
         batch: req.map_or(super::streaming::DEFAULT_BATCH, |r| r.batch.max(1)),
         speech: req.map(|r| r.speech).unwrap_or_default(),
         timelines: if plan.eval.examples > 0 {
@@ -116,8 +142,11 @@ pub fn run(plan: &RunPlan) -> anyhow::Result<RunOutcome> {
     }
     // Model names are checked before any inference: they key the journal and the report.
     let mut names: Vec<String> = Vec::new();
+    let mut model_windows = Vec::new();
     for spec in &plan.models {
-        let name = infer::spec::load(spec)?.name;
+        let loaded = infer::spec::load(spec)?;
+        let name = loaded.name;
+        model_windows.push((name.clone(), loaded.service.streaming));
         if name.trim().is_empty() {
             return Err(AppError::EmptyModelName(spec.clone()).into());
         }
@@ -148,7 +177,7 @@ pub fn run(plan: &RunPlan) -> anyhow::Result<RunOutcome> {
         }
         .into());
     }
-    let stream = stream_plan(plan, &suite)?;
+    let stream = stream_plan(plan, &suite, &model_windows)?;
     if stream.is_some() && conditions.is_some() {
         return Err(crate::error::UsageError(
             "--window and --conditions cannot be combined yet: stream the clean calls and run the conditions separately".into(),

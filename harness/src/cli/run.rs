@@ -48,8 +48,9 @@ pub struct RunArgs {
 /// Streaming evaluation: each recording cut into fixed windows, as a real-time service runs.
 #[derive(Debug, Clone, Args)]
 pub struct StreamArgs {
-    /// Evaluate over windows of this many seconds of every recording (a suite's [streaming]
-    /// section sets a default): speech presence, window, rolling-30-s and whole-call metrics
+    /// Evaluate over windows of this many seconds of every recording, for every model (without
+    /// it: a model spec's [streaming], else the suite's): speech presence, window, rolling-30-s
+    /// and whole-call metrics
     #[arg(long, value_name = "SECONDS")]
     pub window: Option<f64>,
     /// Seconds from one window to the next (default: half the window)
@@ -59,8 +60,8 @@ pub struct StreamArgs {
     /// on the first call and reported) [default: 1]
     #[arg(long, value_parser = parse_positive)]
     pub window_batch: Option<usize>,
-    /// Where per-window speech presence comes from [default: auto = silero-vad when installed,
-    /// else energy]
+    /// Where per-window speech presence comes from [default: auto = the model's own [speech]
+    /// output when its spec declares one, else silero-vad when installed, else energy]
     #[arg(long, value_enum)]
     pub speech: Option<SpeechArg>,
 }
@@ -71,6 +72,7 @@ pub enum SpeechArg {
     SileroVad,
     Energy,
     Oracle,
+    Model,
 }
 
 impl StreamArgs {
@@ -91,6 +93,7 @@ impl StreamArgs {
                 SpeechArg::SileroVad => SpeechChoice::SileroVad,
                 SpeechArg::Energy => SpeechChoice::Energy,
                 SpeechArg::Oracle => SpeechChoice::Oracle,
+                SpeechArg::Model => SpeechChoice::Model,
             },
         })
     }

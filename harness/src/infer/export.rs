@@ -342,5 +342,6 @@ pub fn load_dir(dir: &Path) -> Result<Plan, InferError> {
         kind,
         extra_files: extra,
         warnings,
+        service: Default::default(),
     })
 }

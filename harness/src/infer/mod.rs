@@ -27,7 +27,7 @@ use thiserror::Error;
 use crate::error::{ErrorKind, HasKind};
 
 pub use embedder::Embedder;
-pub use model::{Model, ProviderUse};
+pub use model::{Model, ProviderUse, WindowOutputs};
 pub use runtime::{doctor, ort_version, DoctorInfo, EXPECTED_ORT_VERSION};
 pub use sensitivity::{batch_sensitivity, Sensitivity};
 pub use spec::{EmbeddingPlan, Features, ModelSpec, OutputKind, Plan};

@@ -12,6 +12,7 @@ use super::{InferError, InferInput, Options, Prediction, Timings};
 
 mod late;
 mod windows;
+pub use windows::WindowOutputs;
 
 use late::late;
 
@@ -60,6 +61,8 @@ pub struct Model {
     pub options: Options,
     /// What loading found questionable (a front end its preprocessor config disagrees with).
     pub warnings: Vec<String>,
+    /// The spec's `[speech]` and `[streaming]`.
+    pub service: spec::Service,
     head: Head,
     pipe: Pipeline,
     /// Clips decoded ahead of time (by another thread) for the next call, by path.
@@ -183,6 +186,15 @@ impl Model {
             ),
         };
         files.extend(plan.extra_files);
+        let mut pipe = pipe;
+        if let Some(speech) = &plan.service.speech {
+            match &mut pipe {
+                Pipeline::Audio(a) => a.graph.read_speech(speech)?,
+                Pipeline::Late { audio, .. } => audio.graph.read_speech(speech)?,
+                Pipeline::Hybrid { graph, .. } => graph.read_speech(speech)?,
+                Pipeline::Text(t) => t.graph.read_speech(speech)?,
+            }
+        }
         Ok(Model {
             name: plan.name,
             file: plan.file,
@@ -190,6 +202,7 @@ impl Model {
             files,
             options,
             warnings: plan.warnings,
+            service: plan.service,
             head,
             pipe,
             preloaded: HashMap::new(),

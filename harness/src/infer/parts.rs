@@ -8,6 +8,8 @@ use super::runtime::{self, SessionOptions};
 use super::spec::{AudioPlan, FeaturesPlan, FrontEndPlan, IoNames, OutputKind, TextPlan};
 use super::InferError;
 
+mod speech;
+
 /// Token ids of one text, unpadded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tokens {
@@ -257,6 +259,9 @@ pub struct Graph {
     /// Output columns: the labels of a classifier; an embedding's dimension (`None` until the
     /// first run when the graph's shape leaves it open).
     width: Option<usize>,
+    /// A second output read on every run: speech presence.
+    speech: Option<speech::SpeechOut>,
+    speech_rows: Vec<f32>,
 }
 
 impl std::fmt::Debug for Graph {
@@ -396,6 +401,8 @@ impl Graph {
             session,
             inputs,
             width,
+            speech: None,
+            speech_rows: Vec::new(),
         })
     }
 
@@ -456,6 +463,10 @@ impl Graph {
             ));
         };
         self.width = Some(width);
+        if let Some(s) = &self.speech {
+            let p = speech::extract(&outputs, s, rows)?;
+            self.speech_rows.extend(p);
+        }
         Ok((data.chunks(width).map(<[f32]>::to_vec).collect(), elapsed))
     }
 }
