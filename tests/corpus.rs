@@ -346,3 +346,37 @@ fn meld_text_imports_every_split_and_dev_equals_the_hand_made_suite() {
     assert!(text.contains("LEAK shared-speakers (train-test"), "{text}");
     assert!(text.contains("Chandler"), "{text}");
 }
+
+/// Every one of CREMA-D's 7,442 clip names parses against the real demographics: 91 actors
+/// (48 male, 43 female), 1,271 clips of each emotion but neutral (1,087).
+#[test]
+fn every_crema_d_clip_name_parses() {
+    let Some(shared) = shared("every_crema_d_clip_name_parses") else {
+        return;
+    };
+    let meta = shared.join("data/crema-d-meta");
+    let actors =
+        tonebench::corpus::cremad::demographics(&meta.join("VideoDemographics.csv")).unwrap();
+    assert_eq!(actors.len(), 91);
+    assert_eq!(actors.values().filter(|a| a.sex == "male").count(), 48);
+    let mut per: BTreeMap<String, usize> = BTreeMap::new();
+    let files = read_csv(&meta.join("AudioWAV_lfs_sha256.csv"));
+    assert_eq!(files.len(), 7442);
+    for f in &files {
+        let stem = f["file"].trim_end_matches(".wav");
+        let r = tonebench::corpus::cremad::parse_name(stem, &actors).unwrap();
+        *per.entry(r.emotion).or_default() += 1;
+    }
+    let expect: BTreeMap<String, usize> = [
+        ("angry", 1271),
+        ("disgust", 1271),
+        ("fearful", 1271),
+        ("happy", 1271),
+        ("neutral", 1087),
+        ("sad", 1271),
+    ]
+    .into_iter()
+    .map(|(e, n)| (e.to_string(), n))
+    .collect();
+    assert_eq!(per, expect);
+}

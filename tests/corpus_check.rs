@@ -99,7 +99,7 @@ d,neutral,A fourth one,d.wav,s3\n";
     assert_eq!(code, 1, "{text}");
     assert!(text.contains("against 2 training items"), "{text}");
     assert!(
-        text.contains("LEAK duplicate-audio (train-test, 2): train:t1, y"),
+        text.contains("LEAK duplicate-audio (train-test, 2): y, train:t1"),
         "{text}"
     );
     assert!(

@@ -126,9 +126,9 @@ pub fn exact_hash(w: &Waveform) -> String {
     crate::digest::sha256_hex(&bytes)
 }
 
-/// A coarse fingerprint: silence below 1% of the peak trimmed from both ends, then the RMS of
-/// every 20 ms frame relative to the loudest frame, in 8 levels. Gain, padding and bit depth do
-/// not change it; `None` for silence.
+/// A coarse fingerprint: silence below 1% of the peak trimmed from both ends, then for every
+/// 20 ms frame its RMS relative to the loudest frame in 8 levels and its zero crossings halved.
+/// Gain, padding and bit depth do not change it; `None` for silence.
 pub fn near_hash(w: &Waveform) -> Option<String> {
     let peak = w.samples.iter().fold(0f32, |m, x| m.max(x.abs()));
     if peak <= 0.0 {
@@ -138,19 +138,25 @@ pub fn near_hash(w: &Waveform) -> Option<String> {
     let first = w.samples.iter().position(|x| x.abs() > floor)?;
     let last = w.samples.iter().rposition(|x| x.abs() > floor)?;
     let frame = (w.sample_rate as usize / 50).max(1);
-    let rms: Vec<f32> = w.samples[first..=last]
-        .chunks(frame)
+    let frames: Vec<&[f32]> = w.samples[first..=last].chunks(frame).collect();
+    let rms: Vec<f32> = frames
+        .iter()
         .map(|c| (c.iter().map(|x| x * x).sum::<f32>() / c.len() as f32).sqrt())
         .collect();
     let top = rms
         .iter()
         .fold(0f32, |m, x| m.max(*x))
         .max(f32::MIN_POSITIVE);
-    let levels: Vec<u8> = rms
-        .iter()
-        .map(|r| ((r / top) * 7.0).round() as u8)
-        .collect();
-    Some(crate::digest::sha256_hex(&levels))
+    let mut print = Vec::with_capacity(frames.len() * 3);
+    for (c, r) in frames.iter().zip(&rms) {
+        let crossings = c
+            .windows(2)
+            .filter(|p| (p[0] >= 0.0) != (p[1] >= 0.0))
+            .count();
+        print.push(((r / top) * 7.0).round() as u8);
+        print.extend_from_slice(&((crossings / 2) as u16).to_le_bytes());
+    }
+    Some(crate::digest::sha256_hex(&print))
 }
 
 /// Text compared for duplicates: lowercase, letters and digits only, single spaces.
