@@ -284,7 +284,7 @@ fn meld_text_imports_every_split_and_dev_equals_the_hand_made_suite() {
         s.items.iter().all(|i| i.audio.is_none()),
         "text-only: no media in meld-text"
     );
-    let split = s
+    let split_col = s
         .metadata_columns
         .iter()
         .position(|c| c == "split")
@@ -294,7 +294,7 @@ fn meld_text_imports_every_split_and_dev_equals_the_hand_made_suite() {
     let of = |name: &str| -> Vec<&tonebench::input::suite::Item> {
         s.items
             .iter()
-            .filter(|i| i.meta[split].as_deref() == Some(name))
+            .filter(|i| i.meta[split_col].as_deref() == Some(name))
             .collect()
     };
     let counts = |items: &[&tonebench::input::suite::Item]| -> (usize, Vec<usize>, usize) {
@@ -324,14 +324,7 @@ fn meld_text_imports_every_split_and_dev_equals_the_hand_made_suite() {
     }
     // MELD's own split, as folders.
     let parts = tmp.path().join("parts");
-    let o = tonebench()
-        .args(["suite", "split"])
-        .arg(&out)
-        .args(["--by", "split", "--out"])
-        .arg(&parts)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    split(&out, &["--by", "split"], &parts);
     assert_eq!(Suite::load(&parts.join("dev")).unwrap().items.len(), 1109);
     // MELD's splits share speakers (the main characters are everywhere): check says so.
     let o = tonebench()
@@ -379,4 +372,17 @@ fn every_crema_d_clip_name_parses() {
     .map(|(e, n)| (e.to_string(), n))
     .collect();
     assert_eq!(per, expect);
+}
+
+/// Runs `tonebench suite split SUITE ARGS --out OUT`; panics on failure.
+pub fn split(suite: &Path, args: &[&str], out: &Path) {
+    let o = tonebench()
+        .args(["suite", "split"])
+        .arg(suite)
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }

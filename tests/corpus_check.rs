@@ -9,7 +9,7 @@ use rand::{Rng, SeedableRng};
 use tonebench::input::suite::Suite;
 
 use crate::common::{read_json, tonebench, write_suite, MANIFEST};
-use crate::corpus::tone_wav;
+use crate::corpus::{split, tone_wav};
 
 fn wav_scaled(from: &Path, to: &Path, gain: f32, pad: usize) {
     let w = tonebench::audio::decode(from).unwrap();
@@ -183,20 +183,11 @@ fn random_suites_split_into_speaker_disjoint_folds() {
             &[("items.csv", items.as_bytes())],
         );
         let folds = dir.join("folds");
-        let o = tonebench()
-            .args(["suite", "split"])
-            .arg(&suite)
-            .args([
-                "--folds",
-                &k.to_string(),
-                "--seed",
-                &case.to_string(),
-                "--out",
-            ])
-            .arg(&folds)
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        split(
+            &suite,
+            &["--folds", &k.to_string(), "--seed", &case.to_string()],
+            &folds,
+        );
         let whole = Suite::load(&suite).unwrap();
         let mut totals = [0usize; 3];
         for i in &whole.items {

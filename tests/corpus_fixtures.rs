@@ -8,7 +8,7 @@ use std::path::Path;
 use tonebench::input::suite::Suite;
 
 use crate::common::{read_csv, shared, tonebench};
-use crate::corpus::{import, tone_wav};
+use crate::corpus::{import, split, tone_wav};
 
 fn rows_by_id(dir: &Path) -> BTreeMap<String, BTreeMap<String, String>> {
     read_csv(&dir.join("items.csv"))
@@ -129,14 +129,7 @@ fn iemocap_speakers_are_session_plus_the_utterances_own_gender_letter() {
     );
     // Leave-one-session-out.
     let folds = tmp.path().join("folds");
-    let o = tonebench()
-        .args(["suite", "split"])
-        .arg(&four)
-        .args(["--by", "session", "--out"])
-        .arg(&folds)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    split(&four, &["--by", "session"], &folds);
     let test1 = Suite::load(&folds.join("session-1/test")).unwrap();
     let train1 = Suite::load(&folds.join("session-1/train")).unwrap();
     assert_eq!(test1.items.len(), 2);
@@ -303,14 +296,7 @@ MSP-PODCAST_0006_0002.wav,Q,2.4,2.0,2.8,14,Male,Test2\n";
         .description
         .contains("MSP-PODCAST-Publish-1.11"));
     let parts = tmp.path().join("parts");
-    let o = tonebench()
-        .args(["suite", "split"])
-        .arg(&out)
-        .args(["--by", "split", "--out"])
-        .arg(&parts)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    split(&out, &["--by", "split"], &parts);
     for (p, n) in [("Train", 2), ("Development", 1), ("Test1", 1)] {
         assert_eq!(Suite::load(&parts.join(p)).unwrap().items.len(), n, "{p}");
     }
@@ -422,14 +408,7 @@ fn ravdess_folds_are_speaker_disjoint_and_exactly_stratified() {
         &["--no-decode"],
     );
     let folds = tmp.path().join("folds");
-    let o = tonebench()
-        .args(["suite", "split"])
-        .arg(&suite)
-        .args(["--folds", "3", "--seed", "11", "--out"])
-        .arg(&folds)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    split(&suite, &["--folds", "3", "--seed", "11"], &folds);
     let mut all = BTreeSet::new();
     for f in 1..=3 {
         let test = Suite::load(&folds.join(format!("fold-{f}/test"))).unwrap();

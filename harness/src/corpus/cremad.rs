@@ -6,9 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::{
-    age_band, files_under, find_file, shown, stem, CorpusError, Info, Parsed, Record, Skip,
-};
+use super::{age_band, find_file, stem, CorpusError, Info, Parsed, Record};
 use crate::input::table::Table;
 
 /// The 12 sentences by their code (README.md of the corpus).
@@ -165,21 +163,7 @@ pub fn parse(dir: &Path) -> Result<Parsed, CorpusError> {
         });
     };
     let actors = demographics(&demo)?;
-    let mut records = Vec::new();
-    let mut skipped = Vec::new();
-    for path in files_under(dir, &["wav"])? {
-        match parse_name(&stem(&path), &actors) {
-            Ok(mut r) => {
-                r.audio = Some(path);
-                records.push(r);
-            }
-            Err(why) => skipped.push(Skip::new(shown(&path, dir), why)),
-        }
-    }
-    Ok(Parsed {
-        info: info(),
-        records,
-        skipped,
-        emotions: &EMOTIONS,
+    super::from_file_names(dir, &["wav"], info(), &EMOTIONS, |p| {
+        parse_name(&stem(p), &actors)
     })
 }

@@ -235,6 +235,35 @@ pub fn files_under(dir: &Path, exts: &[&str]) -> Result<Vec<PathBuf>, CorpusErro
     Ok(out)
 }
 
+/// What an importer that reads everything from file names finds: every file under `dir` with
+/// one of `exts`, parsed by `parse` (audio set to the file); a file that does not parse is a
+/// [`Skip`] with the reason `parse` gives.
+pub fn from_file_names(
+    dir: &Path,
+    exts: &[&str],
+    info: Info,
+    emotions: &'static [&'static str],
+    parse: impl Fn(&Path) -> Result<Record, String>,
+) -> Result<Parsed, CorpusError> {
+    let mut records = Vec::new();
+    let mut skipped = Vec::new();
+    for path in files_under(dir, exts)? {
+        match parse(&path) {
+            Ok(mut r) => {
+                r.audio = Some(path);
+                records.push(r);
+            }
+            Err(why) => skipped.push(Skip::new(shown(&path, dir), why)),
+        }
+    }
+    Ok(Parsed {
+        info,
+        records,
+        skipped,
+        emotions,
+    })
+}
+
 /// The first file named `name` under `dir` (breadth first), if any.
 pub fn find_file(dir: &Path, name: &str) -> Result<Option<PathBuf>, CorpusError> {
     let ext = Path::new(name)

@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use super::{files_under, shown, stem, CorpusError, Info, Parsed, Record, Skip};
+use super::{stem, CorpusError, Info, Parsed, Record};
 
 /// Emotion codes 01..08, in the corpus's order.
 pub const EMOTIONS: [&str; 8] = [
@@ -102,21 +102,7 @@ pub fn parse_name(name: &str) -> Result<Record, String> {
 }
 
 pub fn parse(dir: &Path) -> Result<Parsed, CorpusError> {
-    let mut records = Vec::new();
-    let mut skipped = Vec::new();
-    for path in files_under(dir, &["wav", "mp4"])? {
-        match parse_name(&stem(&path)) {
-            Ok(mut r) => {
-                r.audio = Some(path);
-                records.push(r);
-            }
-            Err(why) => skipped.push(Skip::new(shown(&path, dir), why)),
-        }
-    }
-    Ok(Parsed {
-        info: info(),
-        records,
-        skipped,
-        emotions: &EMOTIONS,
+    super::from_file_names(dir, &["wav", "mp4"], info(), &EMOTIONS, |p| {
+        parse_name(&stem(p))
     })
 }

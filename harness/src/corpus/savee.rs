@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use super::{files_under, shown, stem, CorpusError, Info, Parsed, Record, Skip};
+use super::{stem, CorpusError, Info, Parsed, Record};
 
 pub const SPEAKERS: [&str; 4] = ["DC", "JE", "JK", "KL"];
 
@@ -64,11 +64,9 @@ pub fn parse_clip(speaker: &str, code: &str) -> Result<Record, String> {
 }
 
 pub fn parse(dir: &Path) -> Result<Parsed, CorpusError> {
-    let mut records = Vec::new();
-    let mut skipped = Vec::new();
-    for path in files_under(dir, &["wav"])? {
-        let name = stem(&path);
-        let parsed = match name.split_once('_') {
+    super::from_file_names(dir, &["wav"], info(), &EMOTIONS, |path| {
+        let name = stem(path);
+        match name.split_once('_') {
             Some((spk, code)) => parse_clip(spk, code),
             None => {
                 let folder = path
@@ -78,19 +76,6 @@ pub fn parse(dir: &Path) -> Result<Parsed, CorpusError> {
                     .unwrap_or_default();
                 parse_clip(&folder, &name)
             }
-        };
-        match parsed {
-            Ok(mut r) => {
-                r.audio = Some(path);
-                records.push(r);
-            }
-            Err(why) => skipped.push(Skip::new(shown(&path, dir), why)),
         }
-    }
-    Ok(Parsed {
-        info: info(),
-        records,
-        skipped,
-        emotions: &EMOTIONS,
     })
 }

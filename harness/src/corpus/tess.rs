@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use super::{age_band, files_under, shown, stem, CorpusError, Info, Parsed, Record, Skip};
+use super::{age_band, stem, CorpusError, Info, Parsed, Record};
 
 /// Speaker, age in years (both talkers are female).
 pub const SPEAKERS: [(&str, u32); 2] = [("OAF", 64), ("YAF", 26)];
@@ -70,21 +70,5 @@ pub fn parse_name(name: &str) -> Result<Record, String> {
 }
 
 pub fn parse(dir: &Path) -> Result<Parsed, CorpusError> {
-    let mut records = Vec::new();
-    let mut skipped = Vec::new();
-    for path in files_under(dir, &["wav"])? {
-        match parse_name(&stem(&path)) {
-            Ok(mut r) => {
-                r.audio = Some(path);
-                records.push(r);
-            }
-            Err(why) => skipped.push(Skip::new(shown(&path, dir), why)),
-        }
-    }
-    Ok(Parsed {
-        info: info(),
-        records,
-        skipped,
-        emotions: &EMOTIONS,
-    })
+    super::from_file_names(dir, &["wav"], info(), &EMOTIONS, |p| parse_name(&stem(p)))
 }

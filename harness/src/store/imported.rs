@@ -22,13 +22,7 @@ pub fn write_suite(
     if dir.join(SUITE_TOML).exists() {
         return Err(StoreError::HoldsSuite(dir.to_owned()));
     }
-    if dir.exists() && !dir.is_dir() {
-        return Err(StoreError::NotAFolder(dir.to_owned()));
-    }
-    std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
-        path: dir.to_owned(),
-        source,
-    })?;
+    super::RunDir::create(dir)?;
     write_atomic(&dir.join(ITEMS_CSV), items.as_bytes())?;
     if let Some(s) = skipped {
         write_atomic(&dir.join(SKIPPED_CSV), s.as_bytes())?;
