@@ -2,6 +2,9 @@
 
 mod baseline;
 mod common;
+mod corpus;
+mod corpus_check;
+mod corpus_fixtures;
 mod embed;
 mod exit;
 mod formats;

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod audio;
 pub mod cli;
+pub mod corpus;
 pub mod digest;
 pub mod error;
 pub mod infer;

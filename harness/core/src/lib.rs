@@ -17,6 +17,7 @@ pub mod paired;
 pub mod probability;
 pub mod report;
 pub mod robustness;
+pub mod split;
 pub mod streaming;
 pub mod verdicts;
 

@@ -31,6 +31,9 @@ pub struct SuiteManifest {
     pub segments: Option<String>,
     /// Default windowing for `run` on this suite (`--window`/`--hop` override it).
     pub streaming: Option<StreamingManifest>,
+    /// The suite or speaker table a model scored on this suite was trained on (relative to the
+    /// suite folder): `run`, `score` and `suite check` warn about speakers it shares.
+    pub training: Option<String>,
 }
 
 /// `[streaming]` of a suite or model spec: window and hop in seconds.
@@ -138,6 +141,8 @@ pub struct Suite {
     pub segments: Option<super::segments::Segments>,
     /// `[streaming]` as written.
     pub streaming: Option<StreamingManifest>,
+    /// `training`, resolved against the suite folder.
+    pub training: Option<PathBuf>,
 }
 
 /// One thing wrong with a suite's items, with where it was found.
@@ -499,6 +504,7 @@ impl Suite {
                 dropped.len()
             )));
         }
+        let training = manifest.training.as_ref().map(|t| dir.join(t));
         Ok(Suite {
             manifest_sha256: crate::digest::sha256_hex(text.as_bytes()),
             items_sha256: table.sha256().to_owned(),
@@ -516,6 +522,7 @@ impl Suite {
             label_map,
             segments,
             streaming: manifest.streaming,
+            training,
         })
     }
 

@@ -4,6 +4,7 @@
 
 pub mod baseline;
 pub mod cohorts;
+pub mod imported;
 pub mod journal;
 pub mod perturbed;
 pub mod predictions;

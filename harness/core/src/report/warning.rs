@@ -131,6 +131,11 @@ warning_codes! {
     // Comparing runs (`tonebench compare`, HTML only).
     /// The compared runs were measured on different suites.
     DifferentSuite = "different_suite",
+
+    // Leakage (`suite.toml` `training`).
+    /// The suite declares the training set of the models it scores, and they share speakers:
+    /// the scores are not speaker-independent.
+    TrainingSpeakersShared = "training_speakers_shared",
 }
 
 impl fmt::Display for WarningCode {
@@ -193,6 +198,7 @@ mod tests {
         "embedding_skipped",
         "weak_embedding",
         "different_suite",
+        "training_speakers_shared",
     ];
 
     #[test]
