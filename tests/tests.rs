@@ -19,6 +19,7 @@ mod profile;
 mod robustness;
 mod run;
 mod score;
+mod shard;
 mod streaming;
 mod streaming_report;
 mod wav;

@@ -9,11 +9,13 @@ pub mod embeddings;
 pub mod evaluate;
 pub mod finish;
 pub mod gate;
+pub mod merge;
 pub mod perturb;
 pub mod profile;
 pub mod robustness;
 pub mod run;
 pub mod score;
+pub mod shard;
 pub mod source;
 pub mod streaming;
 

@@ -14,6 +14,7 @@ pub mod profile;
 pub mod report;
 pub mod run;
 pub mod score;
+pub mod shard;
 
 use std::io::Write;
 
@@ -53,6 +54,8 @@ pub enum Command {
     Doctor(doctor::DoctorArgs),
     /// Write a suite once per acoustic condition (noise, speed, reverberation, telephone, …)
     Perturb(perturb::PerturbArgs),
+    /// Merge the shards of a run (`run --shard I/N`) into one run folder, as if run unsharded
+    Merge(shard::MergeArgs),
 }
 
 /// Parses the command line, runs the command and returns the process exit code.
@@ -83,6 +86,7 @@ pub fn main() -> i32 {
         Command::Doctor(a) => doctor::execute(a),
         Command::Profile(a) => profile::execute(a),
         Command::Perturb(a) => perturb::execute(a),
+        Command::Merge(a) => shard::execute_merge(a),
     };
     match result {
         Ok(code) => code,
