@@ -20,6 +20,7 @@ mod robustness;
 mod run;
 mod score;
 mod shard;
+mod slurm;
 mod streaming;
 mod streaming_report;
 mod wav;
