@@ -219,16 +219,22 @@ fn merged_shards_under_conditions_equal_the_unsharded_run() {
     check(tmp.path(), &args, rng.range(2, 8), None);
 }
 
+/// `tonebench run` of the demo's text model over the demo suite.
+fn demo_text() -> assert_cmd::Command {
+    let demo = root().join("suites/demo");
+    let mut c = tonebench();
+    c.args(["run", "--suite"])
+        .arg(&demo)
+        .arg("--model")
+        .arg(demo.join("models/text.toml"));
+    c
+}
+
 /// A 2-shard run of the demo's text model in `dir/name`, with `extra` arguments.
 fn two_shards(dir: &Path, name: &str, extra: &[&str]) -> PathBuf {
-    let demo = root().join("suites/demo");
     let out = dir.join(name);
     for i in 0..2 {
-        let o = tonebench()
-            .args(["run", "--suite"])
-            .arg(&demo)
-            .arg("--model")
-            .arg(demo.join("models/text.toml"))
+        let o = demo_text()
             .arg("--out")
             .arg(&out)
             .args(["--resamples", "50", "--shard", &format!("{i}/2")])
@@ -348,7 +354,6 @@ fn shards_that_do_not_belong_together_are_refused_naming_which() {
 
 #[test]
 fn bad_shard_arguments_are_usage_errors() {
-    let demo = root().join("suites/demo");
     let tmp = tempfile::tempdir().unwrap();
     for (args, want) in [
         (vec!["--shard", "2/2"], "the index must be 0"),
@@ -356,11 +361,7 @@ fn bad_shard_arguments_are_usage_errors() {
         (vec!["--shard-by", "item"], "--shard-by needs --shard"),
         (vec!["--shard", "auto"], "neither SLURM_ARRAY_TASK_ID"),
     ] {
-        let o = tonebench()
-            .args(["run", "--suite"])
-            .arg(&demo)
-            .arg("--model")
-            .arg(demo.join("models/text.toml"))
+        let o = demo_text()
             .arg("--out")
             .arg(tmp.path().join("o"))
             .args(&args)
@@ -372,14 +373,7 @@ fn bad_shard_arguments_are_usage_errors() {
         assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
         assert!(err.contains(want), "{args:?}: {err}");
     }
-    let o = tonebench()
-        .args(["run", "--suite"])
-        .arg(&demo)
-        .arg("--model")
-        .arg(demo.join("models/text.toml"))
-        .args(["--shard", "0/2"])
-        .output()
-        .unwrap();
+    let o = demo_text().args(["--shard", "0/2"]).output().unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--shard needs --out"));
 }
