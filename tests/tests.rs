@@ -22,6 +22,8 @@ mod profile;
 mod robustness;
 mod run;
 mod score;
+mod shard;
+mod slurm;
 mod streaming;
 mod streaming_report;
 mod voice_tone;

@@ -10,11 +10,13 @@ pub mod evaluate;
 pub mod finish;
 pub mod gate;
 pub mod leakage;
+pub mod merge;
 pub mod perturb;
 pub mod profile;
 pub mod robustness;
 pub mod run;
 pub mod score;
+pub mod shard;
 pub mod source;
 pub mod streaming;
 

@@ -8,6 +8,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use tonebench_core::report::{Report, Warning, WarningCode};
 
 use super::finish::{finish_run_with, EvalSettings};
+use super::robustness::RobustnessRuns;
 use super::source::{ModelFiles, OnnxModel};
 use super::streaming::StreamPlan;
 use super::AppError;
@@ -44,7 +45,7 @@ pub struct RunPlan {
 }
 
 /// What `--window`, `--hop`, `--window-batch` and `--speech` asked for.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StreamRequest {
     /// `None`: the suite's `[streaming]` window (an error when it has none).
     pub window_s: Option<f64>,
@@ -129,16 +130,50 @@ const PARQUET_EVERY: Duration = Duration::from_secs(5);
 /// Runs the plan: loads the suite, checks the models' names and the journal, predicts what is
 /// not yet journaled, evaluates and writes the run folder.
 pub fn run(plan: &RunPlan) -> anyhow::Result<RunOutcome> {
-    let suite = Suite::load(&plan.suite)?;
+    run_suite(plan, Suite::load(&plan.suite)?)
+}
+
+/// [`run`] over a suite already loaded (`merge` has checked it against the shards).
+pub(super) fn run_suite(plan: &RunPlan, suite: Suite) -> anyhow::Result<RunOutcome> {
+    let out = crate::store::out_dir(plan.out.as_deref(), &suite.name);
+    let (runs, robustness) = predict(&suite, plan, &out)?;
+    let report = finish_run_with(&suite, &runs, robustness.as_ref(), &plan.eval, &out)?;
+    Ok(RunOutcome {
+        report,
+        out,
+        failed: failed(&runs, robustness.as_ref()),
+    })
+}
+
+/// Item predictions that failed (`--keep-going`), clean and under conditions.
+pub(super) fn failed(runs: &[ModelRun], robustness: Option<&RobustnessRuns>) -> usize {
+    runs.iter()
+        .map(|r| r.pred.iter().filter(|p| p.is_none()).count())
+        .sum::<usize>()
+        + robustness
+            .iter()
+            .flat_map(|r| &r.models)
+            .flat_map(|m| &m.preds)
+            .map(|p| p.iter().filter(|p| p.is_none()).count())
+            .sum::<usize>()
+}
+
+/// Everything of a run before its evaluation: checks the models' names and the journal in
+/// `out`, predicts what is not yet journaled (clean, streamed or under conditions) and returns
+/// the model runs; a shard (`run --shard`) stops here.
+pub(super) fn predict(
+    suite: &Suite,
+    plan: &RunPlan,
+    out: &std::path::Path,
+) -> anyhow::Result<(Vec<ModelRun>, Option<RobustnessRuns>)> {
     // A bad conditions file is found before any model runs.
     let conditions = plan
         .conditions
         .as_deref()
         .map(crate::input::conditions::Conditions::load)
         .transpose()?;
-    let out = crate::store::out_dir(plan.out.as_deref(), &suite.name);
     if !plan.resume {
-        crate::store::check_fresh(&out)?;
+        crate::store::check_fresh(out)?;
     }
     // Model names are checked before any inference: they key the journal and the report.
     let mut names: Vec<String> = Vec::new();
@@ -155,8 +190,8 @@ pub fn run(plan: &RunPlan) -> anyhow::Result<RunOutcome> {
         }
         names.push(name);
     }
-    let files = RunDir::create(&out)?;
-    let (mut journal, mut done) = Journal::open(&out)?;
+    let files = RunDir::create(out)?;
+    let (mut journal, mut done) = Journal::open(out)?;
     let mut others: Vec<&String> = done
         .keys()
         .filter(|m| {
@@ -168,7 +203,7 @@ pub fn run(plan: &RunPlan) -> anyhow::Result<RunOutcome> {
     if !others.is_empty() {
         others.sort();
         return Err(AppError::OtherModels {
-            dir: out.clone(),
+            dir: out.to_owned(),
             models: others
                 .iter()
                 .map(|m| format!("\"{m}\""))
@@ -177,7 +212,7 @@ pub fn run(plan: &RunPlan) -> anyhow::Result<RunOutcome> {
         }
         .into());
     }
-    let stream = stream_plan(plan, &suite, &model_windows)?;
+    let stream = stream_plan(plan, suite, &model_windows)?;
     if stream.is_some() && conditions.is_some() {
         return Err(crate::error::UsageError(
             "--window and --conditions cannot be combined yet: stream the clean calls and run the conditions separately".into(),
@@ -186,7 +221,7 @@ pub fn run(plan: &RunPlan) -> anyhow::Result<RunOutcome> {
     }
     let runs = match stream {
         Some(stream) => {
-            let s = super::streaming::run_models(&suite, plan, &stream, &mut journal, &mut done)?;
+            let s = super::streaming::run_models(suite, plan, &stream, &mut journal, &mut done)?;
             crate::store::windows::write_windows(
                 &files.windows(),
                 suite.labels.names(),
@@ -194,27 +229,12 @@ pub fn run(plan: &RunPlan) -> anyhow::Result<RunOutcome> {
             )?;
             s.runs
         }
-        None => run_models(&suite, plan, &mut journal, &mut done, &files)?,
+        None => run_models(suite, plan, &mut journal, &mut done, &files)?,
     };
     let robustness = conditions
-        .map(|c| super::robustness::run_conditions(&suite, plan, &c, &mut journal, &mut done))
+        .map(|c| super::robustness::run_conditions(suite, plan, &c, &mut journal, &mut done))
         .transpose()?;
-    let report = finish_run_with(&suite, &runs, robustness.as_ref(), &plan.eval, &out)?;
-    let failed: usize = runs
-        .iter()
-        .map(|r| r.pred.iter().filter(|p| p.is_none()).count())
-        .sum::<usize>()
-        + robustness
-            .iter()
-            .flat_map(|r| &r.models)
-            .flat_map(|m| &m.preds)
-            .map(|p| p.iter().filter(|p| p.is_none()).count())
-            .sum::<usize>();
-    Ok(RunOutcome {
-        report,
-        out,
-        failed,
-    })
+    Ok((runs, robustness))
 }
 
 /// Runs every model (skipping what the journal already holds) and returns their runs.

@@ -64,6 +64,8 @@ fn kind_of_cause(cause: &(dyn StdError + 'static)) -> Option<ErrorKind> {
         crate::store::baseline::BaselineError,
         crate::store::cohorts::CohortsFileError,
         crate::store::journal::JournalError,
+        crate::store::shard::ShardFileError,
+        crate::app::shard::ShardError,
         crate::render::RenderError,
         crate::corpus::CorpusError,
         tonebench_core::cohorts::CohortError,

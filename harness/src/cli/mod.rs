@@ -15,6 +15,7 @@ pub mod report;
 pub mod run;
 pub mod score;
 pub mod suite;
+pub mod shard;
 
 use std::io::Write;
 
@@ -56,6 +57,8 @@ pub enum Command {
     Perturb(perturb::PerturbArgs),
     /// Import corpora as suites, split them speaker-disjointly, check them for leakage
     Suite(suite::SuiteArgs),
+    /// Merge the shards of a run (`run --shard I/N`) into one run folder, as if run unsharded
+    Merge(shard::MergeArgs),
 }
 
 /// Parses the command line, runs the command and returns the process exit code.
@@ -87,6 +90,7 @@ pub fn main() -> i32 {
         Command::Profile(a) => profile::execute(a),
         Command::Perturb(a) => perturb::execute(a),
         Command::Suite(a) => suite::execute(a),
+        Command::Merge(a) => shard::execute_merge(a),
     };
     match result {
         Ok(code) => code,

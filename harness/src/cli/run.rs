@@ -43,6 +43,8 @@ pub struct RunArgs {
     pub bootstrap: BootstrapArgs,
     #[command(flatten)]
     pub stream: StreamArgs,
+    #[command(flatten)]
+    pub shard: super::shard::ShardArgs,
 }
 
 /// Streaming evaluation: each recording cut into fixed windows, as a real-time service runs.
@@ -118,12 +120,31 @@ impl RunArgs {
 }
 
 pub fn execute(args: &RunArgs) -> anyhow::Result<i32> {
-    run_plan(&args.plan()?)
+    let plan = args.plan()?;
+    match args.shard.shard()? {
+        Some(shard) => {
+            let outcome = crate::app::shard::run_shard(&plan, shard)?;
+            println!("{}", super::shard::summary(&outcome.manifest, &outcome.out));
+            if outcome.failed > 0 {
+                eprintln!(
+                    "error: {} item prediction(s) failed and are not scored",
+                    outcome.failed
+                );
+                return Ok(exit::INVALID_INPUT);
+            }
+            Ok(exit::SUCCESS)
+        }
+        None => run_plan(&plan),
+    }
 }
 
 /// Runs a plan and prints its summary; shared with `demo`.
 pub fn run_plan(plan: &RunPlan) -> anyhow::Result<i32> {
-    let outcome = run(plan)?;
+    report_outcome(&run(plan)?)
+}
+
+/// Prints a finished run's summary; the exit code says whether items failed (`run`, `merge`).
+pub fn report_outcome(outcome: &crate::app::run::RunOutcome) -> anyhow::Result<i32> {
     super::print_summary(&outcome.report, &outcome.out)?;
     // With --keep-going the report is complete, but the exit code still says items failed.
     if outcome.failed > 0 {

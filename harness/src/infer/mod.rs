@@ -90,7 +90,7 @@ impl InferError {
 }
 
 /// Where a session runs.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Device {
     #[default]
@@ -122,7 +122,7 @@ impl std::fmt::Display for Device {
 }
 
 /// How a model is run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Options {
     /// Intra-op threads; 0 = ONNX Runtime's default.
     pub threads: usize,

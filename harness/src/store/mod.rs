@@ -9,6 +9,7 @@ pub mod journal;
 pub mod perturbed;
 pub mod predictions;
 pub mod report;
+pub mod shard;
 pub mod windows;
 
 use std::path::{Path, PathBuf};

@@ -12,7 +12,8 @@ use crate::infer::vad::{self, Vad};
 use crate::infer::{InferError, Model};
 
 /// What the user asked for (`--speech`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum SpeechChoice {
     /// Silero VAD when its graph is installed, else the energy detector (with a warning).
     #[default]
