@@ -51,7 +51,7 @@ for i in $(seq 0 15); do
   "$bin" run "${common[@]}" --out "$dir/shards" --shard "$i/16" >/dev/null 2>&1
 done
 echo "suite: $(du -h "$dir/suite/items.csv" | cut -f1) items.csv; shard journals: $(du -ch "$dir"/shards/*/predictions.journal.jsonl | tail -1 | cut -f1)"
-report() { grep -E "Elapsed \(wall|Maximum resident" "$1" | sed 's/^\s*//'; }
+report() { grep -E "Elapsed \(wall|Maximum resident|User time|System time" "$1" | sed 's/^\s*//'; }
 /usr/bin/time -v "$bin" merge "$dir/shards" --out "$dir/merged" >/dev/null 2>"$dir/merge.time" \
   || { cat "$dir/merge.time"; exit 1; }
 echo "tonebench merge (16 shards, $items items, $resamples resamples):"; report "$dir/merge.time"
