@@ -9,6 +9,7 @@ pub mod embeddings;
 pub mod evaluate;
 pub mod finish;
 pub mod gate;
+pub mod paths;
 pub mod perturb;
 pub mod profile;
 pub mod robustness;

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::parts::{self, AudioFrontend, Feed, Graph, Head, TextEncoder, Tokens};
 use super::runtime::SessionOptions;
-use super::spec::{self, IoNames, Kind, Plan};
+use super::spec::{self, IoNames, Kind, OutputKind, Plan};
 use super::{InferError, InferInput, Options, Prediction, Timings};
 
 mod late;
@@ -379,16 +379,34 @@ pub struct ProviderUse {
     pub nodes: u64,
 }
 
-/// An item error when a graph produced NaN or infinite scores (e.g. from non-finite samples):
-/// such an output is never scored as a prediction.
-fn non_finite(probs: &[f32], id: &str, graph: &Path) -> Option<InferError> {
-    (!probs.iter().all(|p| p.is_finite())).then(|| InferError::ItemRun {
-        id: id.to_string(),
-        msg: format!(
-            "{}: the model's output is not finite ({probs:?}); check the input for NaN or huge values",
-            graph.display()
-        ),
-    })
+/// A graph's output row through the head, checked: NaN or infinite scores (e.g. from
+/// non-finite samples) are a runtime failure of the item; an output declared as probabilities
+/// that is not one (a value outside [0, 1], a sum off 1) is invalid input of the item, exactly
+/// as the same numbers in a predictions file are ([`crate::input::predictions`]).
+fn scored(head: &Head, row: &[f32], id: &str, graph: &Path) -> Result<Vec<f32>, InferError> {
+    let probs = head.apply(row);
+    if !probs.iter().all(|p| p.is_finite()) {
+        return Err(InferError::ItemRun {
+            id: id.to_string(),
+            msg: format!(
+                "{}: the model's output is not finite ({probs:?}); check the input for NaN or huge values",
+                graph.display()
+            ),
+        });
+    }
+    if head.kind == OutputKind::Probabilities {
+        let values: Vec<f64> = row.iter().map(|&v| f64::from(v)).collect();
+        if let Err(why) = tonebench_core::probability::check_distribution(&values) {
+            return Err(InferError::Item {
+                id: id.to_string(),
+                msg: format!(
+                    "{}: the output is declared as probabilities but {why}; set output-kind = \"logits\" in the model spec if the graph outputs logits",
+                    graph.display()
+                ),
+            });
+        }
+    }
+    Ok(probs)
 }
 
 fn tokenize(enc: &TextEncoder, input: &InferInput<'_>) -> Result<(Tokens, Duration), InferError> {
@@ -447,11 +465,13 @@ fn text_predict(
                 let per = dt / rows as u32;
                 for ((slot, _, tok_d), row) in ok.into_iter().zip(res) {
                     let tp = Instant::now();
-                    let probs = head.apply(&row);
-                    if let Some(e) = non_finite(&probs, inputs[slot].id, &t.graph.file) {
-                        out[slot] = Err(e);
-                        continue;
-                    }
+                    let probs = match scored(head, &row, inputs[slot].id, &t.graph.file) {
+                        Ok(p) => p,
+                        Err(e) => {
+                            out[slot] = Err(e);
+                            continue;
+                        }
+                    };
                     out[slot] = Ok(Prediction {
                         probs,
                         timings: Timings {
@@ -487,10 +507,12 @@ fn load_audio(
     let path = input
         .audio
         .ok_or_else(|| item(input.id, "no audio for an audio model"))?;
-    match pre.remove(path) {
-        Some(loaded) => Ok(loaded),
-        None => front.load(path).map_err(|e| item(input.id, e)),
-    }
+    let loaded = match pre.remove(path) {
+        Some(loaded) => loaded,
+        None => front.load(path).map_err(|e| item(input.id, e))?,
+    };
+    crate::audio::long_enough(path, &loaded.waveform).map_err(|e| item(input.id, e))?;
+    Ok(loaded)
 }
 
 pub(super) fn audio_feed(names: &IoNames, samples: Vec<f32>) -> (&str, Feed) {
@@ -512,10 +534,12 @@ fn finish(
     })?;
     timings.inference = dt;
     let tp = Instant::now();
-    let probs = head.apply(rows.first().map(Vec::as_slice).unwrap_or(&[]));
-    if let Some(e) = non_finite(&probs, input.id, &graph.file) {
-        return Err(e);
-    }
+    let probs = scored(
+        head,
+        rows.first().map(Vec::as_slice).unwrap_or(&[]),
+        input.id,
+        &graph.file,
+    )?;
     timings.post = tp.elapsed();
     Ok(Prediction {
         probs,
