@@ -7,13 +7,15 @@ use std::time::{Duration, Instant};
 
 use super::parts::{self, AudioFrontend, Feed, Graph, Head, TextEncoder, Tokens};
 use super::runtime::SessionOptions;
-use super::spec::{self, IoNames, Kind, OutputKind, Plan};
+use super::spec::{self, IoNames, Kind, Plan};
 use super::{InferError, InferInput, Options, Prediction, Timings};
 
 mod late;
+mod scored;
 mod windows;
 
 use late::late;
+use scored::scored;
 
 /// Text model: tokenize → graph → head.
 struct TextPipe {
@@ -377,36 +379,6 @@ pub struct ProviderUse {
     /// ONNX Runtime's name, e.g. `CPUExecutionProvider`.
     pub provider: String,
     pub nodes: u64,
-}
-
-/// A graph's output row through the head, checked: NaN or infinite scores (e.g. from
-/// non-finite samples) are a runtime failure of the item; an output declared as probabilities
-/// that is not one (a value outside [0, 1], a sum off 1) is invalid input of the item, exactly
-/// as the same numbers in a predictions file are ([`crate::input::predictions`]).
-fn scored(head: &Head, row: &[f32], id: &str, graph: &Path) -> Result<Vec<f32>, InferError> {
-    let probs = head.apply(row);
-    if !probs.iter().all(|p| p.is_finite()) {
-        return Err(InferError::ItemRun {
-            id: id.to_string(),
-            msg: format!(
-                "{}: the model's output is not finite ({probs:?}); check the input for NaN or huge values",
-                graph.display()
-            ),
-        });
-    }
-    if head.kind == OutputKind::Probabilities {
-        let values: Vec<f64> = row.iter().map(|&v| f64::from(v)).collect();
-        if let Err(why) = tonebench_core::probability::check_distribution(&values) {
-            return Err(InferError::Item {
-                id: id.to_string(),
-                msg: format!(
-                    "{}: the output is declared as probabilities but {why}; set output-kind = \"logits\" in the model spec if the graph outputs logits",
-                    graph.display()
-                ),
-            });
-        }
-    }
-    Ok(probs)
 }
 
 fn tokenize(enc: &TextEncoder, input: &InferInput<'_>) -> Result<(Tokens, Duration), InferError> {

@@ -12,6 +12,9 @@ use polars::prelude::*;
 use tonebench_core::limits;
 use tonebench_core::text::quoted;
 
+mod flat;
+use flat::check_flat;
+
 /// Where a row of a table was written, for error messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RowRef {
@@ -470,31 +473,6 @@ fn scan_delimited(
         });
     }
     Ok((origins, header_names))
-}
-
-/// Refuses nested columns (lists, arrays, structs) and binary ones of a Parquet or JSON-lines
-/// table, naming the column and its first row with a value: a cell is text or a number.
-fn check_flat(path: &Path, df: &DataFrame) -> Result<(), TableError> {
-    for col in df.columns() {
-        let dtype = col.dtype();
-        if !(dtype.is_nested() || matches!(dtype, DataType::Binary | DataType::BinaryOffset)) {
-            continue;
-        }
-        let row = col
-            .is_not_null()
-            .iter()
-            .position(|v| v == Some(true))
-            .unwrap_or(0);
-        return Err(TableError::Malformed {
-            path: path.to_owned(),
-            at: RowRef::Row(row),
-            message: format!(
-                "column {} holds {dtype} values; a cell must be text or a number",
-                quoted(col.name().as_str())
-            ),
-        });
-    }
-    Ok(())
 }
 
 /// The column names of a header record (RFC 4180 quoting), trimmed of line ends.
