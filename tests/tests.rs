@@ -12,6 +12,7 @@ mod gate;
 mod golden;
 mod gpu;
 mod hf;
+mod hostile;
 mod html;
 mod markdown;
 mod onnx;

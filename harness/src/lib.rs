@@ -9,6 +9,7 @@ pub mod digest;
 pub mod error;
 pub mod infer;
 pub mod input;
+pub mod open;
 pub mod render;
 pub mod runs;
 pub mod store;

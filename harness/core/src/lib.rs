@@ -12,6 +12,7 @@ pub mod gate;
 pub mod intervals;
 pub mod labels;
 pub mod latency;
+pub mod limits;
 pub mod metrics;
 pub mod paired;
 pub mod probability;
@@ -19,6 +20,7 @@ pub mod report;
 pub mod robustness;
 pub mod split;
 pub mod streaming;
+pub mod text;
 pub mod verdicts;
 
 pub use confusion::Confusion;

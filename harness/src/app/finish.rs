@@ -63,6 +63,7 @@ pub fn finish_run_with(
     report
         .warnings
         .extend(super::leakage::training_warning(suite)?);
+    super::paths::relative_sources(&mut report, &suite.dir);
     if let Some(spec) = &suite.cohorts {
         let sources = cohort_sources(suite, spec, settings.cohorts_from.as_deref())?;
         let partitions = attach_cohorts(

@@ -11,6 +11,7 @@ pub mod finish;
 pub mod gate;
 pub mod leakage;
 pub mod merge;
+pub mod paths;
 pub mod perturb;
 pub mod profile;
 pub mod robustness;

@@ -592,7 +592,7 @@ fn model_run(
         warnings.push(Warning {
             code: WarningCode::ItemFailed,
             metric: None,
-            message: format!("item \"{id}\" failed and is not scored: {e}"),
+            message: format!("item {id:?} failed and is not scored: {e}"),
         });
     }
     OnnxModel {

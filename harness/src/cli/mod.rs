@@ -69,8 +69,11 @@ pub fn main() -> i32 {
             // One line, like every other error: the first line of clap's message plus where to
             // look for the usage.
             let text = e.render().to_string();
-            let first = text.lines().next().unwrap_or("invalid arguments");
-            let _ = writeln!(std::io::stderr(), "{first} (see tonebench --help)");
+            let _ = writeln!(
+                std::io::stderr(),
+                "{} (see tonebench --help)",
+                one_line(&text)
+            );
             return exit::INVALID_INPUT;
         }
         Err(e) => {
@@ -100,6 +103,27 @@ pub fn main() -> i32 {
             exit::code_for(&e)
         }
     }
+}
+
+/// The first line of clap's message; when it ends in `:` (the missing arguments, the possible
+/// values), the indented lines it introduces are joined onto it.
+fn one_line(text: &str) -> String {
+    let mut lines = text.lines();
+    let mut first = lines
+        .next()
+        .unwrap_or("invalid arguments")
+        .trim_end()
+        .to_owned();
+    if first.ends_with(':') {
+        let more: Vec<&str> = lines
+            .take_while(|l| l.starts_with(' '))
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        first.push(' ');
+        first.push_str(&more.join(", "));
+    }
+    first
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {

@@ -60,11 +60,11 @@ pub enum InferError {
     Model { file: String, msg: String },
     /// One input could not be read (missing or bad audio, no text); the others can go on
     /// (`--keep-going`). Exit 2.
-    #[error("item {id}: {msg}")]
+    #[error("item {}: {msg}", tonebench_core::text::plain_or_quoted(.id))]
     Item { id: String, msg: String },
     /// ONNX Runtime failed on one input (e.g. a clip too short for the graph); the others can
     /// go on (`--keep-going`). Exit 3.
-    #[error("item {id}: {msg}")]
+    #[error("item {}: {msg}", tonebench_core::text::plain_or_quoted(.id))]
     ItemRun { id: String, msg: String },
 }
 

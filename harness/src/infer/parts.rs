@@ -60,7 +60,7 @@ impl TextEncoder {
             file: file.clone(),
             msg: format!("tokenizer: {msg}"),
         };
-        let bytes = std::fs::read(path).map_err(|e| err(format!("cannot read: {e}")))?;
+        let bytes = crate::open::read(path).map_err(|e| err(format!("cannot read: {e}")))?;
         if serde_json::from_slice::<serde_json::Value>(&bytes).is_err() {
             return Err(err(
                 "not a JSON file (expected a Hugging Face tokenizer.json)".into(),
@@ -300,7 +300,9 @@ impl Graph {
         let want = width.map_or_else(|| "dim".to_string(), |w| w.to_string());
         let session = runtime::session(onnx, opts)?;
         let file = onnx.display().to_string();
-        let bad = |msg: String| InferError::Model {
+        // A graph that loads but does not fit the spec (input names and types, the output's
+        // shape and width) is the spec's problem: invalid input, exit 2, every one alike.
+        let bad = |msg: String| InferError::ModelInput {
             file: file.clone(),
             msg,
         };
@@ -570,7 +572,7 @@ pub fn open_audio(
     )?;
     let takes_mask = graph.has_input(mask);
     if p.front.attention_mask == Some(true) && !takes_mask {
-        return Err(InferError::Model {
+        return Err(InferError::ModelInput {
             file: p.onnx.display().to_string(),
             msg: format!("attention-mask = true but the graph has no input named \"{mask}\""),
         });

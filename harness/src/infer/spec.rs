@@ -248,7 +248,7 @@ pub struct EmbeddingPlan {
 }
 
 fn read(path: &Path) -> Result<String, InferError> {
-    std::fs::read_to_string(path).map_err(|e| InferError::Spec {
+    crate::open::read_to_string(path).map_err(|e| InferError::Spec {
         file: path.display().to_string(),
         msg: format!("cannot read: {e}"),
     })
@@ -300,6 +300,8 @@ pub fn parse_embedding(path: &Path, src: &str) -> Result<EmbeddingPlan, InferErr
     if e.sample_rate == 0 {
         return Err(bad("[embedding] sample-rate must be positive".into()));
     }
+    tonebench_core::limits::sample_rate(e.sample_rate)
+        .map_err(|m| bad(format!("[embedding] sample-rate: {m}")))?;
     let base = path.parent().unwrap_or(Path::new(""));
     Ok(EmbeddingPlan {
         file: path.to_path_buf(),
@@ -377,6 +379,8 @@ fn check(path: &Path, spec: ModelSpec) -> Result<Plan, InferError> {
         if r == 0 {
             Err(bad(format!("[{section}] sample-rate must be positive")))
         } else {
+            tonebench_core::limits::sample_rate(r)
+                .map_err(|e| bad(format!("[{section}] sample-rate: {e}")))?;
             Ok(r)
         }
     };

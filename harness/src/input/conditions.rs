@@ -81,7 +81,7 @@ pub const SNR_RANGE: (f64, f64) = (-20.0, 60.0);
 impl Conditions {
     /// Reads and checks a conditions file; noise and RIR files are decoded here.
     pub fn load(path: &Path) -> Result<Conditions, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        let text = crate::open::read_to_string(path).map_err(|e| ConfigError {
             path: path.to_owned(),
             line: 1,
             column: 1,
@@ -124,12 +124,19 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<Condition>, ConfigError> {
             "no [[condition]] entries: add at least one, e.g. [[condition]] name = \"white-5db\" noise = \"white\" snr-db = 5".into(),
         ));
     }
+    if let Err(e) = tonebench_core::limits::at_most(
+        "the number of [[condition]] entries",
+        m.condition.len(),
+        tonebench_core::limits::CONDITIONS,
+    ) {
+        return Err(err(m.condition[0].name.span(), e.to_string()));
+    }
     let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
     let mut out: Vec<Condition> = Vec::new();
     for c in &m.condition {
         let name = c.name.get_ref().clone();
         let here = |key: &str, span: std::ops::Range<usize>, why: String| {
-            err(span, format!("condition \"{name}\": {key}: {why}"))
+            err(span, format!("condition {name:?}: {key}: {why}"))
         };
         let ok_name = !name.is_empty()
             && name
@@ -233,7 +240,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<Condition>, ConfigError> {
                         return Err(here(
                             "snr-scope",
                             c.snr_scope.as_ref().map_or(0..0, Spanned::span),
-                            format!("\"{other}\" is not one of clip, speech"),
+                            format!("{other:?} is not one of clip, speech"),
                         ))
                     }
                 };
@@ -274,7 +281,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<Condition>, ConfigError> {
                     return Err(here(
                         "telephony",
                         t.span(),
-                        format!("\"{other}\" is not one of g711-mulaw, g711-alaw"),
+                        format!("{other:?} is not one of g711-mulaw, g711-alaw"),
                     ))
                 }
             };
@@ -328,7 +335,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<Condition>, ConfigError> {
                 return Err(here(
                     "codec",
                     codec.span(),
-                    format!("\"{}\" is not a known codec (known: opus)", codec.get_ref()),
+                    format!("{:?} is not a known codec (known: opus)", codec.get_ref()),
                 ))
             }
             None => {

@@ -18,14 +18,16 @@ pub enum EmbeddingsError {
     NoVectorColumns { file: String },
     #[error("embeddings {0}")]
     Table(TableError),
-    #[error("embeddings {file} {at} column {column}: \"{value}\" is not a finite number")]
+    #[error("embeddings {file} {at} column {column}: {value:?} is not a finite number")]
     Number {
         file: String,
         at: RowRef,
         column: String,
         value: String,
     },
-    #[error("embeddings {file} {at}: {key} \"{value}\" appears twice (first at {first})")]
+    #[error("embeddings {file}: {message}")]
+    Limit { file: String, message: String },
+    #[error("embeddings {file} {at}: {key} {value:?} appears twice (first at {first})")]
     Duplicate {
         file: String,
         at: RowRef,
@@ -39,7 +41,7 @@ pub enum EmbeddingsError {
         at: RowRef,
         key: String,
     },
-    #[error("embeddings {file}: item id \"{id}\" is not an item of the suite")]
+    #[error("embeddings {file}: item id {id:?} is not an item of the suite")]
     UnknownItem { file: String, id: String },
     #[error(transparent)]
     Cohort(#[from] CohortError),
@@ -87,6 +89,15 @@ pub fn read_embedding_table(path: &Path) -> Result<EmbeddingTable, EmbeddingsErr
     if vec_cols.is_empty() {
         return Err(EmbeddingsError::NoVectorColumns { file });
     }
+    tonebench_core::limits::at_most(
+        "the embedding dimension",
+        vec_cols.len(),
+        tonebench_core::limits::EMBEDDING_DIM,
+    )
+    .map_err(|e| EmbeddingsError::Limit {
+        file: file.clone(),
+        message: e.to_string(),
+    })?;
     let keys = table.strings(key)?;
     let values: Vec<Vec<Option<f64>>> = vec_cols
         .iter()
@@ -115,6 +126,12 @@ pub fn read_embedding_table(path: &Path) -> Result<EmbeddingTable, EmbeddingsErr
                     })
                 }
             }
+        }
+        if let Err((i, message)) = tonebench_core::limits::embedding(&v) {
+            return Err(EmbeddingsError::Limit {
+                file: format!("{file} {at} column e{}", i.unwrap_or(0)),
+                message,
+            });
         }
         if let Some((first, _)) = out.get(&name) {
             return Err(EmbeddingsError::Duplicate {

@@ -8,7 +8,7 @@ use crate::input::suite::{list_problems, Problem, Suite};
 use crate::input::table::{Table, TableError};
 
 /// How far probabilities may sum from 1.
-pub const PROB_SUM_TOLERANCE: f64 = 1e-3;
+pub const PROB_SUM_TOLERANCE: f64 = tonebench_core::probability::SUM_TOLERANCE;
 
 /// Predictions aligned to a suite's items.
 #[derive(Debug, Clone)]
@@ -77,8 +77,8 @@ impl Predictions {
         for col in ["id", "pred"] {
             if !table.has_column(col) {
                 return Err(invalid(format!(
-                    "no \"{col}\" column (columns: {}); external predictions need id and pred",
-                    table.columns().join(", ")
+                    "no {col:?} column (columns: {}); external predictions need id and pred",
+                    tonebench_core::text::listing(table.columns())
                 )));
             }
         }
@@ -89,7 +89,7 @@ impl Predictions {
             if let Some(name) = c.strip_prefix("p_") {
                 if labels.index(name).is_none() {
                     return Err(invalid(format!(
-                        "probability column \"{c}\" names no label of the suite ({})",
+                        "probability column {c:?} names no label of the suite ({})",
                         labels.listing()
                     )));
                 }
@@ -105,7 +105,7 @@ impl Predictions {
                 .collect();
             return Err(invalid(format!(
                 "probability columns are incomplete: missing {}",
-                missing.join(", ")
+                tonebench_core::text::listing(&missing)
             )));
         }
 
@@ -172,7 +172,7 @@ impl Predictions {
                 .or_else(|| label_map.get(p).and_then(|m| labels.index(m)));
             let Some(p_idx) = mapped else {
                 problems.push(problem(format!(
-                    "predicted label \"{p}\" is not one of {}",
+                    "predicted label {p:?} is not one of {}",
                     labels.listing()
                 )));
                 continue;

@@ -60,8 +60,8 @@ impl Segments {
                 return Err(SuiteError::Invalid {
                     path: path.to_owned(),
                     message: format!(
-                        "segments file {file} has no \"{c}\" column (columns: {}; needed: id, start, end, label, optional speaker, channel)",
-                        table.columns().join(", ")
+                        "segments file {file} has no {c:?} column (columns: {}; needed: id, start, end, label, optional speaker, channel)",
+                        tonebench_core::text::listing(table.columns())
                     ),
                 });
             }
@@ -117,7 +117,7 @@ impl Segments {
             }
             let Some(label) = labels.index(mapped) else {
                 problems.push(problem(format!(
-                    "label \"{raw}\" is not one of {}{}",
+                    "label {raw:?} is not one of {}{}",
                     labels.listing(),
                     if label_map.is_empty() {
                         ""
@@ -153,7 +153,7 @@ impl Segments {
                             a.end,
                             a.origin,
                             match &a.channel {
-                                Some(c) => format!(" on channel \"{c}\" (give overlapping speakers different channels)"),
+                                Some(c) => format!(" on channel {c:?} (give overlapping speakers different channels)"),
                                 None => " (give overlapping speakers different channels)".into(),
                             }
                         ),

@@ -246,10 +246,11 @@ impl Suite {
             .parent()
             .map(Path::to_owned)
             .unwrap_or_else(|| PathBuf::from("."));
-        let text = std::fs::read_to_string(&manifest_path).map_err(|source| SuiteError::Io {
-            path: manifest_path.clone(),
-            source,
-        })?;
+        let text =
+            crate::open::read_to_string(&manifest_path).map_err(|source| SuiteError::Io {
+                path: manifest_path.clone(),
+                source,
+            })?;
         let manifest: SuiteManifest = parse_toml(&manifest_path, &text)?;
         let invalid = |message: String| SuiteError::Invalid {
             path: manifest_path.clone(),
@@ -276,10 +277,15 @@ impl Suite {
         let labels =
             LabelSet::new(manifest.labels.clone()).map_err(|e| invalid(format!("labels: {e}")))?;
         let label_map = manifest.label_map.clone().unwrap_or_default();
+        if manifest.label_map.is_some() && labels.index(DROP).is_some() {
+            return Err(invalid(format!(
+                "labels: a label named {DROP:?} collides with the label-map keyword {DROP:?} (which leaves a row out); rename the label"
+            )));
+        }
         for (from, to) in &label_map {
             if to != DROP && labels.index(to).is_none() {
                 return Err(invalid(format!(
-                    "label-map: \"{from}\" maps to \"{to}\", which is not one of {} (or \"drop\")",
+                    "label-map: {from:?} maps to {to:?}, which is not one of {} (or \"drop\")",
                     labels.listing()
                 )));
             }
@@ -306,8 +312,8 @@ impl Suite {
             let optional = key == "label" && segments.is_some();
             if !table.has_column(name) && !optional {
                 return Err(invalid(format!(
-                    "{file} has no {key} column \"{name}\" (columns: {}); rename it with [columns] {key} = \"...\"",
-                    table.columns().join(", ")
+                    "{file} has no {key} column {name:?} (columns: {}); rename it with [columns] {key} = \"...\"",
+                    tonebench_core::text::listing(table.columns())
                 )));
             }
         }
@@ -317,8 +323,8 @@ impl Suite {
                 Ok(true)
             } else if name != default {
                 Err(invalid(format!(
-                    "[columns] {key} = \"{name}\" but {file} has no such column (columns: {})",
-                    table.columns().join(", ")
+                    "[columns] {key} = {name:?} but {file} has no such column (columns: {})",
+                    tonebench_core::text::listing(table.columns())
                 )))
             } else {
                 Ok(false)
@@ -349,8 +355,8 @@ impl Suite {
             {
                 if !known(c) {
                     return Err(invalid(format!(
-                        "[cohorts] names column \"{c}\", which {file} does not have (metadata columns: {})",
-                        metadata_columns.join(", ")
+                        "[cohorts] names column {c:?}, which {file} does not have (metadata columns: {})",
+                        tonebench_core::text::listing(&metadata_columns)
                     )));
                 }
             }
@@ -464,7 +470,7 @@ impl Suite {
                 };
                 problems.push(problem(
                     Some(&id),
-                    format!("label \"{raw}\" is not one of {}{hint}", labels.listing()),
+                    format!("label {raw:?} is not one of {}{hint}", labels.listing()),
                 ));
                 continue;
             };
@@ -563,6 +569,24 @@ impl Suite {
 
 fn check_cohorts(c: &CohortsManifest, dir: &Path) -> Result<CohortSpec, String> {
     let k = c.k.unwrap_or(KChoice::Auto);
+    // A partition is named after its columns: the same name twice would be two partitions
+    // with one gate path, tested twice in Benjamini–Hochberg.
+    let twice = |names: &[String], what: &str| -> Result<(), String> {
+        match names
+            .iter()
+            .enumerate()
+            .find(|(i, n)| names[..*i].contains(n))
+        {
+            Some((_, n)) => Err(format!("[cohorts] {what} names column {n:?} twice")),
+            None => Ok(()),
+        }
+    };
+    twice(&c.metadata, "metadata")?;
+    for x in &c.intersections {
+        twice(x, "an intersection")?;
+    }
+    let joined: Vec<String> = c.intersections.iter().map(|x| x.join("×")).collect();
+    twice(&joined, "intersections")?;
     Ok(CohortSpec {
         metadata: c.metadata.clone(),
         intersections: c.intersections.clone(),

@@ -6,10 +6,14 @@
 //! (no type inference: an id `007` stays `007`); numbers are parsed by the caller, which knows
 //! which row and column a bad one came from.
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
+use tonebench_core::limits;
+use tonebench_core::text::quoted;
+
+mod flat;
+use flat::check_flat;
 
 /// Where a row of a table was written, for error messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,11 +60,9 @@ impl Format {
 pub enum TableError {
     #[error("{path}: no such file")]
     Missing { path: PathBuf },
-    #[error("{path}: cannot read")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    /// `reason` is the I/O error's text (kept out of the error chain: the message holds it).
+    #[error("{path}: cannot read: {reason}")]
+    Io { path: PathBuf, reason: String },
     #[error("{path}: unsupported table format; use .csv, .tsv, .parquet or .jsonl")]
     UnknownFormat { path: PathBuf },
     #[error("{path}: the file is empty")]
@@ -77,7 +79,7 @@ pub enum TableError {
         format: &'static str,
         message: String,
     },
-    #[error("{path}: column \"{column}\" appears more than once")]
+    #[error("{path}: column {column:?} appears more than once")]
     DuplicateColumn { path: PathBuf, column: String },
 }
 
@@ -112,13 +114,13 @@ impl Table {
         let format = Format::from_path(path).ok_or_else(|| TableError::UnknownFormat {
             path: path.to_owned(),
         })?;
-        let bytes = std::fs::read(path).map_err(|source| match source.kind() {
+        let bytes = crate::open::read(path).map_err(|source| match source.kind() {
             std::io::ErrorKind::NotFound => TableError::Missing {
                 path: path.to_owned(),
             },
             _ => TableError::Io {
                 path: path.to_owned(),
-                source,
+                reason: source.to_string(),
             },
         })?;
         if bytes.iter().all(|b| b.is_ascii_whitespace()) {
@@ -135,7 +137,7 @@ impl Table {
         let (df, origins) = match format {
             Format::Csv | Format::Tsv => {
                 let sep = if format == Format::Csv { b',' } else { b'\t' };
-                let origins = scan_delimited(path, &bytes, sep)?;
+                let (origins, header) = scan_delimited(path, &bytes, sep)?;
                 drop(bytes);
                 let parse = CsvParseOptions::default()
                     .with_separator(sep)
@@ -147,6 +149,13 @@ impl Table {
                     .try_into_reader_with_file_path(Some(path.to_owned()))
                     .and_then(|r| r.finish())
                     .map_err(|e| parse_err("CSV", e))?;
+                // polars keeps RFC 4180's doubled quotes in header names; the scan's are
+                // unescaped.
+                let mut df = df;
+                if header.len() == df.width() {
+                    df.set_column_names(&header)
+                        .map_err(|e| parse_err("CSV", e))?;
+                }
                 (df, origins)
             }
             Format::JsonLines => {
@@ -159,17 +168,19 @@ impl Table {
                     .with_json_format(JsonFormat::JsonLines)
                     .finish()
                     .map_err(|e| parse_err("JSON lines", e))?;
+                check_flat(path, &df)?;
                 (df, origins)
             }
             Format::Parquet => {
                 drop(bytes);
-                let file = File::open(path).map_err(|source| TableError::Io {
+                let file = crate::open::open(path).map_err(|source| TableError::Io {
                     path: path.to_owned(),
-                    source,
+                    reason: source.to_string(),
                 })?;
                 let df = ParquetReader::new(file)
                     .finish()
                     .map_err(|e| parse_err("Parquet", e))?;
+                check_flat(path, &df)?;
                 let origins = (0..df.height()).map(RowRef::Row).collect();
                 (df, origins)
             }
@@ -250,10 +261,22 @@ impl Table {
             .cast(&DataType::String)
             .map_err(|e| self.cast_err(name, e))?;
         let ca = cast.str().map_err(|e| self.cast_err(name, e))?;
-        Ok(ca
-            .iter()
-            .map(|v| v.filter(|s| !s.is_empty()).map(str::to_owned))
-            .collect())
+        ca.iter()
+            .enumerate()
+            .map(|(row, v)| match v {
+                Some(s) if s.len() > limits::CELL_BYTES => Err(TableError::Malformed {
+                    path: self.path.clone(),
+                    at: self.origin(row),
+                    message: format!(
+                        "column {}: {}",
+                        quoted(name),
+                        limits::at_most("the cell's length (bytes)", s.len(), limits::CELL_BYTES)
+                            .unwrap_err()
+                    ),
+                }),
+                v => Ok(v.filter(|s| !s.is_empty()).map(str::to_owned)),
+            })
+            .collect()
     }
 
     /// A column as numbers; a cell that is not a number is an error naming its row.
@@ -279,7 +302,7 @@ impl Table {
                     .map_err(|_| TableError::Malformed {
                         path: self.path.clone(),
                         at: self.origin(row),
-                        message: format!("column \"{name}\": \"{s}\" is not a number"),
+                        message: format!("column {}: {} is not a number", quoted(name), quoted(&s)),
                     }),
             })
             .collect()
@@ -289,7 +312,7 @@ impl Table {
         self.df.column(name).map_err(|_| TableError::Parse {
             path: self.path.clone(),
             format: "table",
-            message: format!("no column \"{name}\""),
+            message: format!("no column {}", quoted(name)),
         })
     }
 
@@ -297,7 +320,7 @@ impl Table {
         TableError::Parse {
             path: self.path.clone(),
             format: "table",
-            message: format!("column \"{name}\": {}", one_line(&e.to_string())),
+            message: format!("column {}: {}", quoted(name), one_line(&e.to_string())),
         }
     }
 }
@@ -309,7 +332,11 @@ pub fn one_line(s: &str) -> String {
 
 /// Checks a delimited text file record by record (RFC 4180 quoting) and returns the line on
 /// which each data record starts. Blank lines are skipped, as polars skips them.
-fn scan_delimited(path: &Path, bytes: &[u8], sep: u8) -> Result<Vec<RowRef>, TableError> {
+fn scan_delimited(
+    path: &Path,
+    bytes: &[u8],
+    sep: u8,
+) -> Result<(Vec<RowRef>, Vec<String>), TableError> {
     let malformed = |line: usize, message: String| TableError::Malformed {
         path: path.to_owned(),
         at: RowRef::Line(line),
@@ -327,6 +354,7 @@ fn scan_delimited(path: &Path, bytes: &[u8], sep: u8) -> Result<Vec<RowRef>, Tab
     }
     let mut origins = Vec::new();
     let mut header_fields: Option<usize> = None;
+    let mut header_names = Vec::new();
     let mut line = 1usize;
     let mut i = 0usize;
     let n = bytes.len();
@@ -346,7 +374,25 @@ fn scan_delimited(path: &Path, bytes: &[u8], sep: u8) -> Result<Vec<RowRef>, Tab
         let mut in_quotes = false;
         let mut at_field_start = true;
         let record_start = i;
+        let mut field_start = i;
         loop {
+            if i - field_start > limits::CELL_BYTES || i - record_start > limits::LINE_BYTES {
+                let (what, len, max) = if i - record_start > limits::LINE_BYTES {
+                    (
+                        "the line's length (bytes)",
+                        i - record_start,
+                        limits::LINE_BYTES,
+                    )
+                } else {
+                    (
+                        "the cell's length (bytes)",
+                        i - field_start,
+                        limits::CELL_BYTES,
+                    )
+                };
+                let e = limits::at_most(what, len, max).unwrap_err();
+                return Err(malformed(start_line, format!("field {fields}: {e}")));
+            }
             if i >= n {
                 if in_quotes {
                     return Err(malformed(
@@ -386,6 +432,7 @@ fn scan_delimited(path: &Path, bytes: &[u8], sep: u8) -> Result<Vec<RowRef>, Tab
                 fields += 1;
                 at_field_start = true;
                 i += 1;
+                field_start = i;
                 continue;
             }
             if b == b'\n' {
@@ -405,10 +452,11 @@ fn scan_delimited(path: &Path, bytes: &[u8], sep: u8) -> Result<Vec<RowRef>, Tab
                     if names[..k].contains(n) {
                         return Err(malformed(
                             start_line,
-                            format!("column \"{n}\" appears twice in the header"),
+                            format!("column {} appears twice in the header", quoted(n)),
                         ));
                     }
                 }
+                header_names = names;
             }
             Some(h) if h != fields => {
                 return Err(malformed(
@@ -424,7 +472,7 @@ fn scan_delimited(path: &Path, bytes: &[u8], sep: u8) -> Result<Vec<RowRef>, Tab
             path: path.to_owned(),
         });
     }
-    Ok(origins)
+    Ok((origins, header_names))
 }
 
 /// The column names of a header record (RFC 4180 quoting), trimmed of line ends.
@@ -467,6 +515,13 @@ fn scan_json_lines(path: &Path, bytes: &[u8]) -> Result<Vec<RowRef>, TableError>
         if l.trim().is_empty() {
             continue;
         }
+        if let Err(e) = limits::at_most("the line's length (bytes)", l.len(), limits::LINE_BYTES) {
+            return Err(TableError::Malformed {
+                path: path.to_owned(),
+                at: RowRef::Line(i + 1),
+                message: e.to_string(),
+            });
+        }
         match serde_json::from_str::<serde_json::Value>(l) {
             Ok(serde_json::Value::Object(_)) => origins.push(RowRef::Line(i + 1)),
             Ok(_) => {
@@ -493,7 +548,7 @@ mod tests {
     use super::*;
 
     fn scan(text: &str) -> Result<Vec<RowRef>, TableError> {
-        scan_delimited(Path::new("t.csv"), text.as_bytes(), b',')
+        scan_delimited(Path::new("t.csv"), text.as_bytes(), b',').map(|(rows, _)| rows)
     }
 
     #[test]

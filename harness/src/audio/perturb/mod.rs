@@ -30,7 +30,7 @@ use super::Waveform;
 /// Why a condition could not be applied to one clip.
 #[derive(Debug, Error)]
 pub enum PerturbError {
-    #[error("condition {condition}, item {id}: {message}")]
+    #[error("condition {condition}, item {}: {message}", tonebench_core::text::plain_or_quoted(.id))]
     Item {
         condition: String,
         id: String,

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use super::parts::{self, AudioFrontend, Graph, Tokens};
 use super::spec::IoNames;
-use super::{item, late, non_finite, text_feeds, text_predict, tokenize, Model, Pipeline};
+use super::{item, late, scored, text_feeds, text_predict, tokenize, Model, Pipeline};
 use super::{InferError, InferInput, Prediction, Timings};
 
 impl Model {
@@ -84,10 +84,7 @@ impl Model {
                     &mut rows_out,
                 )?;
                 for row in rows_out {
-                    let a = head.apply(&row);
-                    if let Some(e) = non_finite(&a, id, &audio.graph.file) {
-                        return Err(e);
-                    }
+                    let a = scored(head, &row, id, &audio.graph.file)?;
                     let p = late(
                         &t,
                         &Prediction {
@@ -108,10 +105,7 @@ impl Model {
             }
         };
         for row in rows_out {
-            let p = head.apply(&row);
-            if let Some(e) = non_finite(&p, id, &self.file) {
-                return Err(e);
-            }
+            let p = scored(head, &row, id, &self.file)?;
             out.extend(p);
         }
         Ok(WindowOutputs {
