@@ -16,6 +16,7 @@ mod paired;
 mod perturb;
 mod probability;
 mod profile;
+mod resume;
 mod robustness;
 mod run;
 mod score;

@@ -11,6 +11,7 @@ pub mod finish;
 pub mod gate;
 pub mod perturb;
 pub mod profile;
+pub mod resume;
 pub mod robustness;
 pub mod run;
 pub mod score;

@@ -31,6 +31,8 @@ pub struct RunPlan {
     pub resume: bool,
     /// Record failing items and go on.
     pub keep_going: bool,
+    /// With `resume`: predict again the items the journal records as failed.
+    pub retry_failed: bool,
     /// Sessions on worker threads.
     pub jobs: usize,
     /// Items sampled to measure the effect of batching (0 = no check).
@@ -111,9 +113,6 @@ pub fn run(plan: &RunPlan) -> anyhow::Result<RunOutcome> {
         .map(crate::input::conditions::Conditions::load)
         .transpose()?;
     let out = crate::store::out_dir(plan.out.as_deref(), &suite.name);
-    if !plan.resume {
-        crate::store::check_fresh(&out)?;
-    }
     // Model names are checked before any inference: they key the journal and the report.
     let mut names: Vec<String> = Vec::new();
     for spec in &plan.models {
@@ -127,7 +126,12 @@ pub fn run(plan: &RunPlan) -> anyhow::Result<RunOutcome> {
         names.push(name);
     }
     let files = RunDir::create(&out)?;
-    let (mut journal, mut done) = Journal::open(&out)?;
+    // One process at a time in a run folder, from reading the journal to the last report.
+    let _lock = crate::store::lock::RunLock::acquire(&out)?;
+    if !plan.resume {
+        crate::store::check_fresh(&out)?;
+    }
+    let (mut journal, mut done) = Journal::open(&out, !plan.resume)?;
     let mut others: Vec<&String> = done
         .keys()
         .filter(|m| {
@@ -148,6 +152,7 @@ pub fn run(plan: &RunPlan) -> anyhow::Result<RunOutcome> {
         }
         .into());
     }
+    super::resume::check(&suite, plan, &mut journal, &mut done)?;
     let stream = stream_plan(plan, &suite)?;
     if stream.is_some() && conditions.is_some() {
         return Err(crate::error::UsageError(
@@ -228,8 +233,10 @@ pub fn run_models(
         let mut predicted = 0usize;
         let identity_of = ModelInfo::of(&model);
         let name = identity_of.name.clone();
-        let chunks: Vec<&[&crate::input::suite::Item]> =
-            todo.chunks(CHUNK.max(options.batch)).collect();
+        // Whole batches per chunk: a batch is the same suite items however much was resumed.
+        let chunks: Vec<&[&crate::input::suite::Item]> = todo
+            .chunks(CHUNK.div_ceil(options.batch.max(1)) * options.batch.max(1))
+            .collect();
         // Extra sessions for --jobs: each worker thread runs its own copy of the model.
         let mut extra = Vec::new();
         for _ in 1..plan.jobs.max(1).min(chunks.len().max(1)) {
