@@ -1,7 +1,7 @@
 # The two commands of the README, and the steps they need. Each target installs what it needs.
 CARGO ?= cargo
 
-.PHONY: demo test setup setup-test setup-gpu bench
+.PHONY: demo test setup setup-test setup-gpu bench fuzz-smoke
 
 ## Run the whole job on the bundled demo suite and models; writes reports/demo/.
 demo: setup
@@ -27,3 +27,8 @@ setup-test:
 ## Criterion benchmarks of tonebench's hot paths.
 bench: setup
 	$(CARGO) bench --locked
+
+## Every cargo-fuzz target for 60 s over the seed corpus (needs nightly and cargo-fuzz; says so and
+## does nothing without them). See docs/fuzzing.md.
+fuzz-smoke:
+	bash scripts/fuzz.sh smoke 60

@@ -5,6 +5,7 @@ mod common;
 mod embed;
 mod exit;
 mod formats;
+mod fuzz_seeds;
 mod gate;
 mod golden;
 mod gpu;
