@@ -14,8 +14,11 @@ use tonebench::input::suite::Suite;
 use tonebench::input::table::Table;
 use tonebench_core::labels::LabelSet;
 
+/// A target's body: one input in, nothing out but panics.
+pub type Body = fn(&[u8]);
+
 /// Every target: its name (as `cargo fuzz run NAME` knows it) and its body.
-pub const TARGETS: [(&str, fn(&[u8])); 8] = [
+pub const TARGETS: [(&str, Body); 8] = [
     ("table", table),
     ("suite", suite),
     ("predictions", predictions),
