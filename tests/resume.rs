@@ -47,6 +47,11 @@ fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// Runs a command that must exit 2 and returns its stderr.
+fn refused(mut cmd: assert_cmd::Command) -> String {
+    stderr(cmd.assert().code(2).get_output())
+}
+
 #[test]
 fn a_second_writer_of_a_run_folder_is_refused_naming_the_holder() {
     let tmp = tempfile::tempdir().unwrap();
@@ -58,12 +63,7 @@ fn a_second_writer_of_a_run_folder_is_refused_naming_the_holder() {
     lock.try_lock().unwrap();
     std::io::Write::write_all(&mut lock, format!("{}\n", std::process::id()).as_bytes()).unwrap();
     for extra in [&["--resume"][..], &[]] {
-        let o = run(&suite, &demo_text(), &out, extra)
-            .assert()
-            .code(2)
-            .get_output()
-            .clone();
-        let err = stderr(&o);
+        let err = refused(run(&suite, &demo_text(), &out, extra));
         assert!(
             err.contains("in use by another tonebench")
                 && err.contains(&format!("pid {}", std::process::id())),
@@ -108,12 +108,7 @@ fn a_resume_over_changed_items_is_refused_naming_them() {
             l
         }
     });
-    let o = run(&suite, &demo_text(), &out, &["--resume"])
-        .assert()
-        .code(2)
-        .get_output()
-        .clone();
-    let err = stderr(&o);
+    let err = refused(run(&suite, &demo_text(), &out, &["--resume"]));
     assert!(
         err.contains("the inputs of 2 item(s) changed")
             && err.contains("\"demo-0003\", \"demo-0008\"")
@@ -153,12 +148,8 @@ fn a_journal_without_results_never_blocks_a_fresh_start() {
     // The corrected command, as first typed, just runs.
     run(&suite, &demo_text(), &out, &[]).assert().success();
     // A journal with results still does block one.
-    let o = run(&suite, &demo_text(), &out, &[])
-        .assert()
-        .code(2)
-        .get_output()
-        .clone();
-    assert!(stderr(&o).contains("--resume"), "{}", stderr(&o));
+    let err = refused(run(&suite, &demo_text(), &out, &[]));
+    assert!(err.contains("--resume"), "{err}");
 }
 
 #[test]
@@ -191,22 +182,13 @@ fn retry_failed_predicts_failed_items_again_after_they_are_fixed() {
         .code(2);
     std::fs::write(&bad, &good).unwrap();
     // The fixed item is a changed item: a plain resume says so and what to do.
-    let o = run(&suite, &model, &out, &["--resume"])
-        .assert()
-        .code(2)
-        .get_output()
-        .clone();
-    let err = stderr(&o);
+    let err = refused(run(&suite, &model, &out, &["--resume"]));
     assert!(
         err.contains("\"demo-0004\" (failed)") && err.contains("--retry-failed"),
         "{err}"
     );
-    let o = run(&suite, &model, &out, &["--retry-failed"])
-        .assert()
-        .code(2)
-        .get_output()
-        .clone();
-    assert!(stderr(&o).contains("--resume"), "{}", stderr(&o));
+    let err = refused(run(&suite, &model, &out, &["--retry-failed"]));
+    assert!(err.contains("--resume"), "{err}");
     run(&suite, &model, &out, &["--resume", "--retry-failed"])
         .assert()
         .success();
