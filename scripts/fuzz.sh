@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 FUZZ_TARGET_DIR="${FUZZ_TARGET_DIR:-$HOME/.cache/tonebench/target-fuzz}"
-TARGETS=(table suite predictions wav model_spec gate conditions segments)
+TARGETS=(table suite predictions wav model_spec gate conditions segments rule)
 # Inputs that run longer than this many seconds, or allocate more than this many MB, are crashes.
 TIMEOUT_S=10
 RSS_MB=2048

@@ -1,9 +1,9 @@
 //! The fuzz targets' seed corpus, from the tests' fixtures, the bundled suites and the docs'
-//! examples, and a smoke run of every target's body over it (the bodies are `fuzz/src/lib.rs`,
+//! examples, and a smoke run of every target's body over it (the bodies are `fuzz/src/bodies.rs`,
 //! included here, so `make test` needs no nightly toolchain). With `TONEBENCH_FUZZ_CORPUS=DIR`
 //! the seeds are also written to `DIR/<target>/` — `scripts/fuzz.sh corpus` does that.
 
-#[path = "../fuzz/src/lib.rs"]
+#[path = "../fuzz/src/bodies.rs"]
 #[allow(dead_code)]
 mod bodies;
 
@@ -148,6 +148,25 @@ fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
         };
         out.push((target, format!("docs-{i}.toml"), block.into_bytes()));
     }
+    // The rule language alone (`rule`, a target of the core): every rule of the gate seeds.
+    let rules: Vec<(String, Vec<u8>)> = out
+        .iter()
+        .filter(|(t, _, _)| *t == "gate")
+        .flat_map(|(_, name, bytes)| {
+            let text = String::from_utf8_lossy(bytes).into_owned();
+            let rules: Vec<String> = text
+                .lines()
+                .filter_map(|l| l.trim().strip_prefix("rule = \""))
+                .filter_map(|r| r.split('"').next())
+                .map(str::to_owned)
+                .collect();
+            rules
+                .into_iter()
+                .enumerate()
+                .map(move |(i, r)| (format!("{name}-{i}"), r.into_bytes()))
+        })
+        .collect();
+    out.extend(rules.into_iter().map(|(n, b)| ("rule", n, b)));
     out
 }
 
@@ -160,8 +179,13 @@ fn every_fuzz_target_runs_over_its_seed_corpus() {
     }
     let corpus = std::env::var_os("TONEBENCH_FUZZ_CORPUS").map(PathBuf::from);
     for (target, name, bytes) in &seeds {
-        let body = bodies::TARGETS.iter().find(|(t, _)| t == target).unwrap().1;
-        body(bytes);
+        match bodies::TARGETS.iter().find(|(t, _)| t == target) {
+            Some((_, body)) => body(bytes),
+            None => {
+                let rule = tonebench_core::gate::Rule::parse(std::str::from_utf8(bytes).unwrap());
+                assert!(rule.is_ok(), "{target} seed {name}: {rule:?}");
+            }
+        }
         if let Some(dir) = &corpus {
             let dir = dir.join(target);
             std::fs::create_dir_all(&dir).unwrap();
