@@ -4,7 +4,7 @@ CARGO ?= cargo
 # Evaluated by the shell when a recipe runs, so after setup.
 OPUS = $$(pkg-config --exists opus 2>/dev/null && echo --features opus)
 
-.PHONY: demo test setup setup-test setup-gpu bench
+.PHONY: demo test setup setup-test setup-gpu bench fuzz-smoke
 
 ## Run the whole job on the bundled demo suite and models; writes reports/demo/.
 demo: setup
@@ -30,3 +30,8 @@ setup-test:
 ## Criterion benchmarks of tonebench's hot paths.
 bench: setup
 	$(CARGO) bench --locked $(OPUS)
+
+## Every cargo-fuzz target for 60 s over the seed corpus (needs nightly and cargo-fuzz; says so and
+## does nothing without them). See docs/fuzzing.md.
+fuzz-smoke:
+	bash scripts/fuzz.sh smoke 60

@@ -69,6 +69,7 @@ pub fn demo_plan(out: &Path, eval: EvalSettings) -> anyhow::Result<RunPlan> {
         },
         resume: false,
         keep_going: false,
+        retry_failed: false,
         jobs: 1,
         sensitivity_sample: 0,
         eval,

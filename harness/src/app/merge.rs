@@ -42,7 +42,7 @@ pub fn merge(plan: &MergePlan) -> anyhow::Result<RunOutcome> {
     crate::store::check_fresh(&plan.out)?;
     let joined = join(&shards, &suite)?;
     crate::store::RunDir::create(&plan.out)?;
-    let (mut journal, _) = Journal::open(&plan.out)?;
+    let (mut journal, _) = Journal::open(&plan.out, true)?;
     write_journal(&mut journal, &joined.done, &suite)?;
     drop(joined.done);
     crate::store::shard::write_record(
@@ -170,7 +170,7 @@ fn join(shards: &[(PathBuf, ShardManifest)], suite: &Suite) -> anyhow::Result<Jo
     let mut batch_at: HashMap<String, usize> = HashMap::new();
     let mut timings: BTreeMap<(String, String), (Vec<f64>, BTreeSet<usize>)> = BTreeMap::new();
     for (si, (dir, m)) in shards.iter().enumerate() {
-        let (_, shard_done) = Journal::open(dir)?;
+        let shard_done = crate::store::journal::read_done(dir)?;
         for (key, d) in shard_done {
             let u = done.entry(key.clone()).or_default();
             if u.identity.is_none() {
@@ -271,7 +271,7 @@ fn join(shards: &[(PathBuf, ShardManifest)], suite: &Suite) -> anyhow::Result<Jo
 /// The earlier shard whose journal holds `id` for `key` (for the duplicate's message).
 fn holder(shards: &[(PathBuf, ShardManifest)], key: &str, id: &str) -> anyhow::Result<PathBuf> {
     for (dir, _) in shards {
-        let (_, d) = Journal::open(dir)?;
+        let d = crate::store::journal::read_done(dir)?;
         if d.get(key).is_some_and(|d| d.contains(id)) {
             return Ok(dir.clone());
         }

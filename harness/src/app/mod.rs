@@ -14,6 +14,7 @@ pub mod merge;
 pub mod paths;
 pub mod perturb;
 pub mod profile;
+pub mod resume;
 pub mod robustness;
 pub mod run;
 pub mod score;

@@ -32,6 +32,8 @@ pub struct RunPlan {
     pub resume: bool,
     /// Record failing items and go on.
     pub keep_going: bool,
+    /// With `resume`: predict again the items the journal records as failed.
+    pub retry_failed: bool,
     /// Sessions on worker threads.
     pub jobs: usize,
     /// Items sampled to measure the effect of batching (0 = no check).
@@ -136,7 +138,7 @@ pub fn run(plan: &RunPlan) -> anyhow::Result<RunOutcome> {
 /// [`run`] over a suite already loaded (`merge` has checked it against the shards).
 pub(super) fn run_suite(plan: &RunPlan, suite: Suite) -> anyhow::Result<RunOutcome> {
     let out = crate::store::out_dir(plan.out.as_deref(), &suite.name);
-    let (runs, robustness) = predict(&suite, plan, &out)?;
+    let (runs, robustness, _lock) = predict(&suite, plan, &out)?;
     let report = finish_run_with(&suite, &runs, robustness.as_ref(), &plan.eval, &out)?;
     Ok(RunOutcome {
         report,
@@ -160,21 +162,23 @@ pub(super) fn failed(runs: &[ModelRun], robustness: Option<&RobustnessRuns>) -> 
 
 /// Everything of a run before its evaluation: checks the models' names and the journal in
 /// `out`, predicts what is not yet journaled (clean, streamed or under conditions) and returns
-/// the model runs; a shard (`run --shard`) stops here.
+/// the model runs with the run folder's lock, which the caller holds until its last file is
+/// written; a shard (`run --shard`) stops here.
 pub(super) fn predict(
     suite: &Suite,
     plan: &RunPlan,
     out: &std::path::Path,
-) -> anyhow::Result<(Vec<ModelRun>, Option<RobustnessRuns>)> {
+) -> anyhow::Result<(
+    Vec<ModelRun>,
+    Option<RobustnessRuns>,
+    crate::store::lock::RunLock,
+)> {
     // A bad conditions file is found before any model runs.
     let conditions = plan
         .conditions
         .as_deref()
         .map(crate::input::conditions::Conditions::load)
         .transpose()?;
-    if !plan.resume {
-        crate::store::check_fresh(out)?;
-    }
     // Model names are checked before any inference: they key the journal and the report.
     let mut names: Vec<String> = Vec::new();
     let mut model_windows = Vec::new();
@@ -191,7 +195,13 @@ pub(super) fn predict(
         names.push(name);
     }
     let files = RunDir::create(out)?;
-    let (mut journal, mut done) = Journal::open(out)?;
+    // One process at a time in a run folder, from reading the journal to the last report: the
+    // caller holds the returned lock until then.
+    let lock = crate::store::lock::RunLock::acquire(out)?;
+    if !plan.resume {
+        crate::store::check_fresh(out)?;
+    }
+    let (mut journal, mut done) = Journal::open(out, !plan.resume)?;
     let mut others: Vec<&String> = done
         .keys()
         .filter(|m| {
@@ -212,6 +222,7 @@ pub(super) fn predict(
         }
         .into());
     }
+    super::resume::check(suite, plan, &mut journal, &mut done)?;
     let stream = stream_plan(plan, suite, &model_windows)?;
     if stream.is_some() && conditions.is_some() {
         return Err(crate::error::UsageError(
@@ -234,7 +245,7 @@ pub(super) fn predict(
     let robustness = conditions
         .map(|c| super::robustness::run_conditions(suite, plan, &c, &mut journal, &mut done))
         .transpose()?;
-    Ok((runs, robustness))
+    Ok((runs, robustness, lock))
 }
 
 /// Runs every model (skipping what the journal already holds) and returns their runs.
@@ -277,8 +288,10 @@ pub fn run_models(
         let mut predicted = 0usize;
         let identity_of = ModelInfo::of(&model);
         let name = identity_of.name.clone();
-        let chunks: Vec<&[&crate::input::suite::Item]> =
-            todo.chunks(CHUNK.max(options.batch)).collect();
+        // Whole batches per chunk: a batch is the same suite items however much was resumed.
+        let chunks: Vec<&[&crate::input::suite::Item]> = todo
+            .chunks(CHUNK.div_ceil(options.batch.max(1)) * options.batch.max(1))
+            .collect();
         // Extra sessions for --jobs: each worker thread runs its own copy of the model.
         let mut extra = Vec::new();
         for _ in 1..plan.jobs.max(1).min(chunks.len().max(1)) {

@@ -132,6 +132,7 @@ impl RunSettings {
             out: Some(out.to_owned()),
             options: self.options,
             resume: true,
+            retry_failed: false,
             keep_going: self.keep_going,
             jobs: 1,
             sensitivity_sample: self.sensitivity_sample,
@@ -268,7 +269,7 @@ pub fn run_shard(plan: &RunPlan, shard: Shard) -> anyhow::Result<ShardOutcome> {
         items: suite.items.len(),
         complete: false,
     };
-    let (runs, robustness) = super::run::predict(&suite, plan, &out)?;
+    let (runs, robustness, _lock) = super::run::predict(&suite, plan, &out)?;
     let dir = RunDir::create(&out)?;
     crate::store::predictions::write_predictions(&dir.predictions(), &suite, &runs)?;
     manifest.models = runs

@@ -14,8 +14,8 @@ pub mod profile;
 pub mod report;
 pub mod run;
 pub mod score;
-pub mod suite;
 pub mod shard;
+pub mod suite;
 
 use std::io::Write;
 

@@ -28,6 +28,9 @@ pub struct RunArgs {
     /// Record an item that fails (bad audio, …) as an error and go on, instead of stopping
     #[arg(long)]
     pub keep_going: bool,
+    /// With --resume: predict again the items the journal records as failed (after fixing them)
+    #[arg(long)]
+    pub retry_failed: bool,
     /// Sessions run in parallel, each on its own thread (with --threads 1 each, --jobs 2 uses two
     /// cores for small models better than one session with two threads)
     #[arg(long, default_value_t = 1, value_parser = parse_positive)]
@@ -110,6 +113,7 @@ impl RunArgs {
             options: self.exec.options(),
             resume: self.resume,
             keep_going: self.keep_going,
+            retry_failed: self.retry_failed,
             jobs: self.jobs,
             sensitivity_sample: self.sensitivity_sample,
             eval: self.bootstrap.settings()?,
