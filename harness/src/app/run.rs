@@ -10,14 +10,12 @@ use tonebench_core::report::{Report, Warning, WarningCode};
 use super::finish::{finish_run_with, EvalSettings};
 use super::robustness::RobustnessRuns;
 use super::source::{ModelFiles, OnnxModel};
-use super::streaming::StreamPlan;
 use super::AppError;
 use crate::infer::{self, InferError, InferInput, Model, Options};
 use crate::input::suite::Suite;
 use crate::runs::ModelRun;
 use crate::store::journal::{Done, Entry, Journal};
 use crate::store::RunDir;
-use tonebench_core::streaming::WindowSpec;
 
 /// What `run` does: every model over the suite, into one run folder.
 #[derive(Debug, Clone)]
@@ -54,65 +52,6 @@ pub struct StreamRequest {
     pub hop_s: Option<f64>,
     pub batch: usize,
     pub speech: super::streaming::SpeechChoice,
-}
-
-/// Calls pictured in a streamed run's reports when `--examples` is not given.
-const DEFAULT_TIMELINES: usize = 3;
-
-/// The streaming plan of a run: the request on the command line over the models' and the
-/// suite's `[streaming]`. `model_windows` holds each model spec's `[streaming]`; a calls suite
-/// (one with segments) is streamed when any of them sets a window.
-fn stream_plan(
-    plan: &RunPlan,
-    suite: &Suite,
-    model_windows: &[(String, Option<crate::infer::spec::StreamingSpec>)],
-) -> anyhow::Result<Option<StreamPlan>> {
-    let req = plan.stream;
-    let hop = req.and_then(|r| r.hop_s);
-    let cli = req.and_then(|r| r.window_s);
-    let default = match (cli, suite.streaming) {
-        (Some(w), _) => Some((w, hop)),
-        (None, Some(s)) => Some((s.window, hop.or(s.hop))),
-        (None, None) => None,
-    };
-    let by_model = suite.segments.is_some() && model_windows.iter().any(|(_, w)| w.is_some());
-    if default.is_none() && !by_model {
-        if req.is_some() {
-            return Err(crate::error::UsageError(format!(
-                "streaming options given, but neither --window, suite {}'s [streaming] nor a model spec's [streaming] sets a window",
-                suite.name
-            ))
-            .into());
-        }
-        return Ok(None);
-    }
-    if default.is_none() {
-        if let Some((name, _)) = model_windows.iter().find(|(_, w)| w.is_none()) {
-            return Err(crate::error::UsageError(format!(
-                "model {name} has no [streaming] window and neither --window nor suite {}'s [streaming] sets one",
-                suite.name
-            ))
-            .into());
-        }
-    }
-    let spec = default
-        .map(|(w, h)| {
-            WindowSpec::new(w, h.unwrap_or(w / 2.0))
-                .map_err(|e| crate::error::UsageError(format!("--window/--hop: {e}")))
-        })
-        .transpose()?;
-    Ok(Some(StreamPlan {
-        spec,
-        forced: cli.is_some(),
-        hop,
-        batch: req.map_or(super::streaming::DEFAULT_BATCH, |r| r.batch.max(1)),
-        speech: req.map(|r| r.speech).unwrap_or_default(),
-        timelines: if plan.eval.examples > 0 {
-            plan.eval.examples
-        } else {
-            DEFAULT_TIMELINES
-        },
-    }))
 }
 
 /// What a finished run produced.
@@ -223,7 +162,7 @@ pub(super) fn predict(
         .into());
     }
     super::resume::check(suite, plan, &mut journal, &mut done)?;
-    let stream = stream_plan(plan, suite, &model_windows)?;
+    let stream = super::streaming::plan::stream_plan(plan, suite, &model_windows)?;
     if stream.is_some() && conditions.is_some() {
         return Err(crate::error::UsageError(
             "--window and --conditions cannot be combined yet: stream the clean calls and run the conditions separately".into(),

@@ -347,13 +347,13 @@ pub fn first_difference(
 
 /// The machine this process runs on; latency figures are grouped by its `class`.
 pub fn host(provider: &str) -> Host {
-    let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname")
+    let hostname = crate::open::read_to_string("/proc/sys/kernel/hostname")
         .ok()
         .or_else(|| std::env::var("HOSTNAME").ok())
         .map(|h| h.trim().to_owned())
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "unknown".into());
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+    let cpu = crate::open::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|t| {
             t.lines()

@@ -145,7 +145,7 @@ fn evaluation_line(line: &str) -> Option<Result<EvalLine, String>> {
 
 /// The transcriptions of one dialog: utterance id → text.
 fn transcriptions(path: &Path) -> BTreeMap<String, String> {
-    let Ok(text) = std::fs::read_to_string(path) else {
+    let Ok(text) = crate::open::read_to_string(path) else {
         return BTreeMap::new();
     };
     text.lines()
@@ -185,7 +185,7 @@ pub fn parse(dir: &Path) -> Result<Parsed, CorpusError> {
                 .join("transcriptions")
                 .join(format!("{dialog_name}.txt")),
         );
-        let text = std::fs::read_to_string(&eval).map_err(|source| CorpusError::Io {
+        let text = crate::open::read_to_string(&eval).map_err(|source| CorpusError::Io {
             path: eval.clone(),
             source,
         })?;

@@ -200,11 +200,12 @@ struct Source {
 
 impl Source {
     fn read(suite: &Suite) -> Result<Source, anyhow::Error> {
-        let text =
-            std::fs::read_to_string(&suite.manifest_path).map_err(|source| CorpusError::Io {
+        let text = crate::open::read_to_string(&suite.manifest_path).map_err(|source| {
+            CorpusError::Io {
                 path: suite.manifest_path.clone(),
                 source,
-            })?;
+            }
+        })?;
         let manifest: toml::Table = toml::from_str(&text)?;
         let id_name = manifest
             .get("columns")

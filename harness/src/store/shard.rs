@@ -135,7 +135,7 @@ pub fn read_manifest(dir: &Path) -> Result<Option<ShardManifest>, ShardFileError
     if !path.exists() {
         return Ok(None);
     }
-    let bytes = std::fs::read(&path).map_err(|source| ShardFileError::Read {
+    let bytes = crate::open::read(&path).map_err(|source| ShardFileError::Read {
         path: path.clone(),
         source,
     })?;

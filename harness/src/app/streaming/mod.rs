@@ -7,6 +7,7 @@
 //! so cohorts, comparisons and gates work on calls unchanged.
 
 mod outcome;
+pub mod plan;
 mod speech;
 
 use std::time::{Duration, Instant};

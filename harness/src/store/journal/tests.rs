@@ -10,7 +10,7 @@ fn item(id: &str) -> Entry {
 }
 
 fn lines(dir: &Path) -> Vec<String> {
-    std::fs::read_to_string(Journal::path_in(dir))
+    crate::open::read_to_string(Journal::path_in(dir))
         .unwrap()
         .lines()
         .map(str::to_owned)
@@ -25,7 +25,7 @@ fn a_torn_last_line_is_dropped_and_overwritten() {
     j.append(&[item("a"), item("b")]).unwrap();
     drop(j);
     let path = Journal::path_in(tmp.path());
-    let whole = std::fs::read(&path).unwrap();
+    let whole = crate::open::read(&path).unwrap();
     // Every cut inside the last line (a crash, a full disk) reads as the lines before it.
     let second = whole[..whole.len() - 1]
         .iter()
@@ -37,7 +37,7 @@ fn a_torn_last_line_is_dropped_and_overwritten() {
         let (_, done) = Journal::open(tmp.path(), false).unwrap();
         assert_eq!(done["m"].items.len(), 1, "cut at {cut}");
         assert_eq!(
-            std::fs::read(&path).unwrap(),
+            crate::open::read(&path).unwrap(),
             &whole[..second],
             "cut at {cut}"
         );
@@ -75,7 +75,7 @@ fn corruption_before_the_end_is_an_error_naming_the_line() {
     l[1] = l[1].replace("0.25", "0.35");
     let path = Journal::path_in(tmp.path());
     std::fs::write(&path, l.join("\n") + "\n").unwrap();
-    let before = std::fs::read(&path).unwrap();
+    let before = crate::open::read(&path).unwrap();
     let err = Journal::open(tmp.path(), false).err().unwrap();
     let msg = err.to_string();
     assert!(msg.contains("line 2") && msg.contains("checksum"), "{msg}");
@@ -84,7 +84,7 @@ fn corruption_before_the_end_is_an_error_naming_the_line() {
         crate::error::ErrorKind::Input
     );
     assert_eq!(
-        std::fs::read(&path).unwrap(),
+        crate::open::read(&path).unwrap(),
         before,
         "a bad journal is left as it is"
     );
