@@ -21,6 +21,7 @@
 mod analysis;
 pub mod compare;
 pub mod kmeans;
+pub mod lloyd;
 pub mod partition;
 pub mod stats;
 
