@@ -12,6 +12,7 @@ harness/core/examples/cohort_step_100k.rs). Data: 100,000 x 128 uniform random f
                                                issue 15) and refits on a sample of 10,000 then
                                                predict() for all (what it does now).
   python3 scripts/kmeans_sklearn.py --fit RUNS  one KMeans(n_init=RUNS) fit: time, inertia, n_iter_
+  python3 scripts/kmeans_sklearn.py --ari-effect  stability ARI of full vs 10,000-sample refits (blobs)
   python3 scripts/kmeans_sklearn.py --save X.f64   writes the data as raw little-endian float64 for
                                                `cargo run --release -p tonebench-core --example
                                                cohort_step_100k X.f64` (same numbers in both tools)
@@ -70,6 +71,21 @@ if __name__ == "__main__":
     print("scikit-learn", sklearn.__version__)
     if "--save" in sys.argv:
         X.astype("<f8").tofile(sys.argv[sys.argv.index("--save") + 1])
+    elif "--ari-effect" in sys.argv:
+        # Effect of refitting on a 10,000 sample (then predict) instead of on all points, on
+        # overlapping Gaussian blobs (100,000 x 128, 16 centres, std 6): mean ARI over seeds 8..12.
+        from sklearn.datasets import make_blobs
+        B, _ = make_blobs(100_000, 128, centers=K, cluster_std=6.0, random_state=0)
+        main = KMeans(n_clusters=K, n_init=1, random_state=SEED).fit(B).labels_
+        full, sampled = [], []
+        for i in range(1, 6):
+            full.append(adjusted_rand_score(
+                main, KMeans(n_clusters=K, n_init=1, random_state=SEED + i).fit(B).labels_))
+            idx = np.sort(np.random.default_rng(SEED + i).choice(len(B), SAMPLE, replace=False))
+            fit = KMeans(n_clusters=K, n_init=1, random_state=SEED + i).fit(B[idx])
+            sampled.append(adjusted_rand_score(main, fit.predict(B)))
+        print(f"blobs, n_init 1: stability ARI full refits {np.mean(full):.6f} {np.round(full, 4)}, "
+              f"10,000-sample refits {np.mean(sampled):.6f} {np.round(sampled, 4)}")
     elif "--fit" in sys.argv:
         runs = int(sys.argv[sys.argv.index("--fit") + 1])
         t = time.perf_counter()

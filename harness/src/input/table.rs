@@ -267,15 +267,21 @@ impl Table {
     /// A column as text; `None` for a null or empty cell. Numbers and booleans are written as
     /// polars formats them.
     pub fn strings(&self, name: &str) -> Result<Vec<Option<String>>, TableError> {
+        Ok(self
+            .text(name)?
+            .iter()
+            .map(|v| v.filter(|s| !s.is_empty()).map(str::to_owned))
+            .collect())
+    }
+
+    /// A column as polars text, to borrow its cells from (`None` for a null cell; empty cells
+    /// stay empty): what [`Table::strings`] copies into a `String` each.
+    pub fn text(&self, name: &str) -> Result<StringChunked, TableError> {
         let col = self.column(name)?;
         let cast = col
             .cast(&DataType::String)
             .map_err(|e| self.cast_err(name, e))?;
-        let ca = cast.str().map_err(|e| self.cast_err(name, e))?;
-        Ok(ca
-            .iter()
-            .map(|v| v.filter(|s| !s.is_empty()).map(str::to_owned))
-            .collect())
+        cast.str().cloned().map_err(|e| self.cast_err(name, e))
     }
 
     /// A column as numbers; a cell that is not a number is an error naming its row.
@@ -289,11 +295,8 @@ impl Table {
             let ca = cast.f64().map_err(|e| self.cast_err(name, e))?;
             return Ok(ca.iter().collect());
         }
-        let cast = col
-            .cast(&DataType::String)
-            .map_err(|e| self.cast_err(name, e))?;
-        let ca = cast.str().map_err(|e| self.cast_err(name, e))?;
-        ca.iter()
+        self.text(name)?
+            .iter()
             .enumerate()
             .map(|(row, cell)| match cell.filter(|s| !s.is_empty()) {
                 None => Ok(None),

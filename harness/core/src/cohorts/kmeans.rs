@@ -336,6 +336,32 @@ mod tests {
         assert!(silhouette(&p, &[0, 0, 0, 0]).is_none());
     }
 
+    /// scikit-learn 1.9.1's `KMeans(5, n_init=10)` inertia on the same formula data
+    /// (`tests/fixtures/kmeans/make_fixture.py`): 0.6674869186270591 per point.
+    #[test]
+    fn inertia_matches_scikit_learn() {
+        let points: Vec<Vec<f64>> = (0..3000)
+            .map(|i| {
+                (0..8)
+                    .map(|j| {
+                        let v = (i as f64 * 12.9898 + j as f64 * 78.233).sin() * 43758.5453;
+                        v - v.floor() + if i % 5 == j % 5 { 3.0 } else { 0.0 }
+                    })
+                    .collect()
+            })
+            .collect();
+        let c = kmeans(&to_array(&points), 5, 0, &KMeansSettings::default()).unwrap();
+        let sklearn = 0.6674869186270591;
+        assert!(
+            (c.inertia - sklearn).abs() / sklearn < 1e-3,
+            "inertia {} vs scikit-learn {sklearn}",
+            c.inertia
+        );
+        for i in 5..3000 {
+            assert_eq!(c.labels[i], c.labels[i % 5], "point {i}");
+        }
+    }
+
     #[test]
     fn kmeans_is_seeded_and_renumbered() {
         let p: Vec<Vec<f64>> = [0.0, 0.1, 5.0, 5.1, 9.0, 9.2]
