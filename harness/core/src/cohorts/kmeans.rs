@@ -1,12 +1,19 @@
 //! Clustering speakers: seeded k-means (k-means++ init, several runs, the engine in
-//! [`super::lloyd`]), the silhouette score that picks `k = "auto"`, and the adjusted Rand index
-//! used for stability.
+//! [`super::lloyd`] fitted through linfa's API: linfa-clustering's `KMeansParams` and linfa's
+//! `Fit`, see [`super::linfa_api`]), the silhouette score that picks `k = "auto"` (scikit-learn's
+//! definition; linfa's `SilhouetteScore` scores singletons 1, scikit-learn 0), and the adjusted
+//! Rand index used for stability.
 
 use ndarray::{Array2, Axis};
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256Plus;
 
-use super::lloyd::{self, LloydRun};
+use linfa::prelude::Fit;
+use linfa::DatasetBase;
+use linfa_clustering::{KMeans, KMeansInit};
+
+use super::linfa_api::FastKMeans;
+use super::lloyd;
 
 /// k-means settings; the defaults are scikit-learn's `KMeans` (n_init 10, max_iter 300,
 /// tol 1e-4, scaled as scikit-learn scales it: see [`kmeans`]).
@@ -49,6 +56,8 @@ pub enum KMeansError {
     TooFewPoints { k: usize, n: usize },
     #[error("k must be at least 1")]
     ZeroK,
+    #[error("k-means failed: {0}")]
+    Linfa(String),
 }
 
 /// Row-major `n × dims` points into a matrix.
@@ -83,24 +92,22 @@ pub fn kmeans(
     if n < k {
         return Err(KMeansError::TooFewPoints { k, n });
     }
-    let mut rng = Xoshiro256Plus::seed_from_u64(seed);
-    let tol = lloyd::scaled_tolerance(data.view(), settings.tolerance);
-    let max_iterations = usize::try_from(settings.max_iterations.max(1)).unwrap_or(usize::MAX);
-    let mut best: Option<LloydRun> = None;
-    for _ in 0..settings.runs.max(1) {
-        let init = lloyd::plus_plus(data.view(), k, &mut rng);
-        let run = lloyd::lloyd(data.view(), init, max_iterations, tol);
-        if best.as_ref().is_none_or(|b| run.inertia < b.inertia) {
-            best = Some(run);
-        }
-    }
-    let Some(best) = best else {
-        return Err(KMeansError::TooFewPoints { k, n });
-    };
+    let params = KMeans::params_with_rng(k, Xoshiro256Plus::seed_from_u64(seed))
+        .n_runs(settings.runs.max(1))
+        .max_n_iterations(settings.max_iterations.max(1))
+        .tolerance(settings.tolerance)
+        .init_method(KMeansInit::KMeansPlusPlus);
+    let linfa_error = |e: linfa_clustering::KMeansError| KMeansError::Linfa(e.to_string());
+    let flat = data.as_standard_layout();
+    let records = ndarray16::ArrayView2::from_shape(data.dim(), flat.as_slice().unwrap_or(&[]))
+        .map_err(|e| KMeansError::Linfa(e.to_string()))?;
+    let best = FastKMeans::new(params)
+        .and_then(|engine| engine.fit(&DatasetBase::from(records)))
+        .map_err(linfa_error)?;
     // Renumber by first appearance.
     let mut map = vec![usize::MAX; k];
     let mut next = 0;
-    for &c in &best.labels {
+    for &c in best.labels() {
         if map[c] == usize::MAX {
             map[c] = next;
             next += 1;
@@ -112,14 +119,14 @@ pub fn kmeans(
     }
     let mut ordered = vec![Vec::new(); k];
     for (old, &new) in map.iter().enumerate() {
-        ordered[new] = best.centroids.row(old).to_vec();
+        ordered[new] = best.centroids().row(old).to_vec();
     }
-    let labels: Vec<usize> = best.labels.iter().map(|&c| map[c]).collect();
+    let labels: Vec<usize> = best.labels().iter().map(|&c| map[c]).collect();
     Ok(Clustering {
         labels,
         centroids: ordered,
-        inertia: best.inertia / n as f64,
-        iterations: best.iterations,
+        inertia: best.inertia(),
+        iterations: best.iterations(),
     })
 }
 
