@@ -51,6 +51,10 @@ impl From<TableError> for PredictionsError {
     }
 }
 
+fn non_empty(cell: Option<&str>) -> Option<&str> {
+    cell.filter(|s| !s.is_empty())
+}
+
 /// Up to five ids for a message, then how many more.
 fn first_ids<'a>(ids: impl ExactSizeIterator<Item = &'a str>) -> String {
     let n = ids.len();
@@ -109,8 +113,10 @@ impl Predictions {
             )));
         }
 
-        let ids = table.strings("id")?;
-        let preds = table.strings("pred")?;
+        // Cells borrowed from the table's text columns: no String per row.
+        let (id_col, pred_col) = (table.text("id")?, table.text("pred")?);
+        let ids: Vec<Option<&str>> = id_col.iter().map(non_empty).collect();
+        let preds: Vec<Option<&str>> = pred_col.iter().map(non_empty).collect();
         let probs_in: Vec<Vec<Option<f64>>> = labels
             .names()
             .iter()
@@ -136,7 +142,7 @@ impl Predictions {
         let mut problems = Vec::new();
         for row in 0..ids.len() {
             let at = table.origin(row);
-            let Some(id) = ids[row].as_deref() else {
+            let Some(id) = ids[row] else {
                 problems.push(Problem {
                     at: Some(at),
                     id: None,
@@ -163,7 +169,7 @@ impl Predictions {
                 continue;
             }
             seen_row[item] = Some(row);
-            let Some(p) = preds[row].as_deref() else {
+            let Some(p) = preds[row] else {
                 problems.push(problem("empty pred".into()));
                 continue;
             };

@@ -111,6 +111,14 @@ impl std::fmt::Debug for Table {
 impl Table {
     /// Reads a table, choosing the format by extension.
     pub fn read(path: &Path) -> Result<Table, TableError> {
+        Table::read_numeric(path, |_| false)
+    }
+
+    /// [`Table::read`], with the CSV/TSV columns whose header `numeric` accepts parsed straight
+    /// to numbers by polars (8 bytes a cell instead of a string each). If any cell of them is
+    /// not a plain number, the table is read again as text, so that [`Table::floats`] names the
+    /// line of the bad cell exactly as it would have.
+    pub fn read_numeric(path: &Path, numeric: impl Fn(&str) -> bool) -> Result<Table, TableError> {
         let format = Format::from_path(path).ok_or_else(|| TableError::UnknownFormat {
             path: path.to_owned(),
         })?;
@@ -138,20 +146,33 @@ impl Table {
             Format::Csv | Format::Tsv => {
                 let sep = if format == Format::Csv { b',' } else { b'\t' };
                 let (origins, header) = scan_delimited(path, &bytes, sep)?;
+                let numbers: Schema = header_names(&bytes, sep)
+                    .into_iter()
+                    .filter(|c| numeric(c))
+                    .map(|c| Field::new(c.into(), DataType::Float64))
+                    .collect();
                 drop(bytes);
-                let parse = CsvParseOptions::default()
-                    .with_separator(sep)
-                    .with_missing_is_null(false);
-                let df = CsvReadOptions::default()
-                    .with_has_header(true)
-                    .with_infer_schema_length(Some(0))
-                    .with_parse_options(parse)
-                    .try_into_reader_with_file_path(Some(path.to_owned()))
-                    .and_then(|r| r.finish())
-                    .map_err(|e| parse_err("CSV", e))?;
+                let read = |schema: Option<Schema>| {
+                    let parse = CsvParseOptions::default()
+                        .with_separator(sep)
+                        .with_missing_is_null(false);
+                    CsvReadOptions::default()
+                        .with_has_header(true)
+                        .with_infer_schema_length(Some(0))
+                        .with_schema_overwrite(schema.map(Arc::new))
+                        .with_parse_options(parse)
+                        .try_into_reader_with_file_path(Some(path.to_owned()))
+                        .and_then(|r| r.finish())
+                };
+                let typed = (!numbers.is_empty())
+                    .then(|| read(Some(numbers)).ok())
+                    .flatten();
+                let mut df = match typed {
+                    Some(df) => df,
+                    None => read(None).map_err(|e| parse_err("CSV", e))?,
+                };
                 // polars keeps RFC 4180's doubled quotes in header names; the scan's are
                 // unescaped.
-                let mut df = df;
                 if header.len() == df.width() {
                     df.set_column_names(&header)
                         .map_err(|e| parse_err("CSV", e))?;
@@ -256,27 +277,38 @@ impl Table {
     /// A column as text; `None` for a null or empty cell. Numbers and booleans are written as
     /// polars formats them.
     pub fn strings(&self, name: &str) -> Result<Vec<Option<String>>, TableError> {
+        Ok(self
+            .text(name)?
+            .iter()
+            .map(|v| v.filter(|s| !s.is_empty()).map(str::to_owned))
+            .collect())
+    }
+
+    /// A column as polars text, to borrow its cells from (`None` for a null cell; empty cells
+    /// stay empty): what [`Table::strings`] copies into a `String` each.
+    pub fn text(&self, name: &str) -> Result<StringChunked, TableError> {
         let col = self.column(name)?;
         let cast = col
             .cast(&DataType::String)
             .map_err(|e| self.cast_err(name, e))?;
         let ca = cast.str().map_err(|e| self.cast_err(name, e))?;
-        ca.iter()
-            .enumerate()
-            .map(|(row, v)| match v {
-                Some(s) if s.len() > limits::CELL_BYTES => Err(TableError::Malformed {
-                    path: self.path.clone(),
-                    at: self.origin(row),
-                    message: format!(
-                        "column {}: {}",
-                        quoted(name),
-                        limits::at_most("the cell's length (bytes)", s.len(), limits::CELL_BYTES)
-                            .unwrap_err()
-                    ),
-                }),
-                v => Ok(v.filter(|s| !s.is_empty()).map(str::to_owned)),
-            })
-            .collect()
+        let long = ca.iter().enumerate().find_map(|(row, v)| {
+            v.filter(|s| s.len() > limits::CELL_BYTES)
+                .map(|s| (row, s.len()))
+        });
+        if let Some((row, len)) = long {
+            return Err(TableError::Malformed {
+                path: self.path.clone(),
+                at: self.origin(row),
+                message: format!(
+                    "column {}: {}",
+                    quoted(name),
+                    limits::at_most("the cell's length (bytes)", len, limits::CELL_BYTES)
+                        .unwrap_err()
+                ),
+            });
+        }
+        Ok(ca.clone())
     }
 
     /// A column as numbers; a cell that is not a number is an error naming its row.
@@ -290,10 +322,10 @@ impl Table {
             let ca = cast.f64().map_err(|e| self.cast_err(name, e))?;
             return Ok(ca.iter().collect());
         }
-        self.strings(name)?
-            .into_iter()
+        self.text(name)?
+            .iter()
             .enumerate()
-            .map(|(row, cell)| match cell {
+            .map(|(row, cell)| match cell.filter(|s| !s.is_empty()) {
                 None => Ok(None),
                 Some(s) => s
                     .trim()
@@ -473,6 +505,16 @@ fn scan_delimited(
         });
     }
     Ok((origins, header_names))
+}
+
+/// The column names of a delimited file's first line (after a byte order mark).
+fn header_names(bytes: &[u8], sep: u8) -> Vec<String> {
+    let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+    let end = bytes
+        .iter()
+        .position(|&b| b == b'\n')
+        .unwrap_or(bytes.len());
+    std::str::from_utf8(&bytes[..end]).map_or_else(|_| Vec::new(), |h| split_header(h, sep))
 }
 
 /// The column names of a header record (RFC 4180 quoting), trimmed of line ends.
