@@ -1,6 +1,7 @@
-//! Paths as report.json records them: relative to the suite folder, with `/` separators, so
-//! the same inputs give the same bytes whatever folder tonebench was started in and however
-//! the paths were typed (`models/a.toml`, `./models/a.toml`, `/abs/…/models/a.toml`).
+//! Paths as report.json records them: relative to the suite folder (a source outside it by its
+//! file name; a model's files relative to its spec), with `/` separators, so the same inputs
+//! give the same bytes whatever folder tonebench was started in, wherever the checkout lies and
+//! however the paths were typed (`models/a.toml`, `./models/a.toml`, `/abs/…/models/a.toml`).
 
 use std::path::{Component, Path, PathBuf};
 
@@ -44,16 +45,43 @@ pub fn relative_to(base: &Path, path: &Path) -> String {
     }
 }
 
-/// Rewrites every model's `source.path` and the paths of `source.files` relative to the suite
-/// folder `suite_dir` (DESIGN.md, "Paths in report.json").
+/// Whether `path` lies inside the folder `dir` (lexically, as [`relative_to`] sees them).
+fn inside(dir: &Path, path: &Path) -> bool {
+    absolute(path).starts_with(absolute(dir))
+}
+
+/// How report.json names a model's source (DESIGN.md, "Paths in report.json"): relative to
+/// the suite folder when it lies inside it; otherwise its file name alone, since any path from
+/// the suite to a file elsewhere would name the folders the two happen to sit in (a checkout's
+/// name, a home folder) — its `sha256` says which file it was.
+pub fn source_name(suite_dir: &Path, path: &Path) -> String {
+    if inside(suite_dir, path) {
+        relative_to(suite_dir, path)
+    } else {
+        path.file_name().map_or_else(
+            || relative_to(suite_dir, path),
+            |n| n.to_string_lossy().into_owned(),
+        )
+    }
+}
+
+/// Rewrites every model's `source.path` ([`source_name`]) and the paths of `source.files`,
+/// which become relative to the model spec's folder (an export folder: to itself) — where the
+/// spec names them from (DESIGN.md, "Paths in report.json").
 pub fn relative_sources(report: &mut Report, suite_dir: &Path) {
     for m in &mut report.models {
         let src = &mut m.source;
-        src.path = relative_to(suite_dir, Path::new(&src.path));
+        let spec = PathBuf::from(&src.path);
+        let base = if spec.is_dir() {
+            spec.clone()
+        } else {
+            spec.parent().map(Path::to_path_buf).unwrap_or_default()
+        };
         src.files = std::mem::take(&mut src.files)
             .into_iter()
-            .map(|(p, h)| (relative_to(suite_dir, Path::new(&p)), h))
+            .map(|(p, h)| (relative_to(&base, Path::new(&p)), h))
             .collect();
+        src.path = source_name(suite_dir, &spec);
     }
 }
 
@@ -78,5 +106,10 @@ mod tests {
             "../../preds/p.csv"
         );
         assert_eq!(relative_to(&suite, &suite), ".");
+        assert_eq!(
+            source_name(&suite, Path::new("suites/demo/models/audio.toml")),
+            "models/audio.toml"
+        );
+        assert_eq!(source_name(&suite, &abs), "p.csv");
     }
 }
