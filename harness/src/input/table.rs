@@ -334,7 +334,7 @@ impl Table {
                     .map_err(|_| TableError::Malformed {
                         path: self.path.clone(),
                         at: self.origin(row),
-                        message: format!("column {}: {} is not a number", quoted(name), quoted(&s)),
+                        message: format!("column {}: {} is not a number", quoted(name), quoted(s)),
                     }),
             })
             .collect()
