@@ -31,6 +31,21 @@ fn run_demo(dir: &Path, out: &str, extra: &[&str]) -> (PathBuf, std::process::Ou
     (out, output)
 }
 
+/// Runs the demo twice into `a` and `b` and checks that the two report.json are the same bytes.
+fn run_twice(dir: &Path) -> (PathBuf, PathBuf) {
+    let (a, out) = run_demo(dir, "a", &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (b, out) = run_demo(dir, "b", &[]);
+    assert!(out.status.success());
+    let report = std::fs::read(a.join("report.json")).unwrap();
+    assert_eq!(report, std::fs::read(b.join("report.json")).unwrap());
+    (a, b)
+}
+
 fn lines(path: &Path) -> usize {
     std::fs::read_to_string(path).unwrap().lines().count()
 }
@@ -39,16 +54,7 @@ fn lines(path: &Path) -> usize {
 fn conditions_are_slices_with_paired_differences_identical_across_runs_and_resumable() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("conditions.toml"), CONDITIONS).unwrap();
-    let (a, out) = run_demo(tmp.path(), "a", &[]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let (b, out) = run_demo(tmp.path(), "b", &[]);
-    assert!(out.status.success());
-    let report = std::fs::read(a.join("report.json")).unwrap();
-    assert_eq!(report, std::fs::read(b.join("report.json")).unwrap());
+    let (a, _) = run_twice(tmp.path());
 
     let r = read_json(&a.join("report.json"));
     let audio = &r["models"][0];
@@ -244,18 +250,7 @@ fn opus_with_packet_loss_is_a_seeded_condition_with_its_library_named() {
         "format-version = 1\n[[condition]]\nname = \"voip-8k\"\ncodec = \"opus\"\nbitrate-kbps = 8\npacket-loss-pct = 20\n",
     )
     .unwrap();
-    let (a, out) = run_demo(tmp.path(), "a", &[]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let (b, out) = run_demo(tmp.path(), "b", &[]);
-    assert!(out.status.success());
-    assert_eq!(
-        std::fs::read(a.join("report.json")).unwrap(),
-        std::fs::read(b.join("report.json")).unwrap()
-    );
+    let (a, _) = run_twice(tmp.path());
     let r = read_json(&a.join("report.json"));
     let c = &r["models"][0]["robustness"][0];
     assert_eq!(c["condition"], "voip-8k");
