@@ -55,6 +55,7 @@ fn conditions_are_slices_with_paired_differences_identical_across_runs_and_resum
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("conditions.toml"), CONDITIONS).unwrap();
     let (a, _) = run_twice(tmp.path());
+    let report = std::fs::read(a.join("report.json")).unwrap();
 
     let r = read_json(&a.join("report.json"));
     let audio = &r["models"][0];
