@@ -101,8 +101,11 @@ fn check(tmp: &Path, args: &[&std::ffi::OsStr], n: usize, by: Option<&str>) {
     let mut compared = 0;
     for name in names {
         // The journal is written in suite order by the merge; predictions.parquet holds the
-        // latencies measured, which differ from run to run.
-        if name == "predictions.journal.jsonl" || name == "predictions.parquet" {
+        // latencies measured, which differ from run to run; run.lock holds its writer's pid.
+        if name == "predictions.journal.jsonl"
+            || name == "predictions.parquet"
+            || name == "run.lock"
+        {
             continue;
         }
         let a = std::fs::read(whole.join(&name)).unwrap();
