@@ -223,3 +223,23 @@ impl Segments {
         self.fail_on(problems)
     }
 }
+
+/// `[streaming]` of a suite or model spec: window and hop in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct StreamingManifest {
+    pub window: f64,
+    /// Default: half the window.
+    pub hop: Option<f64>,
+}
+
+impl StreamingManifest {
+    /// The window this section sets, with `hop` (the command line's) over its own hop, which
+    /// defaults to half the window.
+    pub fn spec(&self, hop: Option<f64>) -> Result<tonebench_core::streaming::WindowSpec, String> {
+        tonebench_core::streaming::WindowSpec::new(
+            self.window,
+            hop.or(self.hop).unwrap_or(self.window / 2.0),
+        )
+    }
+}

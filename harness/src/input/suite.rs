@@ -36,14 +36,7 @@ pub struct SuiteManifest {
     pub training: Option<String>,
 }
 
-/// `[streaming]` of a suite or model spec: window and hop in seconds.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct StreamingManifest {
-    pub window: f64,
-    /// Default: half the window.
-    pub hop: Option<f64>,
-}
+pub use super::segments::StreamingManifest;
 
 /// `[columns]`: which item columns hold id, label, text, audio and speaker.
 #[derive(Debug, Clone, Deserialize)]
@@ -500,7 +493,7 @@ impl Suite {
             segs.check_ids(&|id| known.contains(id))?;
         }
         if let Some(s) = &manifest.streaming {
-            tonebench_core::streaming::WindowSpec::new(s.window, s.hop.unwrap_or(s.window / 2.0))
+            s.spec(None)
                 .map_err(|e| invalid(format!("[streaming] {e}")))?;
         }
         if items.is_empty() {

@@ -49,11 +49,9 @@ impl StreamPlan {
     pub fn window(&self, model: &Model) -> anyhow::Result<WindowSpec> {
         let own = model.service.streaming.filter(|_| !self.forced);
         match (own, self.spec) {
-            (Some(s), _) => WindowSpec::new(s.window, self.hop.or(s.hop).unwrap_or(s.window / 2.0))
-                .map_err(|e| {
-                    crate::error::UsageError(format!("model {}: [streaming]: {e}", model.name))
-                        .into()
-                }),
+            (Some(s), _) => s.spec(self.hop).map_err(|e| {
+                crate::error::UsageError(format!("model {}: [streaming]: {e}", model.name)).into()
+            }),
             (None, Some(spec)) => Ok(spec),
             (None, None) => Err(crate::error::UsageError(format!(
                 "model {} has no [streaming] window and neither --window nor the suite sets one",

@@ -1,11 +1,9 @@
 //! The streaming plan of a run: `--window`/`--hop` over each model spec's and the suite's
 //! `[streaming]` (DESIGN.md "Which window").
 
-use tonebench_core::streaming::WindowSpec;
-
 use super::StreamPlan;
 use crate::app::run::RunPlan;
-use crate::input::suite::Suite;
+use crate::input::suite::{StreamingManifest, Suite};
 
 /// Calls pictured in a streamed run's reports when `--examples` is not given.
 const DEFAULT_TIMELINES: usize = 3;
@@ -16,15 +14,14 @@ const DEFAULT_TIMELINES: usize = 3;
 pub(in crate::app) fn stream_plan(
     plan: &RunPlan,
     suite: &Suite,
-    model_windows: &[(String, Option<crate::infer::spec::StreamingSpec>)],
+    model_windows: &[(String, Option<StreamingManifest>)],
 ) -> anyhow::Result<Option<StreamPlan>> {
     let req = plan.stream;
     let hop = req.and_then(|r| r.hop_s);
     let cli = req.and_then(|r| r.window_s);
-    let default = match (cli, suite.streaming) {
-        (Some(w), _) => Some((w, hop)),
-        (None, Some(s)) => Some((s.window, hop.or(s.hop))),
-        (None, None) => None,
+    let default = match cli {
+        Some(window) => Some(StreamingManifest { window, hop: None }),
+        None => suite.streaming,
     };
     let by_model = suite.segments.is_some() && model_windows.iter().any(|(_, w)| w.is_some());
     if default.is_none() && !by_model {
@@ -47,8 +44,8 @@ pub(in crate::app) fn stream_plan(
         }
     }
     let spec = default
-        .map(|(w, h)| {
-            WindowSpec::new(w, h.unwrap_or(w / 2.0))
+        .map(|s| {
+            s.spec(hop)
                 .map_err(|e| crate::error::UsageError(format!("--window/--hop: {e}")))
         })
         .transpose()?;

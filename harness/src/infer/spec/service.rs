@@ -88,9 +88,7 @@ pub fn check(
             )
         }
         Some(s) => {
-            let hop = s.hop.unwrap_or(s.window / 2.0);
-            tonebench_core::streaming::WindowSpec::new(s.window, hop)
-                .map_err(|e| format!("[streaming]: {e}"))?;
+            s.spec(None).map_err(|e| format!("[streaming]: {e}"))?;
             Some(*s)
         }
     };
