@@ -1,7 +1,10 @@
 //! The k-means engine behind [`super::kmeans::kmeans`]: k-means++ seeding with the running
 //! minimum distance (one new centroid per step, O(n·d) each), Lloyd iterations whose assignment
 //! step is a matrix product (‖x‖² − 2·x·cᵀ + ‖c‖², ndarray's `dot` on matrixmultiply) fused with
-//! the centroid sums, and scikit-learn's stopping rule.
+//! the centroid sums, and scikit-learn's stopping rule. From the second iteration on, Hamerly's
+//! bounds ([`super::bounds`]) skip the rows that provably keep their label, and the centroid sums
+//! move only the rows that changed: the same labels and centroids, far fewer distances and
+//! reads once the centroids settle.
 //!
 //! Rows are processed in blocks of [`BLOCK`] on every available core; the partial sums of the
 //! blocks are added in block order, so the result does not depend on the number of threads.
@@ -9,6 +12,8 @@
 use ndarray::{s, Array2, ArrayView2, Axis};
 use rand::distributions::{Distribution, WeightedIndex};
 use rand::Rng;
+
+use super::bounds::{Bounds, ExactSums};
 
 /// Rows per block: the unit of work of a thread and of one matrix product (256 rows × 128 dims
 /// of f64 is 256 KiB, about an L2 cache).
@@ -76,7 +81,8 @@ pub fn scaled_tolerance(data: ArrayView2<f64>, tol: f64) -> f64 {
 /// Lloyd's algorithm from `init` with scikit-learn's stopping rule (`_kmeans_single_lloyd`):
 /// after each iteration stop when no label changed ("strict convergence"), else when the sum of
 /// squared centroid shifts is at most `tol_scaled` (see [`scaled_tolerance`]), else after
-/// `max_iterations`. The update is the mean of the members; a cluster left empty keeps its
+/// `max_iterations`. The update is the mean of the members, from exact sums that move only the
+/// rows that changed label ([`ExactSums`]); a cluster left empty keeps its
 /// centroid (scikit-learn moves it to a far point instead). Unless strictly converged, a last
 /// assignment makes the labels those of the final centroids, as scikit-learn does.
 pub fn lloyd(
@@ -86,35 +92,53 @@ pub fn lloyd(
     tol_scaled: f64,
 ) -> LloydRun {
     let n = data.nrows();
+    let data = data.as_standard_layout();
+    let data = data.view();
+    let norms: Vec<f64> = data.rows().into_iter().map(|x| x.dot(&x)).collect();
     let mut centroids = init;
-    let mut labels = vec![usize::MAX; n];
-    let mut previous = vec![usize::MAX; n];
+    let k = centroids.nrows();
+    let mut bounds = Bounds::new(n);
+    let mut sums = ExactSums::new(data, k);
+    let flat = data.as_slice().unwrap_or(&[]);
+    let dims = data.ncols();
     let mut strict = false;
     let mut iterations = 0;
     for _ in 0..max_iterations.max(1) {
         iterations += 1;
-        let (sums, counts) = assign(data, &centroids, &mut labels, true);
-        let mut shift = 0.0;
-        for (c, &count) in counts.iter().enumerate() {
-            if count == 0 {
-                continue;
+        let step = bounds.step(data, &norms, &centroids);
+        for &(row, old) in &step.moved {
+            let x = &flat[row * dims..(row + 1) * dims];
+            if old != usize::MAX {
+                sums.add(old, x, -1);
             }
-            let mean = sums.row(c).mapv(|v| v / count as f64);
-            shift += sq_dist_iter(
+            sums.add(bounds.labels()[row], x, 1);
+        }
+        let mut shift = 0.0;
+        let mut shifts = vec![0.0; k];
+        for (c, moved) in shifts.iter_mut().enumerate() {
+            let Some(mean) = sums.mean(c) else {
+                continue;
+            };
+            let d = sq_dist_iter(
                 mean.iter().copied(),
                 centroids.row(c).as_slice().unwrap_or(&[]),
             );
-            centroids.row_mut(c).assign(&mean);
+            shift += d;
+            *moved = d.sqrt();
+            centroids
+                .row_mut(c)
+                .assign(&ndarray::ArrayView1::from(&mean));
         }
-        if labels == previous {
+        if step.moved.is_empty() {
             strict = true;
             break;
         }
         if shift <= tol_scaled {
             break;
         }
-        previous.copy_from_slice(&labels);
+        bounds.shift(&shifts);
     }
+    let mut labels = bounds.labels().to_vec();
     if !strict {
         assign(data, &centroids, &mut labels, false);
     }
@@ -208,16 +232,22 @@ pub fn par_blocks<T: Send, R: Send>(
 ) -> Vec<R> {
     let size = BLOCK * width.max(1);
     let blocks: Vec<(usize, &mut [T])> = out.chunks_mut(size).enumerate().collect();
+    par_map(blocks, |(b, o)| f(b, o))
+}
+
+/// `f` of every item, spread over the available cores in contiguous runs of items; the
+/// results in item order.
+pub fn par_map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |t| t.get())
-        .min(blocks.len())
+        .min(items.len())
         .max(1);
     if threads == 1 {
-        return blocks.into_iter().map(|(b, o)| f(b, o)).collect();
+        return items.into_iter().map(f).collect();
     }
-    let per = blocks.len().div_ceil(threads);
-    let mut groups: Vec<Vec<(usize, &mut [T])>> = Vec::new();
-    let mut it = blocks.into_iter().peekable();
+    let per = items.len().div_ceil(threads);
+    let mut groups: Vec<Vec<T>> = Vec::new();
+    let mut it = items.into_iter().peekable();
     while it.peek().is_some() {
         groups.push(it.by_ref().take(per).collect());
     }
@@ -225,7 +255,7 @@ pub fn par_blocks<T: Send, R: Send>(
     std::thread::scope(|scope| {
         let handles: Vec<_> = groups
             .into_iter()
-            .map(|g| scope.spawn(move || g.into_iter().map(|(b, o)| f(b, o)).collect::<Vec<R>>()))
+            .map(|g| scope.spawn(move || g.into_iter().map(f).collect::<Vec<R>>()))
             .collect();
         handles
             .into_iter()

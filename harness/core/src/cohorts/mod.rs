@@ -21,6 +21,7 @@
 //! (`fisher_exact`), which is optimistic when the worst cohort was picked among many.
 
 mod analysis;
+pub mod bounds;
 pub mod compare;
 pub mod kmeans;
 pub mod linfa_api;
