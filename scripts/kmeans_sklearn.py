@@ -16,6 +16,8 @@ harness/core/examples/cohort_step_100k.rs). Data: 100,000 x 128 uniform random f
   python3 scripts/kmeans_sklearn.py --save X.f64   writes the data as raw little-endian float64 for
                                                `cargo run --release -p tonebench-core --example
                                                cohort_step_100k X.f64` (same numbers in both tools)
+  --elkan (with --job or --fit)                 scikit-learn's exact accelerated k-means
+                                               (algorithm="elkan") instead of "lloyd"
 Threads: whatever OpenMP uses on this machine (2 cores here).
 """
 import statistics
@@ -27,6 +29,7 @@ import sklearn
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 
+ALGORITHM = "elkan" if "--elkan" in sys.argv else "lloyd"
 X = np.random.default_rng(42).random((100_000, 128))
 SEED, K, SAMPLE = 7, 16, 10_000
 
@@ -45,7 +48,7 @@ def median_fit(max_iter, reps=10):
 
 def job(sampled):
     t = time.perf_counter()
-    km = KMeans(n_clusters=K, n_init=10, random_state=SEED).fit(X)
+    km = KMeans(n_clusters=K, n_init=10, algorithm=ALGORITHM, random_state=SEED).fit(X)
     fit_s = time.perf_counter() - t
     labels = km.labels_
     sil = silhouette_score(X, labels, sample_size=2000, random_state=SEED)
@@ -53,10 +56,10 @@ def job(sampled):
     for i in range(1, 6):
         if sampled:
             idx = np.sort(np.random.default_rng(SEED + i).choice(len(X), SAMPLE, replace=False))
-            other = KMeans(n_clusters=K, n_init=10, random_state=SEED + i).fit(X[idx])
+            other = KMeans(n_clusters=K, n_init=10, algorithm=ALGORITHM, random_state=SEED + i).fit(X[idx])
             other_labels = other.predict(X)
         else:
-            other = KMeans(n_clusters=K, n_init=10, random_state=SEED + i).fit(X)
+            other = KMeans(n_clusters=K, n_init=10, algorithm=ALGORITHM, random_state=SEED + i).fit(X)
             other_labels = other.labels_
         iters.append(other.n_iter_)
         aris.append(adjusted_rand_score(labels, other_labels))
@@ -89,7 +92,7 @@ if __name__ == "__main__":
     elif "--fit" in sys.argv:
         runs = int(sys.argv[sys.argv.index("--fit") + 1])
         t = time.perf_counter()
-        km = KMeans(n_clusters=K, n_init=runs, random_state=SEED).fit(X)
+        km = KMeans(n_clusters=K, n_init=runs, algorithm=ALGORITHM, random_state=SEED).fit(X)
         print(f"fit (n_init {runs}): {time.perf_counter() - t:.2f} s, inertia "
               f"{km.inertia_ / len(X):.6f} (sum {km.inertia_:.1f}), n_iter {km.n_iter_}")
     elif "--job" in sys.argv:
