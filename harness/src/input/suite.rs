@@ -397,7 +397,7 @@ impl Suite {
         let mut problems = Vec::new();
         let (mut kept, mut item_labels) = (Vec::new(), Vec::with_capacity(ids.len()));
         let mut dropped = Vec::new();
-        for row in 0..ids.len() {
+        for (row, &first) in first_of.iter().enumerate() {
             let at = table.origin(row);
             let problem = |id: Option<&str>, message: String| Problem {
                 at: Some(at),
@@ -408,8 +408,8 @@ impl Suite {
                 problems.push(problem(None, format!("empty {} column", cols.id)));
                 continue;
             };
-            if first_of[row] as usize != row {
-                let first = table.origin(first_of[row] as usize);
+            if first as usize != row {
+                let first = table.origin(first as usize);
                 problems.push(problem(
                     Some(id),
                     format!("duplicate id (first at {first})"),
