@@ -47,19 +47,19 @@ fn fields(s: &Suite, meta: &[&str]) -> BTreeMap<String, Vec<String>> {
         .iter()
         .map(|it| {
             let mut v = vec![
-                s.labels.name(it.label).to_string(),
-                it.text.clone().unwrap_or_default(),
-                it.audio
+                s.labels.name(it.label()).to_string(),
+                it.text().map(str::to_owned).unwrap_or_default(),
+                it.audio()
                     .as_ref()
                     .map(|a| a.canonicalize().unwrap().display().to_string())
                     .unwrap_or_default(),
-                it.speaker.clone().unwrap_or_default(),
+                it.speaker().map(str::to_owned).unwrap_or_default(),
             ];
             for m in meta {
                 let c = s.metadata_columns.iter().position(|c| c == m).unwrap();
-                v.push(it.meta[c].clone().unwrap_or_default());
+                v.push(it.meta(c).map(str::to_owned).unwrap_or_default());
             }
-            (it.id.clone(), v)
+            (it.id().to_owned(), v)
         })
         .collect()
 }
@@ -281,7 +281,7 @@ fn meld_text_imports_every_split_and_dev_equals_the_hand_made_suite() {
     assert!(said.contains("imported 13708 items"), "{said}");
     let s = Suite::load(&out).unwrap();
     assert!(
-        s.items.iter().all(|i| i.audio.is_none()),
+        s.items.iter().all(|i| i.audio().is_none()),
         "text-only: no media in meld-text"
     );
     let split_col = s
@@ -291,18 +291,18 @@ fn meld_text_imports_every_split_and_dev_equals_the_hand_made_suite() {
         .unwrap();
     // SOURCE.txt: train 9989 (neu 4710, neg 2945, pos 2334; 260 speakers), dev 1109 (47
     // speakers), test 2610 (neu 1256, neg 833, pos 521; 100 speakers).
-    let of = |name: &str| -> Vec<&tonebench::input::suite::Item> {
+    let of = |name: &str| -> Vec<tonebench::input::suite::ItemRef<'_>> {
         s.items
             .iter()
-            .filter(|i| i.meta[split_col].as_deref() == Some(name))
+            .filter(|i| i.meta(split_col) == Some(name))
             .collect()
     };
-    let counts = |items: &[&tonebench::input::suite::Item]| -> (usize, Vec<usize>, usize) {
+    let counts = |items: &[tonebench::input::suite::ItemRef<'_>]| -> (usize, Vec<usize>, usize) {
         let mut per = vec![0; 3];
         for i in items {
-            per[i.label] += 1;
+            per[i.label()] += 1;
         }
-        let speakers: BTreeSet<&str> = items.iter().filter_map(|i| i.speaker.as_deref()).collect();
+        let speakers: BTreeSet<&str> = items.iter().filter_map(|i| i.speaker()).collect();
         (items.len(), per, speakers.len())
     };
     assert_eq!(counts(&of("train")), (9989, vec![2945, 4710, 2334], 260));
@@ -310,16 +310,16 @@ fn meld_text_imports_every_split_and_dev_equals_the_hand_made_suite() {
     assert_eq!(counts(&of("dev")).0, 1109);
     assert_eq!(counts(&of("dev")).2, 47);
     let theirs = Suite::load(&shared.join("suites/meld-dev")).unwrap();
-    let ours: BTreeMap<&str, &tonebench::input::suite::Item> =
-        of("dev").into_iter().map(|i| (i.id.as_str(), i)).collect();
+    let ours: BTreeMap<&str, tonebench::input::suite::ItemRef<'_>> =
+        of("dev").into_iter().map(|i| (i.id(), i)).collect();
     assert_eq!(ours.len(), theirs.items.len());
     for t in &theirs.items {
-        let o = ours[t.id.as_str()];
+        let o = ours[t.id()];
         assert_eq!(
-            (o.label, &o.text, &o.speaker),
-            (t.label, &t.text, &t.speaker),
+            (o.label(), o.text(), o.speaker()),
+            (t.label(), t.text(), t.speaker()),
             "{}",
-            t.id
+            t.id()
         );
     }
     // MELD's own split, as folders.

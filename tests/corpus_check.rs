@@ -191,7 +191,7 @@ fn random_suites_split_into_speaker_disjoint_folds() {
         let whole = Suite::load(&suite).unwrap();
         let mut totals = [0usize; 3];
         for i in &whole.items {
-            totals[i.label] += 1;
+            totals[i.label()] += 1;
         }
         let mut seen = BTreeSet::new();
         for f in 1..=k {
@@ -200,22 +200,26 @@ fn random_suites_split_into_speaker_disjoint_folds() {
             let a: BTreeSet<_> = test
                 .items
                 .iter()
-                .filter_map(|i| i.speaker.clone())
+                .filter_map(|i| i.speaker().map(str::to_owned))
                 .collect();
             let b: BTreeSet<_> = train
                 .items
                 .iter()
-                .filter_map(|i| i.speaker.clone())
+                .filter_map(|i| i.speaker().map(str::to_owned))
                 .collect();
             assert!(a.is_disjoint(&b), "case {case} fold {f}");
             assert_eq!(test.items.len() + train.items.len(), n);
             for i in &test.items {
-                assert!(seen.insert(i.id.clone()), "{} in two test folds", i.id);
+                assert!(
+                    seen.insert(i.id().to_owned()),
+                    "{} in two test folds",
+                    i.id()
+                );
             }
             if single {
                 let mut per = [0usize; 3];
                 for i in &test.items {
-                    per[i.label] += 1;
+                    per[i.label()] += 1;
                 }
                 for l in 0..3 {
                     let ideal = totals[l] as f64 / k as f64;

@@ -137,11 +137,11 @@ fn iemocap_speakers_are_session_plus_the_utterances_own_gender_letter() {
     assert!(test1
         .items
         .iter()
-        .all(|i| i.id.starts_with("iemocap-Ses01")));
+        .all(|i| i.id().starts_with("iemocap-Ses01")));
     assert!(train1
         .items
         .iter()
-        .all(|i| i.id.starts_with("iemocap-Ses02")));
+        .all(|i| i.id().starts_with("iemocap-Ses02")));
     assert_eq!(
         test1.training.as_deref().map(|p| p.canonicalize().unwrap()),
         Some(folds.join("session-1/train").canonicalize().unwrap())
@@ -416,22 +416,22 @@ fn ravdess_folds_are_speaker_disjoint_and_exactly_stratified() {
         let ts: BTreeSet<String> = test
             .items
             .iter()
-            .filter_map(|i| i.speaker.clone())
+            .filter_map(|i| i.speaker().map(str::to_owned))
             .collect();
         let rs: BTreeSet<String> = train
             .items
             .iter()
-            .filter_map(|i| i.speaker.clone())
+            .filter_map(|i| i.speaker().map(str::to_owned))
             .collect();
         assert!(ts.is_disjoint(&rs));
         assert_eq!(ts.len(), 2);
         assert_eq!(test.items.len() + train.items.len(), 156);
         let mut per = [0; 3];
         for i in &test.items {
-            per[i.label] += 1;
+            per[i.label()] += 1;
         }
         assert_eq!(per, [32, 12, 8], "fold {f}");
-        all.extend(test.items.iter().map(|i| i.id.clone()));
+        all.extend(test.items.iter().map(|i| i.id().to_owned()));
         let o = tonebench()
             .args(["suite", "check"])
             .arg(folds.join(format!("fold-{f}/test")))

@@ -115,7 +115,7 @@ fn speaker_embeddings_match_the_python_reference() {
     let start = Instant::now();
     let (mut n, mut min_cos, mut max_diff) = (0, f64::INFINITY, 0.0f64);
     for item in &suite.items {
-        let audio = item.audio.as_ref().unwrap();
+        let audio = item.audio().unwrap();
         let got = embedder.embed(audio).unwrap();
         let want = &by_clip[&clip_key(audio)];
         assert_eq!(got.len(), 128);

@@ -46,10 +46,11 @@ fn predict_all(model: &Path, suite: &Suite, device: Device) -> (Vec<Vec<f32>>, s
     let labels = suite.labels.names().to_vec();
     let mut m = Model::load_profiled(model, &labels, opts).unwrap();
     let mut probs = Vec::new();
-    for chunk in suite.items.chunks(64) {
-        let inputs: Vec<InferInput<'_>> = chunk.iter().map(InferInput::from).collect();
+    let all: Vec<_> = suite.items.iter().collect();
+    for chunk in all.chunks(64) {
+        let inputs: Vec<InferInput<'_>> = chunk.iter().copied().map(InferInput::from).collect();
         for (item, p) in chunk.iter().zip(m.predict_batch(&inputs).unwrap()) {
-            let p = p.unwrap_or_else(|e| panic!("{}: {e}", item.id));
+            let p = p.unwrap_or_else(|e| panic!("{}: {e}", item.id()));
             probs.push(p.probs);
         }
     }

@@ -183,10 +183,7 @@ fn ravdess_suite_maps_and_drops_labels() {
     assert_eq!(suite.dropped.len(), 24);
     assert_eq!(suite.speaker_count(), Some(6));
     assert_eq!(suite.metadata_columns, ["sex", "intensity"]);
-    assert!(suite
-        .items
-        .iter()
-        .all(|i| i.audio.as_ref().unwrap().is_file()));
+    assert!(suite.items.iter().all(|i| i.audio().unwrap().is_file()));
 }
 
 /// Runs `score` on a suite written from strings and returns stderr; asserts exit code 2.

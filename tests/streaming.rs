@@ -266,7 +266,7 @@ fn a_call_label_comes_from_its_segments_and_overlapping_channels_are_allowed() {
     .unwrap();
     let s = tonebench::input::suite::Suite::load(&suite).unwrap();
     // positive 1.3 s against negative 0.5 s.
-    assert_eq!(s.items[0].label, 2);
+    assert_eq!(s.items.label(0), 2);
 }
 
 #[test]

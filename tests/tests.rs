@@ -24,6 +24,7 @@ mod profile;
 mod resume;
 mod robustness;
 mod run;
+mod scale;
 mod score;
 mod shard;
 mod slurm;

@@ -38,7 +38,7 @@ pub fn has_audio_speakers(suite: &Suite) -> bool {
     suite
         .items
         .iter()
-        .any(|i| i.audio.is_some() && i.speaker.is_some())
+        .any(|i| i.audio().is_some() && i.speaker().is_some())
 }
 
 fn warning(source: &str, code: WarningCode, message: String) -> Warning {
@@ -60,8 +60,8 @@ fn compute(
         .items
         .iter()
         .enumerate()
-        .filter(|(_, i)| i.speaker.is_some())
-        .filter_map(|(n, i)| i.audio.as_deref().map(|a| (n, a)))
+        .filter(|(_, i)| i.speaker().is_some())
+        .filter_map(|(n, i)| i.audio().map(|a| (n, a)))
         .collect();
     let bar = ProgressBar::new(todo.len() as u64);
     bar.set_style(
@@ -83,7 +83,7 @@ fn compute(
             Ok(v) => vectors[n] = Some(v),
             Err(e) => failed.push(format!(
                 "item {}: {e}",
-                tonebench_core::text::plain_or_quoted(&suite.items[n].id)
+                tonebench_core::text::plain_or_quoted(suite.items.get(n).id())
             )),
         }
         bar.inc(1);

@@ -140,23 +140,23 @@ fn worst_examples(
     for p in &partitions.partitions {
         for (c, cohort) in p.cohorts.iter().enumerate() {
             let mut wrong: Vec<usize> = (0..suite.items.len())
-                .filter(|&i| p.assignment[i] == Some(c) && pred[i] != suite.items[i].label)
+                .filter(|&i| p.assignment[i] == Some(c) && pred[i] != suite.items.get(i).label())
                 .collect();
             wrong.sort_by(|&a, &b| {
                 let (ca, cb) = (confidence(a).unwrap_or(0.0), confidence(b).unwrap_or(0.0));
                 cb.total_cmp(&ca)
-                    .then_with(|| suite.items[a].id.cmp(&suite.items[b].id))
+                    .then_with(|| suite.items.get(a).id().cmp(suite.items.get(b).id()))
             });
             out.extend(wrong.into_iter().take(n).map(|i| {
-                let item = &suite.items[i];
+                let item = suite.items.get(i);
                 Example {
                     partition: p.name.clone(),
                     cohort: cohort.clone(),
-                    id: item.id.clone(),
-                    label: labels[item.label].clone(),
+                    id: item.id().to_owned(),
+                    label: labels[item.label()].clone(),
                     pred: labels[pred[i]].clone(),
                     confidence: confidence(i),
-                    text: item.text.clone(),
+                    text: item.text().map(str::to_owned),
                 }
             }));
         }
@@ -172,7 +172,7 @@ fn probability_scores(suite: &Suite, run: &ModelRun) -> Option<Result<Scores, St
     let (mut truth, mut rows) = (Vec::new(), Vec::new());
     for (i, (item, pred)) in suite.items.iter().zip(&run.pred).enumerate() {
         if pred.is_some() {
-            truth.push(item.label);
+            truth.push(item.label());
             rows.extend_from_slice(probs.get(i * k..(i + 1) * k)?);
         }
     }
@@ -257,7 +257,11 @@ pub fn attach_cohorts(
         .map(|(c, name)| {
             (
                 name.clone(),
-                suite.items.iter().map(|i| i.meta[c].clone()).collect(),
+                suite
+                    .items
+                    .iter()
+                    .map(|i| i.meta(c).map(str::to_owned))
+                    .collect(),
             )
         })
         .collect();

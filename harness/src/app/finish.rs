@@ -112,7 +112,7 @@ pub fn cohort_sources(
     let mut embeddings = Vec::new();
     let mut warnings = Vec::new();
     if let Some(path) = &spec.embeddings {
-        let ids: Vec<String> = suite.items.iter().map(|i| i.id.clone()).collect();
+        let ids: Vec<String> = suite.items.iter().map(|i| i.id().to_owned()).collect();
         embeddings.push(crate::input::embeddings::read_embeddings(
             path,
             &ids,

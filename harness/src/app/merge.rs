@@ -165,7 +165,6 @@ struct Joined {
 /// in the unsharded run.
 fn join(shards: &[(PathBuf, ShardManifest)], suite: &Suite) -> anyhow::Result<Joined> {
     let k = suite.labels.len();
-    let pos = suite.index_by_id();
     let mut done: HashMap<String, Done> = HashMap::new();
     let mut batch_at: HashMap<String, usize> = HashMap::new();
     let mut timings: BTreeMap<(String, String), (Vec<f64>, BTreeSet<usize>)> = BTreeMap::new();
@@ -181,7 +180,7 @@ fn join(shards: &[(PathBuf, ShardManifest)], suite: &Suite) -> anyhow::Result<Jo
                     .calls
                     .iter()
                     .filter(|(_, c)| c.probs.len() / k.max(1) > 1)
-                    .filter_map(|(id, _)| pos.get(id.as_str()).copied())
+                    .filter_map(|(id, _)| suite.items.position(id))
                     .min()
                     .unwrap_or(usize::MAX);
                 if batch_at.get(&key).is_none_or(|&best| at < best) {
@@ -191,7 +190,7 @@ fn join(shards: &[(PathBuf, ShardManifest)], suite: &Suite) -> anyhow::Result<Jo
             }
             let ids = d.items.keys().chain(d.calls.keys()).chain(d.errors.keys());
             for id in ids {
-                if !pos.contains_key(id.as_str()) {
+                if suite.items.position(id).is_none() {
                     return Err(ShardError::StrayItem {
                         model: key.clone(),
                         id: id.clone(),
@@ -229,11 +228,13 @@ fn join(shards: &[(PathBuf, ShardManifest)], suite: &Suite) -> anyhow::Result<Jo
         let missing: Vec<&str> = suite
             .items
             .iter()
-            .filter(|i| !d.contains(&i.id))
-            .map(|i| i.id.as_str())
+            .filter(|i| !d.contains(i.id()))
+            .map(|i| i.id())
             .collect();
         if let Some(&id) = missing.first() {
-            let item = &suite.items[pos[id]];
+            let item = suite
+                .items
+                .get(suite.items.position(id).expect("a suite id"));
             return Err(ShardError::MissingItems {
                 model: key.clone(),
                 count: missing.len(),
@@ -307,15 +308,15 @@ fn write_journal(
             });
         }
         for item in &suite.items {
-            let (model, id) = (key.clone(), item.id.clone());
-            if let Some((probs, latency_ms)) = d.items.get(&item.id) {
+            let (model, id) = (key.clone(), item.id().to_owned());
+            if let Some((probs, latency_ms)) = d.items.get(item.id()) {
                 entries.push(Entry::Item {
                     model,
                     id,
                     probs: probs.clone(),
                     latency_ms: *latency_ms,
                 });
-            } else if let Some(c) = d.calls.get(&item.id) {
+            } else if let Some(c) = d.calls.get(item.id()) {
                 entries.push(Entry::Call {
                     model,
                     id,
@@ -326,7 +327,7 @@ fn write_journal(
                     samples: c.samples,
                     latency_ms: c.latency_ms,
                 });
-            } else if let Some(error) = d.errors.get(&item.id) {
+            } else if let Some(error) = d.errors.get(item.id()) {
                 entries.push(Entry::Error {
                     model,
                     id,

@@ -37,10 +37,10 @@ pub fn perturb(plan: &PerturbPlan) -> anyhow::Result<Vec<Written>> {
         .items
         .iter()
         .filter_map(|i| {
-            i.audio.as_ref().map(|p| BabbleSource {
-                id: i.id.clone(),
-                speaker: i.speaker.clone(),
-                path: p.clone(),
+            i.audio().map(|p| BabbleSource {
+                id: i.id().to_owned(),
+                speaker: i.speaker().map(str::to_owned),
+                path: p.to_path_buf(),
             })
         })
         .collect();
@@ -60,11 +60,11 @@ pub fn perturb(plan: &PerturbPlan) -> anyhow::Result<Vec<Written>> {
         let folder = PerturbedSuite::create(&dir)?;
         let mut clips = 0;
         for item in &suite.items {
-            let Some(path) = &item.audio else { continue };
+            let Some(path) = item.audio() else { continue };
             let rel = path.strip_prefix(&suite.audio_root).map_err(|_| {
                 AppError::Perturb(format!(
                     "item {}: audio {} is not under the suite's audio root {}",
-                    item.id,
+                    item.id(),
                     path.display(),
                     suite.audio_root.display()
                 ))
@@ -72,8 +72,8 @@ pub fn perturb(plan: &PerturbPlan) -> anyhow::Result<Vec<Written>> {
             let clean = crate::audio::decode(path)?;
             let ctx = Context {
                 seed: plan.seed,
-                id: &item.id,
-                speaker: item.speaker.as_deref(),
+                id: item.id(),
+                speaker: item.speaker(),
                 babble: &babble,
             };
             let y = c.chain.apply(&clean.samples, clean.sample_rate, &ctx)?;

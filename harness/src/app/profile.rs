@@ -267,8 +267,8 @@ fn profile_stream(
             model.name
         ))
     })?;
-    let with_audio: Vec<&crate::input::suite::Item> =
-        suite.items.iter().filter(|i| i.audio.is_some()).collect();
+    let with_audio: Vec<crate::input::suite::ItemRef<'_>> =
+        suite.items.iter().filter(|i| i.audio().is_some()).collect();
     if with_audio.is_empty() {
         return Err(AppError::Profile(format!(
             "--window: suite {} has no audio items to stream",
@@ -276,7 +276,7 @@ fn profile_stream(
         ))
         .into());
     }
-    let text = with_audio[0].text.clone();
+    let text = with_audio[0].text().map(str::to_owned);
     let win = (window_s * f64::from(sr)).round() as usize;
     let hop = ((hop_s * f64::from(sr)).round() as usize).max(1);
     let want = ((STREAM_S.max(4.0 * window_s)) * f64::from(sr)) as usize;
@@ -284,11 +284,11 @@ fn profile_stream(
     let mut k = 0usize;
     while stream.len() < want.max(win) {
         let it = with_audio[k % with_audio.len()];
-        let path = it.audio.as_ref().expect("filtered on audio");
+        let path = it.audio().expect("filtered on audio");
         let loaded = crate::audio::load(path, sr).map_err(|e| {
             AppError::Profile(format!(
                 "item {}: {e}",
-                tonebench_core::text::plain_or_quoted(&it.id)
+                tonebench_core::text::plain_or_quoted(it.id())
             ))
         })?;
         stream.extend_from_slice(&loaded.waveform.samples);

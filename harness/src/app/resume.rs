@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use crate::input::suite::{Item, Suite};
+use crate::input::suite::{ItemRef, Suite};
 use crate::store::journal::{Done, CONDITION_SEP};
 
 /// Hex digits of an item's digest kept in the journal.
@@ -57,16 +57,16 @@ pub fn digests(suite: &Suite) -> HashMap<String, String> {
     suite
         .items
         .iter()
-        .map(|i| (i.id.clone(), digest(suite, i)))
+        .map(|i| (i.id().to_owned(), digest(suite, i)))
         .collect()
 }
 
-fn digest(suite: &Suite, item: &Item) -> String {
+fn digest(suite: &Suite, item: ItemRef<'_>) -> String {
     let mut s = String::new();
-    if let Some(t) = &item.text {
+    if let Some(t) = item.text() {
         s.push_str(&format!("text {}:{t}\n", t.len()));
     }
-    if let Some(a) = &item.audio {
+    if let Some(a) = item.audio() {
         let rel = a.strip_prefix(&suite.audio_root).unwrap_or(a);
         let bytes = crate::digest::sha256_file(a).unwrap_or_else(|e| format!("unreadable: {e}"));
         s.push_str(&format!("audio {}\n{bytes}\n", rel.display()));
@@ -81,14 +81,17 @@ pub fn groups(suite: &Suite, batch: usize) -> HashMap<String, String> {
         return HashMap::new();
     }
     let mut out = HashMap::new();
-    for chunk in suite.items.chunks(batch) {
+    for start in (0..suite.items.len()).step_by(batch) {
+        let chunk = suite
+            .items
+            .range(start..(start + batch).min(suite.items.len()));
         let ids: String = chunk
-            .iter()
-            .map(|i| format!("{}:{}\n", i.id.len(), i.id))
+            .clone()
+            .map(|i| format!("{}:{}\n", i.id().len(), i.id()))
             .collect();
         let g = crate::digest::sha256_hex(ids.as_bytes())[..DIGEST_HEX].to_owned();
         for i in chunk {
-            out.insert(i.id.clone(), g.clone());
+            out.insert(i.id().to_owned(), g.clone());
         }
     }
     out
@@ -111,7 +114,7 @@ pub fn prepare(
     }
     let mut changed: Vec<(String, bool)> = Vec::new();
     for item in &suite.items {
-        let id = &item.id;
+        let id = item.id();
         let mut failed_only = true;
         let mut differs = false;
         for d in done.values() {
@@ -128,7 +131,7 @@ pub fn prepare(
             }
         }
         if differs {
-            changed.push((id.clone(), failed_only));
+            changed.push((id.to_owned(), failed_only));
         }
     }
     if !changed.is_empty() {
@@ -164,21 +167,22 @@ fn reform_batches(
         }
         let mut start = 0;
         while start < suite.items.len() {
-            let g = &groups[&suite.items[start].id];
-            let end = suite.items[start..]
-                .iter()
-                .position(|i| &groups[&i.id] != g)
+            let g = &groups[suite.items.id(start)];
+            let end = suite
+                .items
+                .range(start..suite.items.len())
+                .position(|i| &groups[i.id()] != g)
                 .map_or(suite.items.len(), |n| start + n);
-            let members = &suite.items[start..end];
-            let whole = members.iter().all(|i| {
-                d.errors.contains_key(&i.id)
-                    || (d.items.contains_key(&i.id)
-                        && d.groups.get(&i.id).is_none_or(|was| was == g))
+            let members = suite.items.range(start..end);
+            let whole = members.clone().all(|i| {
+                d.errors.contains_key(i.id())
+                    || (d.items.contains_key(i.id())
+                        && d.groups.get(i.id()).is_none_or(|was| was == g))
             });
             if !whole {
                 for i in members {
-                    redone += usize::from(d.items.remove(&i.id).is_some());
-                    d.errors.remove(&i.id);
+                    redone += usize::from(d.items.remove(i.id()).is_some());
+                    d.errors.remove(i.id());
                 }
             }
             start = end;

@@ -204,8 +204,8 @@ pub fn run_models(
         let files_read = ModelFiles::read(spec, &model.files)?;
         let identity = files_read.identity(options.batch);
         let d = register(journal, done, &model.name, identity, labels.len())?;
-        let todo: Vec<&crate::input::suite::Item> =
-            suite.items.iter().filter(|i| !d.contains(&i.id)).collect();
+        let todo: Vec<crate::input::suite::ItemRef<'_>> =
+            suite.items.iter().filter(|i| !d.contains(i.id())).collect();
         if todo.len() < suite.items.len() {
             eprintln!(
                 "{}: resuming, {} of {} items already done",
@@ -228,7 +228,7 @@ pub fn run_models(
         let identity_of = ModelInfo::of(&model);
         let name = identity_of.name.clone();
         // Whole batches per chunk: a batch is the same suite items however much was resumed.
-        let chunks: Vec<&[&crate::input::suite::Item]> = todo
+        let chunks: Vec<&[crate::input::suite::ItemRef<'_>]> = todo
             .chunks(CHUNK.div_ceil(options.batch.max(1)) * options.batch.max(1))
             .collect();
         // Extra sessions for --jobs: each worker thread runs its own copy of the model.
@@ -291,14 +291,14 @@ pub fn run_models(
                             predicted += 1;
                             entries.push(Entry::Item {
                                 model: name.clone(),
-                                id: item.id.clone(),
+                                id: item.id().to_owned(),
                                 probs: p.probs,
                                 latency_ms: p.timings.total().as_secs_f64() * 1e3,
                             })
                         }
                         Err(e) if plan.keep_going => entries.push(Entry::Error {
                             model: name.clone(),
-                            id: item.id.clone(),
+                            id: item.id().to_owned(),
                             error: e.to_string(),
                         }),
                         Err(e) => {
@@ -485,7 +485,7 @@ type Chunk = (
 /// Predicts the items of one chunk.
 fn predict_chunk(
     model: &mut Model,
-    chunk: &[&crate::input::suite::Item],
+    chunk: &[crate::input::suite::ItemRef<'_>],
 ) -> Result<Vec<Result<infer::Prediction, InferError>>, InferError> {
     let inputs: Vec<InferInput> = chunk.iter().map(|&i| InferInput::from(i)).collect();
     model.predict_batch(&inputs)
@@ -494,15 +494,19 @@ fn predict_chunk(
 /// Decodes and resamples the audio of each chunk in turn, sending the clips on as each chunk is
 /// done; stops when the receiver is gone. Files that fail are left for the session to report.
 fn prefetch(
-    chunks: &[&[&crate::input::suite::Item]],
+    chunks: &[&[crate::input::suite::ItemRef<'_>]],
     rate: u32,
     tx: std::sync::mpsc::SyncSender<Vec<(PathBuf, crate::audio::Loaded)>>,
 ) {
     for chunk in chunks {
         let clips = chunk
             .iter()
-            .filter_map(|i| i.audio.as_ref())
-            .filter_map(|p| crate::audio::load(p, rate).ok().map(|l| (p.clone(), l)))
+            .filter_map(|i| i.audio())
+            .filter_map(|p| {
+                crate::audio::load(p, rate)
+                    .ok()
+                    .map(|l| (p.to_path_buf(), l))
+            })
             .collect();
         if tx.send(clips).is_err() {
             break;
@@ -524,7 +528,7 @@ fn model_run(
     let mut probs = vec![f64::NAN; suite.items.len() * k];
     let mut latency = Vec::with_capacity(suite.items.len());
     for (i, item) in suite.items.iter().enumerate() {
-        match d.items.get(&item.id) {
+        match d.items.get(item.id()) {
             Some((p, ms)) => {
                 pred.push(Some(infer::argmax(p)));
                 for (c, v) in p.iter().enumerate().take(k) {

@@ -11,7 +11,7 @@ use super::finish::EvalSettings;
 use super::run::{RunPlan, StreamRequest};
 use crate::error::{ErrorKind, HasKind};
 use crate::infer::Options;
-use crate::input::suite::{Item, Suite};
+use crate::input::suite::{ItemRef, Suite};
 use crate::store::shard::{Host, ShardManifest, ShardModel, ShardPlace, ShardRuntime, ShardSuite};
 use crate::store::RunDir;
 
@@ -59,16 +59,16 @@ pub fn shard_of(key: &str, count: usize) -> usize {
 }
 
 /// The key an item is split by.
-pub fn key_of(item: &Item, by: ShardBy) -> &str {
-    match (by, &item.speaker) {
+pub fn key_of(item: ItemRef<'_>, by: ShardBy) -> &str {
+    match (by, item.speaker()) {
         (ShardBy::Speaker, Some(s)) => s,
-        _ => &item.id,
+        _ => item.id(),
     }
 }
 
 /// `--shard-by` when not given: speaker when any item has one.
 pub fn default_by(suite: &Suite) -> ShardBy {
-    if suite.items.iter().any(|i| i.speaker.is_some()) {
+    if suite.items.iter().any(|i| i.speaker().is_some()) {
         ShardBy::Speaker
     } else {
         ShardBy::Item

@@ -63,10 +63,10 @@ pub fn entries_of(suite: &Suite) -> Vec<Entry> {
         .items
         .iter()
         .map(|i| Entry {
-            id: i.id.clone(),
-            speaker: i.speaker.clone(),
-            text: i.text.clone(),
-            audio: i.audio.clone(),
+            id: i.id().to_owned(),
+            speaker: i.speaker().map(str::to_owned),
+            text: i.text().map(str::to_owned),
+            audio: i.audio().map(Path::to_path_buf),
         })
         .collect()
 }

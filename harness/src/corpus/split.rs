@@ -66,17 +66,17 @@ pub fn groups_of(suite: &Suite, by: &str) -> Result<Vec<String>, CorpusError> {
         .iter()
         .map(|it| {
             let v = match col {
-                None => it.speaker.clone(),
-                Some(c) => it.meta[c].clone(),
+                None => it.speaker().map(str::to_owned),
+                Some(c) => it.meta(c).map(str::to_owned),
             };
             v.ok_or_else(|| CorpusError::Line {
                 path: suite.items_path.clone(),
-                line: match it.origin {
+                line: match it.origin() {
                     crate::input::table::RowRef::Line(l) | crate::input::table::RowRef::Row(l) => l,
                 },
                 message: format!(
                     "item {:?} has no {by}: a group split needs every item's {by}",
-                    it.id
+                    it.id()
                 ),
             })
         })
@@ -172,7 +172,7 @@ pub fn split(plan: &SplitPlan) -> Result<Vec<Written>, anyhow::Error> {
     let source = Source::read(&suite)?;
     let mut written = Vec::new();
     for (dir, items, training) in parts {
-        let ids: BTreeSet<&str> = items.iter().map(|&i| suite.items[i].id.as_str()).collect();
+        let ids: BTreeSet<&str> = items.iter().map(|&i| suite.items.get(i).id()).collect();
         let manifest = source.manifest_for(&suite, &plan.out, &dir, training)?;
         let csv = source.rows(&ids);
         crate::store::imported::write_suite(&dir, &manifest, &csv, None)?;
@@ -269,7 +269,7 @@ impl Source {
             .unwrap_or_default();
         m.insert("name".into(), format!("{}-{part}", suite.name).into());
         m.insert("items".into(), crate::store::imported::ITEMS_CSV.into());
-        if suite.items.iter().any(|i| i.audio.is_some()) || m.contains_key("audio-root") {
+        if suite.items.iter().any(|i| i.audio().is_some()) || m.contains_key("audio-root") {
             m.insert(
                 "audio-root".into(),
                 super::table::audio_root(&suite.audio_root, dir).into(),

@@ -150,12 +150,12 @@ pub struct InferInput<'a> {
     pub audio: Option<&'a Path>,
 }
 
-impl<'a> From<&'a crate::input::suite::Item> for InferInput<'a> {
-    fn from(item: &'a crate::input::suite::Item) -> Self {
+impl<'a> From<crate::input::suite::ItemRef<'a>> for InferInput<'a> {
+    fn from(item: crate::input::suite::ItemRef<'a>) -> Self {
         InferInput {
-            id: &item.id,
-            text: item.text.as_deref(),
-            audio: item.audio.as_deref(),
+            id: item.id(),
+            text: item.text(),
+            audio: item.audio(),
         }
     }
 }

@@ -4,6 +4,7 @@ pub mod conditions;
 pub mod config;
 pub mod embeddings;
 pub mod gate_file;
+pub mod items;
 pub mod predictions;
 pub mod segments;
 pub mod suite;

@@ -115,8 +115,6 @@ impl Predictions {
 
         // Cells borrowed from the table's text columns: no String per row.
         let (id_col, pred_col) = (table.text("id")?, table.text("pred")?);
-        let ids: Vec<Option<&str>> = id_col.iter().map(non_empty).collect();
-        let preds: Vec<Option<&str>> = pred_col.iter().map(non_empty).collect();
         let probs_in: Vec<Vec<Option<f64>>> = labels
             .names()
             .iter()
@@ -130,19 +128,20 @@ impl Predictions {
         };
         table.release_data();
 
-        let index = suite.index_by_id();
         let dropped: HashSet<&str> = suite.dropped.iter().map(String::as_str).collect();
         let label_map = &suite.label_map;
         let n = suite.items.len();
         let mut pred = vec![usize::MAX; n];
         let mut probs = (!prob_cols.is_empty()).then(|| vec![0.0; n * k]);
         let mut latency = latency_in.as_ref().map(|_| vec![None; n]);
-        let mut seen_row: Vec<Option<usize>> = vec![None; n];
+        // The row of each item's prediction (`u32::MAX`: none yet).
+        let mut seen_row: Vec<u32> = vec![u32::MAX; n];
         let mut unknown: Vec<&str> = Vec::new();
         let mut problems = Vec::new();
-        for row in 0..ids.len() {
+        let cells = id_col.iter().zip(pred_col.iter());
+        for (row, (id, pred_cell)) in cells.enumerate() {
             let at = table.origin(row);
-            let Some(id) = ids[row] else {
+            let Some(id) = non_empty(id) else {
                 problems.push(Problem {
                     at: Some(at),
                     id: None,
@@ -155,21 +154,22 @@ impl Predictions {
                 id: Some(id.to_owned()),
                 message,
             };
-            let Some(&item) = index.get(id) else {
+            let Some(item) = suite.items.position(id) else {
                 if !dropped.contains(id) {
                     unknown.push(id);
                 }
                 continue;
             };
-            if let Some(first) = seen_row[item] {
+            if seen_row[item] != u32::MAX {
                 problems.push(problem(format!(
                     "duplicate prediction (first at {})",
-                    table.origin(first)
+                    table.origin(seen_row[item] as usize)
                 )));
                 continue;
             }
-            seen_row[item] = Some(row);
-            let Some(p) = preds[row] else {
+            // Rows are counted in u32 by the table's origins too.
+            seen_row[item] = row as u32;
+            let Some(p) = non_empty(pred_cell) else {
                 problems.push(problem("empty pred".into()));
                 continue;
             };
@@ -232,8 +232,8 @@ impl Predictions {
             .items
             .iter()
             .zip(&seen_row)
-            .filter(|(_, s)| s.is_none())
-            .map(|(it, _)| it.id.as_str())
+            .filter(|(_, &s)| s == u32::MAX)
+            .map(|(it, _)| it.id())
             .collect();
         if !missing.is_empty() {
             return Err(invalid(format!(

@@ -93,21 +93,8 @@ pub struct CohortSpec {
     pub min_speakers: usize,
 }
 
-/// One labeled item of a suite.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Item {
-    pub id: String,
-    /// Index into the suite's label set.
-    pub label: usize,
-    pub text: Option<String>,
-    /// Resolved against `audio-root` (or the suite folder).
-    pub audio: Option<PathBuf>,
-    pub speaker: Option<String>,
-    /// Values of [`Suite::metadata_columns`], in that order.
-    pub meta: Vec<Option<String>>,
-    /// Where the item was written: a line for CSV/TSV/JSONL, a row for Parquet.
-    pub origin: RowRef,
-}
+use super::items::{Columns, IdIndex, Strings};
+pub use super::items::{ItemRef, Items};
 
 /// A checked suite: labels indexed, items validated, paths resolved.
 #[derive(Debug, Clone)]
@@ -120,7 +107,8 @@ pub struct Suite {
     pub name: String,
     pub description: String,
     pub labels: LabelSet,
-    pub items: Vec<Item>,
+    /// Column by column: [`Items::get`] gives an [`ItemRef`].
+    pub items: Items,
     /// Every items column that is not id, label, text, audio or speaker.
     pub metadata_columns: Vec<String>,
     pub cohorts: Option<CohortSpec>,
@@ -355,70 +343,75 @@ impl Suite {
             }
         }
 
-        let ids = table.strings(&cols.id)?;
-        let raw_labels = if table.has_column(&cols.label) {
-            table.strings(&cols.label)?
-        } else {
-            vec![None; ids.len()]
-        };
-        let mut ids = ids;
-        let mut texts = if has_text {
-            Some(table.strings(&cols.text)?)
-        } else {
-            None
-        };
-        let audios = if has_audio {
-            Some(table.strings(&cols.audio)?)
-        } else {
-            None
-        };
-        let mut speakers = if has_speaker {
-            Some(table.strings(&cols.speaker)?)
-        } else {
-            None
-        };
-        let mut meta: Vec<Vec<Option<String>>> = metadata_columns
-            .iter()
-            .map(|c| table.strings(c))
-            .collect::<Result<_, _>>()?;
         let audio_root = match &manifest.audio_root {
             Some(r) => dir.join(r),
             None => dir.clone(),
         };
-
-        // Every column is text now; the polars frame is no longer needed.
-        table.release_data();
-        // The first row of every id, found before the cells are moved into items.
-        let first_of: Vec<usize> = {
-            let mut first: std::collections::HashMap<&str, usize> =
-                std::collections::HashMap::with_capacity(ids.len());
-            ids.iter()
-                .enumerate()
-                .map(|(row, id)| match id {
-                    Some(id) => *first.entry(id.as_str()).or_insert(row),
-                    None => row,
-                })
-                .collect()
+        // Every column into one arena each (issue 15), then the polars frame is freed.
+        let column = |name: &str, resolve: Option<&Path>| -> Result<Strings, SuiteError> {
+            let too_long = || {
+                invalid(format!(
+                    "{file}: column {name:?} holds more than 4 GiB of text"
+                ))
+            };
+            let cells = table.text(name)?;
+            let bytes = cells.iter().map(|c| c.map_or(0, str::len)).sum();
+            let mut out = Strings::with_capacity(cells.len(), bytes);
+            for cell in cells.iter() {
+                let resolved = match (resolve, cell.filter(|c| !c.is_empty())) {
+                    (Some(root), Some(c)) => {
+                        Some(root.join(c).into_os_string().into_string().map_err(|p| {
+                            invalid(format!(
+                                "audio-root: {} is not UTF-8",
+                                Path::new(&p).display()
+                            ))
+                        })?)
+                    }
+                    _ => None,
+                };
+                out.push(resolved.as_deref().or(cell))
+                    .map_err(|_| too_long())?;
+            }
+            Ok(out)
         };
+        let ids = column(&cols.id, None)?;
+        let raw_labels = table
+            .has_column(&cols.label)
+            .then(|| column(&cols.label, None))
+            .transpose()?;
+        let texts = has_text.then(|| column(&cols.text, None)).transpose()?;
+        let audios = has_audio
+            .then(|| column(&cols.audio, Some(&audio_root)))
+            .transpose()?;
+        let speakers = has_speaker
+            .then(|| column(&cols.speaker, None))
+            .transpose()?;
+        let meta: Vec<Strings> = metadata_columns
+            .iter()
+            .map(|c| column(c, None))
+            .collect::<Result<_, _>>()?;
+        table.release_data();
+        // The first row of every id.
+        let (index, first_of) = IdIndex::build(&ids);
 
         let mut problems = Vec::new();
-        let mut items = Vec::with_capacity(ids.len());
+        let (mut kept, mut item_labels) = (Vec::new(), Vec::with_capacity(ids.len()));
         let mut dropped = Vec::new();
-        for row in 0..ids.len() {
+        for (row, &first) in first_of.iter().enumerate() {
             let at = table.origin(row);
-            let problem = |id: Option<&String>, message: String| Problem {
+            let problem = |id: Option<&str>, message: String| Problem {
                 at: Some(at),
-                id: id.cloned(),
+                id: id.map(str::to_owned),
                 message,
             };
-            let Some(id) = ids[row].take() else {
+            let Some(id) = ids.opt(row) else {
                 problems.push(problem(None, format!("empty {} column", cols.id)));
                 continue;
             };
-            if first_of[row] != row {
-                let first = table.origin(first_of[row]);
+            if first as usize != row {
+                let first = table.origin(first as usize);
                 problems.push(problem(
-                    Some(&id),
+                    Some(id),
                     format!("duplicate id (first at {first})"),
                 ));
                 continue;
@@ -426,13 +419,13 @@ impl Suite {
             let from_segments = || {
                 let segs: Vec<_> = segments
                     .as_ref()?
-                    .of(&id)
+                    .of(id)
                     .iter()
                     .map(|s| s.segment())
                     .collect();
                 tonebench_core::streaming::truth::call_truth(&segs, labels.len())
             };
-            let raw = match raw_labels[row].as_deref() {
+            let raw = match raw_labels.as_ref().and_then(|l| l.opt(row)) {
                 Some(raw) => raw,
                 None => match from_segments() {
                     Some(label) => labels.name(label),
@@ -443,7 +436,7 @@ impl Suite {
                             ""
                         };
                         problems.push(problem(
-                            Some(&id),
+                            Some(id),
                             format!("empty {} column{why}", cols.label),
                         ));
                         continue;
@@ -452,7 +445,7 @@ impl Suite {
             };
             let mapped = label_map.get(raw).map(String::as_str).unwrap_or(raw);
             if mapped == DROP && label_map.contains_key(raw) {
-                dropped.push(id);
+                dropped.push(id.to_owned());
                 continue;
             }
             let Some(label) = labels.index(mapped) else {
@@ -462,35 +455,48 @@ impl Suite {
                     " and label-map does not map it".to_string()
                 };
                 problems.push(problem(
-                    Some(&id),
+                    Some(id),
                     format!("label {raw:?} is not one of {}{hint}", labels.listing()),
                 ));
                 continue;
             };
-            let audio = audios
-                .as_ref()
-                .and_then(|a| a[row].as_ref())
-                .map(|p| audio_root.join(p));
-            items.push(Item {
-                id,
-                label,
-                text: texts.as_mut().and_then(|t| t[row].take()),
-                audio,
-                speaker: speakers.as_mut().and_then(|s| s[row].take()),
-                meta: meta.iter_mut().map(|c| c[row].take()).collect(),
-                origin: at,
-            });
+            kept.push(row as u32);
+            // At most limits::LABELS labels.
+            item_labels.push(label as u16);
         }
         if !problems.is_empty() {
             return Err(SuiteError::Items { file, problems });
         }
+        let rows = ids.len();
+        let items = if kept.len() == rows {
+            let columns = Columns {
+                ids,
+                labels: item_labels,
+                text: texts,
+                audio: audios,
+                speaker: speakers,
+                meta,
+                origins: table.origins().select(&kept),
+            };
+            Items::new(columns, Some(index))
+        } else {
+            let pick = |c: Option<Strings>| c.map(|c| c.select(&kept));
+            let columns = Columns {
+                ids: ids.select(&kept),
+                labels: item_labels,
+                text: pick(texts),
+                audio: pick(audios),
+                speaker: pick(speakers),
+                meta: meta.iter().map(|c| c.select(&kept)).collect(),
+                origins: table.origins().select(&kept),
+            };
+            Items::new(columns, None)
+        };
+        drop(kept);
         if let Some(segs) = &segments {
-            let known: std::collections::HashSet<&str> = items
-                .iter()
-                .map(|i| i.id.as_str())
-                .chain(dropped.iter().map(String::as_str))
-                .collect();
-            segs.check_ids(&|id| known.contains(id))?;
+            let dropped_ids: std::collections::HashSet<&str> =
+                dropped.iter().map(String::as_str).collect();
+            segs.check_ids(&|id| items.position(id).is_some() || dropped_ids.contains(id))?;
         }
         if let Some(s) = &manifest.streaming {
             s.spec(None)
@@ -498,8 +504,7 @@ impl Suite {
         }
         if items.is_empty() {
             return Err(invalid(format!(
-                "{file} has no items to score ({} rows, {} dropped by label-map)",
-                ids.len(),
+                "{file} has no items to score ({rows} rows, {} dropped by label-map)",
                 dropped.len()
             )));
         }
@@ -527,11 +532,7 @@ impl Suite {
 
     /// Distinct speakers, when the suite has speakers.
     pub fn speaker_count(&self) -> Option<u64> {
-        let mut s: Vec<&str> = self
-            .items
-            .iter()
-            .filter_map(|i| i.speaker.as_deref())
-            .collect();
+        let mut s: Vec<&str> = self.items.iter().filter_map(|i| i.speaker()).collect();
         if s.is_empty() {
             return None;
         }
@@ -540,23 +541,17 @@ impl Suite {
         Some(s.len() as u64)
     }
 
-    /// The position of every item by id.
-    pub fn index_by_id(&self) -> std::collections::HashMap<&str, usize> {
-        self.items
-            .iter()
-            .enumerate()
-            .map(|(i, it)| (it.id.as_str(), i))
-            .collect()
-    }
-
     /// The speaker of every item, in item order (the form cohort analysis takes).
     pub fn speakers(&self) -> Vec<Option<String>> {
-        self.items.iter().map(|i| i.speaker.clone()).collect()
+        self.items
+            .iter()
+            .map(|i| i.speaker().map(str::to_owned))
+            .collect()
     }
 
     /// The true label index of every item, in item order.
     pub fn truth(&self) -> Vec<usize> {
-        self.items.iter().map(|i| i.label).collect()
+        self.items.iter().map(|i| i.label()).collect()
     }
 }
 

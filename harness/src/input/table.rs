@@ -12,6 +12,8 @@ use polars::prelude::*;
 use tonebench_core::limits;
 use tonebench_core::text::quoted;
 
+pub use super::items::Origins;
+
 mod flat;
 mod scan;
 use flat::check_flat;
@@ -96,7 +98,8 @@ pub struct Table {
     path: PathBuf,
     df: DataFrame,
     columns: Vec<String>,
-    origins: Vec<RowRef>,
+    /// One `u32` a row (issue 15: not a 16-byte [`RowRef`] each).
+    origins: Origins,
     sha256: String,
 }
 
@@ -179,7 +182,7 @@ impl Table {
                     df.set_column_names(&header)
                         .map_err(|e| parse_err("CSV", e))?;
                 }
-                (df, origins)
+                (df, Origins::from_refs(&origins))
             }
             Format::JsonLines => {
                 let origins = scan_json_lines(path, &bytes)?;
@@ -192,7 +195,7 @@ impl Table {
                     .finish()
                     .map_err(|e| parse_err("JSON lines", e))?;
                 check_flat(path, &df)?;
-                (df, origins)
+                (df, Origins::from_refs(&origins))
             }
             Format::Parquet => {
                 drop(bytes);
@@ -204,8 +207,7 @@ impl Table {
                     .finish()
                     .map_err(|e| parse_err("Parquet", e))?;
                 check_flat(path, &df)?;
-                let origins = (0..df.height()).map(RowRef::Row).collect();
-                (df, origins)
+                (df, Origins::numbered())
             }
         };
         let columns: Vec<String> = df
@@ -223,10 +225,10 @@ impl Table {
         }
         // If the pre-scan and polars disagree on the number of rows (they should not), fall
         // back to row numbers rather than naming wrong lines.
-        let origins = if origins.len() == df.height() {
+        let origins = if origins.held().is_none_or(|n| n == df.height()) {
             origins
         } else {
-            (0..df.height()).map(RowRef::Row).collect()
+            Origins::numbered()
         };
         Ok(Table {
             path: path.to_owned(),
@@ -268,7 +270,12 @@ impl Table {
     }
 
     pub fn origin(&self, row: usize) -> RowRef {
-        self.origins[row]
+        self.origins.get(row)
+    }
+
+    /// Where every row was written.
+    pub fn origins(&self) -> &Origins {
+        &self.origins
     }
 
     /// sha256 of the file's bytes, hex.

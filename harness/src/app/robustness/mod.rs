@@ -19,7 +19,7 @@ use super::AppError;
 use crate::audio::perturb::{BabbleSource, Context};
 use crate::infer::{self, Model};
 use crate::input::conditions::Conditions;
-use crate::input::suite::{Item, Suite};
+use crate::input::suite::{ItemRef, Suite};
 use crate::store::journal::{condition_key, record_into, Done, Entry, Journal};
 
 /// One model's predictions under every condition, in the order of the conditions file.
@@ -63,10 +63,10 @@ pub fn run_conditions(
         .items
         .iter()
         .filter_map(|i| {
-            i.audio.as_ref().map(|p| BabbleSource {
-                id: i.id.clone(),
-                speaker: i.speaker.clone(),
-                path: p.clone(),
+            i.audio().map(|p| BabbleSource {
+                id: i.id().to_owned(),
+                speaker: i.speaker().map(str::to_owned),
+                path: p.to_path_buf(),
             })
         })
         .collect();
@@ -117,11 +117,11 @@ pub fn run_conditions(
             }
         }
         journal.append(&joined)?;
-        let todo: Vec<(usize, &Item)> = suite
+        let todo: Vec<(usize, ItemRef<'_>)> = suite
             .items
             .iter()
             .enumerate()
-            .filter(|(_, i)| keys.iter().any(|k| !done[k].contains(&i.id)))
+            .filter(|(_, i)| keys.iter().any(|k| !done[k].contains(i.id())))
             .collect();
         let total = suite.items.len() * keys.len();
         let bar = ProgressBar::new(total as u64);
@@ -135,7 +135,7 @@ pub fn run_conditions(
             .iter()
             .map(|(_, i)| {
                 (0..keys.len())
-                    .filter(|&c| !done[&keys[c]].contains(&i.id))
+                    .filter(|&c| !done[&keys[c]].contains(i.id()))
                     .collect()
             })
             .collect();
@@ -144,7 +144,7 @@ pub fn run_conditions(
             let (tx, rx) = sync_channel::<Perturbed>(CHUNK);
             let (todo, pending, babble) = (&todo, &pending, &babble);
             scope.spawn(move || {
-                for (n, (_, item)) in todo.iter().enumerate() {
+                for (n, &(_, item)) in todo.iter().enumerate() {
                     let clips = perturb_item(item, &pending[n], conditions, seed, babble, rate);
                     if tx.send((n, clips)).is_err() {
                         break;
@@ -158,20 +158,20 @@ pub fn run_conditions(
                     let key = &keys[c];
                     let result = clip
                         .map_err(|msg| infer::InferError::Item {
-                            id: item.id.clone(),
+                            id: item.id().to_owned(),
                             msg: format!("condition {}: {msg}", conditions.list[c].name),
                         })
-                        .and_then(|s| model.predict_samples(&s, item.text.as_deref()));
+                        .and_then(|s| model.predict_samples(&s, item.text()));
                     match result {
                         Ok(p) => entries.push(Entry::Item {
                             model: key.clone(),
-                            id: item.id.clone(),
+                            id: item.id().to_owned(),
                             probs: p.probs,
                             latency_ms: p.timings.total().as_secs_f64() * 1e3,
                         }),
                         Err(e) if plan.keep_going => entries.push(Entry::Error {
                             model: key.clone(),
-                            id: item.id.clone(),
+                            id: item.id().to_owned(),
                             error: e.to_string(),
                         }),
                         Err(e) => {
@@ -210,14 +210,14 @@ fn flush(
 
 /// The item's clip decoded once and perturbed under each condition of `todo`.
 fn perturb_item(
-    item: &Item,
+    item: ItemRef<'_>,
     todo: &[usize],
     conditions: &Conditions,
     seed: u64,
     babble: &[BabbleSource],
     rate: u32,
 ) -> Vec<(usize, Result<Vec<f32>, String>)> {
-    let Some(path) = &item.audio else {
+    let Some(path) = item.audio() else {
         return todo
             .iter()
             .map(|&c| (c, Err("no audio for an audio model".to_string())))
@@ -229,8 +229,8 @@ fn perturb_item(
     };
     let ctx = Context {
         seed,
-        id: &item.id,
-        speaker: item.speaker.as_deref(),
+        id: item.id(),
+        speaker: item.speaker(),
         babble,
     };
     todo.iter()
@@ -272,7 +272,7 @@ fn collect(
             suite
                 .items
                 .iter()
-                .map(|i| d.items.get(&i.id).map(|(p, _)| infer::argmax(p)))
+                .map(|i| d.items.get(i.id()).map(|(p, _)| infer::argmax(p)))
                 .collect()
         })
         .collect();

@@ -21,7 +21,7 @@ use super::run::{register, RunPlan};
 use super::source::ModelFiles;
 use super::AppError;
 use crate::infer::Model;
-use crate::input::suite::{Item, Suite};
+use crate::input::suite::{ItemRef, Suite};
 use crate::runs::ModelRun;
 use crate::store::journal::{Done, Entry, Journal};
 use crate::store::windows::WindowRow;
@@ -88,12 +88,12 @@ struct Decoded {
 
 /// Decodes a call; `speech` scores its frames unless the model brings its own speech output.
 fn decode(
-    item: &Item,
+    item: ItemRef<'_>,
     rate: u32,
     speech: Option<&mut Speech>,
 ) -> Result<Decoded, crate::audio::AudioError> {
     let t = Instant::now();
-    let path = item.audio.as_deref().unwrap_or(std::path::Path::new(""));
+    let path = item.audio().unwrap_or(std::path::Path::new(""));
     let source = crate::audio::decode(path)?;
     let samples = crate::audio::resample(path, &source, rate)?;
     let frames = match speech {
@@ -102,7 +102,7 @@ fn decode(
             let at_16k = (speech.wants_16k() && rate != crate::infer::vad::RATE)
                 .then(|| crate::audio::resample(path, &source, crate::infer::vad::RATE))
                 .transpose()?;
-            speech.frames(&item.id, &samples, rate, at_16k.as_deref())
+            speech.frames(item.id(), &samples, rate, at_16k.as_deref())
         }
     };
     Ok(Decoded {
@@ -122,14 +122,14 @@ pub fn run_models(
     journal: &mut Journal,
     done: &mut std::collections::HashMap<String, Done>,
 ) -> anyhow::Result<Streamed> {
-    if let Some(item) = suite.items.iter().find(|i| i.audio.is_none()) {
-        return Err(AppError::StreamNoAudio(item.id.clone()).into());
+    if let Some(item) = suite.items.iter().find(|i| i.audio().is_none()) {
+        return Err(AppError::StreamNoAudio(item.id().to_owned()).into());
     }
     // Segments past the end of their audio are found before any model runs.
     if let Some(segs) = &suite.segments {
         for item in &suite.items {
-            if let Some(path) = &item.audio {
-                segs.check_duration(&item.id, crate::audio::duration_s(path)?)?;
+            if let Some(path) = item.audio() {
+                segs.check_duration(item.id(), crate::audio::duration_s(path)?)?;
             }
         }
     }
@@ -162,10 +162,10 @@ pub fn run_models(
         );
         let name = model.name.clone();
         register(journal, done, &name, identity, labels.len())?;
-        let todo: Vec<&Item> = suite
+        let todo: Vec<ItemRef<'_>> = suite
             .items
             .iter()
-            .filter(|i| !done[&name].contains(&i.id))
+            .filter(|i| !done[&name].contains(i.id()))
             .collect();
         if todo.len() < suite.items.len() {
             eprintln!(
@@ -189,13 +189,13 @@ pub fn run_models(
             let todo = &todo;
             let speech = &mut speech;
             scope.spawn(move || {
-                for item in todo.iter() {
+                for &item in todo.iter() {
                     if tx.send(decode(item, rate, speech.as_deref_mut())).is_err() {
                         break;
                     }
                 }
             });
-            for (item, decoded) in todo.iter().zip(rx) {
+            for (&item, decoded) in todo.iter().zip(rx) {
                 let t = Instant::now();
                 let decoded = match decoded {
                     Ok(d) => d,
@@ -208,7 +208,7 @@ pub fn run_models(
                         bar.abandon();
                         return Err(anyhow::Error::from(e).context(format!(
                             "call \"{}\" (pass --keep-going to record failing calls and go on; --resume continues this run)",
-                            item.id
+                            item.id()
                         )));
                     }
                 };
@@ -216,7 +216,7 @@ pub fn run_models(
                 let windows = tonebench_core::streaming::windows(n, rate, &window);
                 let w = window.window_samples(rate);
                 let flat = tonebench_core::streaming::window_rows(&decoded.samples, &windows, w);
-                let text = item.text.as_deref();
+                let text = item.text();
                 let predicted =
                     match model.predict_windows(&flat, windows.len(), stream.batch, text) {
                         Ok(p) => p,
@@ -228,7 +228,7 @@ pub fn run_models(
                         Err(e) => {
                             bar.abandon();
                             return Err(
-                                anyhow::Error::from(e).context(format!("call \"{}\"", item.id))
+                                anyhow::Error::from(e).context(format!("call \"{}\"", item.id()))
                             );
                         }
                     };
@@ -279,7 +279,7 @@ pub fn run_models(
                 audio_s += decoded.duration_s;
                 let entry = Entry::Call {
                     model: name.clone(),
-                    id: item.id.clone(),
+                    id: item.id().to_owned(),
                     probs: predicted.probs,
                     speech: speech_pred,
                     fraction,
@@ -332,10 +332,10 @@ fn record(
 }
 
 /// The journal entry of a call that failed (`--keep-going`).
-fn failed(model: &str, item: &Item, e: &dyn std::fmt::Display) -> Entry {
+fn failed(model: &str, item: ItemRef<'_>, e: &dyn std::fmt::Display) -> Entry {
     Entry::Error {
         model: model.to_string(),
-        id: item.id.clone(),
+        id: item.id().to_owned(),
         error: e.to_string(),
     }
 }

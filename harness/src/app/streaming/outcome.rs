@@ -9,20 +9,20 @@ use super::StreamPlan;
 use crate::app::finish::EvalSettings;
 use crate::app::source::{ModelFiles, OnnxModel};
 use crate::infer::{InferError, Model};
-use crate::input::suite::{Item, Suite};
+use crate::input::suite::{ItemRef, Suite};
 use crate::runs::ModelRun;
 use crate::store::journal::Done;
 use crate::store::windows::WindowRow;
 
 /// The labeled speech of a call: its segments, or — in a suite without a segments table — the
 /// whole recording as one segment with the item's label.
-pub fn segments_of(suite: &Suite, item: &Item, duration_s: f64) -> Vec<Segment> {
+pub fn segments_of(suite: &Suite, item: ItemRef<'_>, duration_s: f64) -> Vec<Segment> {
     match &suite.segments {
-        Some(s) => s.of(&item.id).iter().map(|r| r.segment()).collect(),
+        Some(s) => s.of(item.id()).iter().map(|r| r.segment()).collect(),
         None => vec![Segment {
             start: 0.0,
             end: duration_s,
-            label: item.label,
+            label: item.label(),
         }],
     }
 }
@@ -30,7 +30,7 @@ pub fn segments_of(suite: &Suite, item: &Item, duration_s: f64) -> Vec<Segment> 
 /// The oracle's decisions: the truth of each window, with its coverage as the fraction.
 pub fn oracle_decisions(
     suite: &Suite,
-    item: &Item,
+    item: ItemRef<'_>,
     spans: &[(f64, f64)],
     k: usize,
     duration_s: f64,
@@ -110,7 +110,7 @@ pub fn model_run(
         .iter()
         .enumerate()
         .filter_map(|(i, item)| {
-            let c = done.calls.get(&item.id)?;
+            let c = done.calls.get(item.id())?;
             let windows = tonebench_core::streaming::windows(c.samples, rate, &spec);
             let duration_s = c.samples as f64 / f64::from(rate);
             Some(Laid {
@@ -125,12 +125,12 @@ pub fn model_run(
     let inputs: Vec<CallInput> = laid
         .iter()
         .map(|l| {
-            let item = &suite.items[l.item];
-            let c = &done.calls[&item.id];
+            let item = suite.items.get(l.item);
+            let c = &done.calls[item.id()];
             CallInput {
-                id: &item.id,
+                id: item.id(),
                 segments: &l.segments,
-                truth: Some(item.label),
+                truth: Some(item.label()),
                 duration_s: l.duration_s,
                 spans: &l.spans,
                 padded: &l.padded,
@@ -152,8 +152,8 @@ pub fn model_run(
     let mut latency = vec![None; n];
     let mut rows = Vec::new();
     for ((l, input), o) in laid.iter().zip(&inputs).zip(&result.calls) {
-        let item = &suite.items[l.item];
-        let c = &done.calls[&item.id];
+        let item = suite.items.get(l.item);
+        let c = &done.calls[item.id()];
         pred[l.item] = Some(o.estimate.pred);
         probs[l.item * k..(l.item + 1) * k].copy_from_slice(&o.estimate.probs);
         latency[l.item] = Some(c.latency_ms);
@@ -163,7 +163,7 @@ pub fn model_run(
                 .map(|&x| f64::from(x))
                 .collect();
             rows.push(WindowRow {
-                id: item.id.clone(),
+                id: item.id().to_owned(),
                 model: model.name.clone(),
                 window: w as u32,
                 start_s,
