@@ -5,6 +5,7 @@ mod common;
 mod corpus;
 mod corpus_check;
 mod corpus_fixtures;
+mod corpus_generic;
 mod embed;
 mod exit;
 mod formats;
