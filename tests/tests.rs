@@ -22,6 +22,7 @@ mod paired;
 mod perturb;
 mod probability;
 mod profile;
+mod profile_shard;
 mod resume;
 mod robustness;
 mod run;

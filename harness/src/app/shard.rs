@@ -207,6 +207,14 @@ pub enum ShardError {
         first: String,
         shard: usize,
     },
+    #[error("shard {index} of {count} (by {by}) has none of the {items} items of suite {suite}: profile it with fewer shards or --shard-by item")]
+    EmptyShard {
+        index: usize,
+        count: usize,
+        by: &'static str,
+        items: usize,
+        suite: String,
+    },
     #[error("{path}: settings unreadable: {message}")]
     Settings { path: PathBuf, message: String },
 }
@@ -257,6 +265,7 @@ pub fn run_shard(plan: &RunPlan, shard: Shard) -> anyhow::Result<ShardOutcome> {
     let mut manifest = ShardManifest {
         format_version: 1,
         tonebench_version: env!("CARGO_PKG_VERSION").into(),
+        kind: crate::store::shard::KIND_RUN.into(),
         shard: place,
         suite: whole,
         models: Vec::new(),
