@@ -60,19 +60,24 @@ pub fn merge(plan: &MergePlan) -> anyhow::Result<Merged> {
         &plan.out,
         &MergeRecord {
             format_version: 1,
-            shards: shards
-                .iter()
-                .map(|(dir, m)| MergedShard {
-                    index: m.shard.index,
-                    dir: dir.clone(),
-                    items: m.items,
-                    host: m.host.clone(),
-                })
-                .collect(),
+            shards: merged_shards(&shards),
             latency: joined.latency,
         },
     )?;
     super::run::run_suite(&settings.resume_in(&plan.out), suite).map(|o| Merged::Run(Box::new(o)))
+}
+
+/// What `shards.json` lists of each shard merged.
+pub fn merged_shards(shards: &[(PathBuf, ShardManifest)]) -> Vec<MergedShard> {
+    shards
+        .iter()
+        .map(|(dir, m)| MergedShard {
+            index: m.shard.index,
+            dir: dir.clone(),
+            items: m.items,
+            host: m.host.clone(),
+        })
+        .collect()
 }
 
 /// The shard folders named, a folder without a manifest standing for the shard folders in it,

@@ -27,8 +27,9 @@ use crate::infer::{Device, InferInput, Model, Options, Prediction};
 use crate::input::suite::Suite;
 use crate::store::shard::{BatchTimings, StreamTimings, Timings};
 
-/// What `profile` does.
-#[derive(Debug, Clone)]
+/// What `profile` does. Serialized (everything but `out`: what decides what is timed) as the
+/// settings of a profile shard's manifest, which `merge` compares across shards.
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct ProfilePlan {
     pub model: PathBuf,
     pub suite: PathBuf,
@@ -48,6 +49,7 @@ pub struct ProfilePlan {
     pub window: Option<f64>,
     /// Streaming mode: hop in seconds (default: half the window).
     pub hop: Option<f64>,
+    #[serde(skip)]
     pub out: Option<PathBuf>,
 }
 

@@ -11,8 +11,7 @@ use tonebench_core::latency::{self, Summary};
 
 use super::AppError;
 use crate::store::shard::{
-    ClassBatch, ClassProfile, ClassStream, MergedShard, ProfileMergeRecord, ShardManifest, Timings,
-    KIND_PROFILE,
+    ClassBatch, ClassProfile, ClassStream, ProfileMergeRecord, ShardManifest, Timings, KIND_PROFILE,
 };
 
 /// Summarizes the shards' timings per host class and writes `shards.json` into `out`.
@@ -39,15 +38,7 @@ pub fn merge_profiles(
             .first()
             .map(|m| m.name.clone())
             .unwrap_or_default(),
-        shards: shards
-            .iter()
-            .map(|(dir, m)| MergedShard {
-                index: m.shard.index,
-                dir: dir.clone(),
-                items: m.items,
-                host: m.host.clone(),
-            })
-            .collect(),
+        shards: super::merge::merged_shards(shards),
         host_classes,
     };
     crate::store::RunDir::create(out)?;

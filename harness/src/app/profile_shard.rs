@@ -7,48 +7,10 @@
 
 use std::path::PathBuf;
 
-use serde::{Deserialize, Serialize};
-
 use super::profile::{profile_suite, ProfilePlan};
-use super::shard::{default_by, host, key_of, shard_dir, shard_of, Shard, ShardError};
-use crate::infer::Device;
+use super::shard::{default_by, host, keep_shard, shard_dir, Shard, ShardError};
 use crate::input::suite::Suite;
-use crate::store::shard::{ShardManifest, ShardModel, ShardPlace, ShardRuntime, ShardSuite};
-
-/// Everything of a profile plan that decides what is timed (not where it writes): what must
-/// agree between the shards `merge` takes together.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ProfileSettings {
-    pub model: PathBuf,
-    pub suite: PathBuf,
-    pub device: Device,
-    pub batch: Vec<usize>,
-    pub threads: usize,
-    pub warmup: u64,
-    pub iterations: Option<u64>,
-    pub duration: Option<f64>,
-    pub allow_fallback: bool,
-    pub window: Option<f64>,
-    pub hop: Option<f64>,
-}
-
-impl ProfileSettings {
-    pub fn of(p: &ProfilePlan) -> ProfileSettings {
-        ProfileSettings {
-            model: p.model.clone(),
-            suite: p.suite.clone(),
-            device: p.device,
-            batch: p.batch.clone(),
-            threads: p.threads,
-            warmup: p.warmup,
-            iterations: p.iterations,
-            duration: p.duration,
-            allow_fallback: p.allow_fallback,
-            window: p.window,
-            hop: p.hop,
-        }
-    }
-}
+use crate::store::shard::{ShardManifest, ShardModel, ShardPlace, ShardRuntime};
 
 /// Profiles the items of one shard into `--out/shard-I-of-N`; returns the manifest and the
 /// folder.
@@ -58,16 +20,7 @@ pub fn profile_shard(plan: &ProfilePlan, shard: Shard) -> anyhow::Result<(ShardM
     let out = shard_dir(base, shard.index, shard.count);
     let mut suite = Suite::load(&plan.suite)?;
     let by = shard.by.unwrap_or_else(|| default_by(&suite));
-    let whole = ShardSuite {
-        name: suite.name.clone(),
-        path: plan.suite.clone(),
-        manifest_sha256: suite.manifest_sha256.clone(),
-        items_sha256: suite.items_sha256.clone(),
-        items: suite.items.len(),
-    };
-    suite
-        .items
-        .retain(|i| shard_of(key_of(i, by), shard.count) == shard.index);
+    let whole = keep_shard(&mut suite, &plan.suite, shard.index, shard.count, by);
     if suite.items.is_empty() {
         return Err(ShardError::EmptyShard {
             index: shard.index,
@@ -101,7 +54,7 @@ pub fn profile_shard(plan: &ProfilePlan, shard: Shard) -> anyhow::Result<(ShardM
         },
         suite: whole,
         models: model,
-        settings: serde_json::to_value(ProfileSettings::of(plan)).expect("settings serialize"),
+        settings: serde_json::to_value(plan).expect("settings serialize"),
         ort: ShardRuntime {
             version: crate::infer::ort_version().ok(),
             provider: timings.provider.clone(),

@@ -23,20 +23,19 @@ pub const DROP: &str = "drop";
 /// The placeholders a `[files]` template may use besides the regex's named groups.
 pub const FILE_FIELDS: [&str; 4] = ["stem", "name", "path", "parent"];
 
-/// The columns `[columns]` may give, in the order of DESIGN.md.
-pub const COLUMNS: [&str; 11] = [
-    "id",
-    "label",
-    "text",
-    "audio",
-    "speaker",
-    "sex",
-    "age",
-    "age_band",
-    "emotion",
-    "intensity",
-    "statement",
-];
+/// The columns `[columns]` may give before the standard metadata columns
+/// ([`super::table::STANDARD`]), in the order of DESIGN.md.
+pub const HEAD: [&str; 5] = ["id", "label", "text", "audio", "speaker"];
+
+/// The columns `[columns]` may give: [`HEAD`], then the standard metadata columns.
+pub fn columns() -> impl Iterator<Item = &'static str> {
+    HEAD.iter().chain(super::table::STANDARD.iter()).copied()
+}
+
+/// Whether `name` is a column of `[columns]` (not of `[extra]`).
+pub fn is_standard(name: &str) -> bool {
+    columns().any(|c| c == name)
+}
 
 /// A value map as written: raw value → value, with where each value is written.
 type ValueMap = IndexMap<String, Spanned<String>>;
@@ -103,7 +102,7 @@ struct ColumnsSection {
 }
 
 impl ColumnsSection {
-    /// The given columns in [`COLUMNS`] order.
+    /// The given columns in [`columns`] order.
     fn given(&self) -> Vec<(&'static str, &Spanned<String>)> {
         let all = [
             &self.id,
@@ -118,10 +117,9 @@ impl ColumnsSection {
             &self.intensity,
             &self.statement,
         ];
-        COLUMNS
-            .iter()
+        columns()
             .zip(all)
-            .filter_map(|(n, v)| v.as_ref().map(|v| (*n, v)))
+            .filter_map(|(n, v)| v.as_ref().map(|v| (n, v)))
             .collect()
     }
 }
@@ -198,7 +196,7 @@ pub struct Mapping {
     pub file: PathBuf,
     pub info: Info,
     pub source: Source,
-    /// `[columns]` in [`COLUMNS`] order (with `id = "{stem}"` for `[files]` when not given),
+    /// `[columns]` in [`columns`] order (with `id = "{stem}"` for `[files]` when not given),
     /// then `[extra]` in file order.
     pub columns: Vec<Column>,
 }
@@ -320,7 +318,7 @@ impl Mapping {
         extra.sort_by_key(|(k, _)| k.span().start);
         for (name, v) in extra {
             let n = name.get_ref();
-            if COLUMNS.contains(&n.as_str()) {
+            if is_standard(n) {
                 return Err(err(
                     at(&name.span()),
                     format!("[extra] {n:?} is a standard column: give it in [columns]"),

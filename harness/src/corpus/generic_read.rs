@@ -8,7 +8,7 @@ use std::path::Path;
 
 use indexmap::IndexMap;
 
-use super::generic::{map_table, Column, Mapping, On, Source, COLUMNS, DROP};
+use super::generic::{is_standard, map_table, Column, Mapping, On, Source, DROP};
 use super::labels::{Scheme, VALENCE};
 use super::{age_band, files_under, shown, stem, CorpusError, Parsed, Record, Skip};
 
@@ -283,7 +283,7 @@ fn record<'a>(
         }
     }
     for (k, v) in &cells {
-        if !COLUMNS.contains(k) {
+        if !is_standard(k) {
             r = r.with(k.to_string(), v.clone());
         }
     }
