@@ -23,10 +23,21 @@ pub struct MergePlan {
 /// Journal entries written per append.
 const APPEND: usize = 8192;
 
-/// Checks the shards, joins their journals into `out` and finishes the run there.
-pub fn merge(plan: &MergePlan) -> anyhow::Result<RunOutcome> {
+/// What a merge made: a run, or (of `profile --shard` shards) latency per host class.
+#[derive(Debug)]
+pub enum Merged {
+    Run(Box<RunOutcome>),
+    Profile(crate::store::shard::ProfileMergeRecord),
+}
+
+/// Checks the shards, joins their journals into `out` and finishes the run there; shards of a
+/// profile go to [`super::profile_merge`].
+pub fn merge(plan: &MergePlan) -> anyhow::Result<Merged> {
     let shards = read_shards(&plan.shards)?;
     check_shards(&shards)?;
+    if super::profile_shard::is_profile(&shards[0].1) {
+        return super::profile_merge::merge_profiles(&shards, &plan.out).map(Merged::Profile);
+    }
     let (first_dir, first) = &shards[0];
     let settings: RunSettings =
         serde_json::from_value(first.settings.clone()).map_err(|e| ShardError::Settings {
@@ -49,19 +60,24 @@ pub fn merge(plan: &MergePlan) -> anyhow::Result<RunOutcome> {
         &plan.out,
         &MergeRecord {
             format_version: 1,
-            shards: shards
-                .iter()
-                .map(|(dir, m)| MergedShard {
-                    index: m.shard.index,
-                    dir: dir.clone(),
-                    items: m.items,
-                    host: m.host.clone(),
-                })
-                .collect(),
+            shards: merged_shards(&shards),
             latency: joined.latency,
         },
     )?;
-    super::run::run_suite(&settings.resume_in(&plan.out), suite)
+    super::run::run_suite(&settings.resume_in(&plan.out), suite).map(|o| Merged::Run(Box::new(o)))
+}
+
+/// What `shards.json` lists of each shard merged.
+pub fn merged_shards(shards: &[(PathBuf, ShardManifest)]) -> Vec<MergedShard> {
+    shards
+        .iter()
+        .map(|(dir, m)| MergedShard {
+            index: m.shard.index,
+            dir: dir.clone(),
+            items: m.items,
+            host: m.host.clone(),
+        })
+        .collect()
 }
 
 /// The shard folders named, a folder without a manifest standing for the shard folders in it,

@@ -23,11 +23,13 @@ use super::evaluate::{evaluate, EvalConfig};
 use super::source::{ModelFiles, OnnxModel};
 use super::AppError;
 use crate::error::UsageError;
-use crate::infer::{self, Device, InferInput, Model, Options, Prediction};
+use crate::infer::{Device, InferInput, Model, Options, Prediction};
 use crate::input::suite::Suite;
+use crate::store::shard::{BatchTimings, StreamTimings, Timings};
 
-/// What `profile` does.
-#[derive(Debug, Clone)]
+/// What `profile` does. Serialized (everything but `out`: what decides what is timed) as the
+/// settings of a profile shard's manifest, which `merge` compares across shards.
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct ProfilePlan {
     pub model: PathBuf,
     pub suite: PathBuf,
@@ -47,6 +49,7 @@ pub struct ProfilePlan {
     pub window: Option<f64>,
     /// Streaming mode: hop in seconds (default: half the window).
     pub hop: Option<f64>,
+    #[serde(skip)]
     pub out: Option<PathBuf>,
 }
 
@@ -195,7 +198,7 @@ fn profile_batch(
     b: usize,
     args: &ProfilePlan,
     kept: Option<&mut Kept>,
-) -> anyhow::Result<BatchLatency> {
+) -> anyhow::Result<(BatchLatency, Vec<f64>)> {
     model.options.batch = b;
     let mut kept = kept;
     for c in 0..args.warmup {
@@ -239,7 +242,7 @@ fn profile_batch(
     let total: f64 = walls.iter().sum();
     let summary = latency::summarize(&walls).ok_or(AppError::NothingTimed(b))?;
     let rt = latency::real_time(&per_item);
-    Ok(BatchLatency {
+    let bl = BatchLatency {
         batch: b,
         iterations: walls.len() as u64,
         items,
@@ -250,7 +253,8 @@ fn profile_batch(
         rtf: rt.map(|r| r.rtf),
         rtfx: rt.map(|r| r.rtfx),
         buckets: latency::buckets(&per_item),
-    })
+    };
+    Ok((bl, walls))
 }
 
 /// Streaming: suite audio concatenated to at least [`STREAM_S`] seconds, cut into windows.
@@ -260,7 +264,7 @@ fn profile_stream(
     window_s: f64,
     hop_s: f64,
     warmup: u64,
-) -> anyhow::Result<StreamingLatency> {
+) -> anyhow::Result<(StreamingLatency, Vec<f64>)> {
     let sr = model.sample_rate().ok_or_else(|| {
         AppError::Profile(format!(
             "--window: model {} takes no audio; streaming mode is for audio and hybrid models",
@@ -312,7 +316,7 @@ fn profile_stream(
     }
     let summary = latency::summarize(&walls)
         .ok_or_else(|| AppError::Profile(format!("--window {window_s}: no window fits")))?;
-    Ok(StreamingLatency {
+    let sl = StreamingLatency {
         window_s,
         hop_s,
         audio_s: stream.len() as f64 / f64::from(sr),
@@ -320,88 +324,8 @@ fn profile_stream(
         rtf: summary.mean_ms / (hop_s * 1e3),
         keeps_up: summary.p99_ms < hop_s * 1e3,
         latency: summary,
-    })
-}
-
-/// Checks that the requested provider ran the graph; returns the provider to report and
-/// warnings about nodes placed elsewhere.
-fn check_providers(
-    device: Device,
-    used: &[infer::ProviderUse],
-    allow_fallback: bool,
-) -> anyhow::Result<(String, Vec<Warning>)> {
-    let want = device.provider();
-    let mut warnings = Vec::new();
-    let listing = used
-        .iter()
-        .map(|u| format!("{} {} node(s) of {}", u.provider, u.nodes, u.graph))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let graphs: BTreeSet<&str> = used.iter().map(|u| u.graph.as_str()).collect();
-    let mut fell_back = Vec::new();
-    for g in &graphs {
-        let on_wanted = used
-            .iter()
-            .any(|u| u.graph == *g && u.provider == want && u.nodes > 0);
-        if !on_wanted {
-            fell_back.push(*g);
-        }
-    }
-    if used.is_empty() {
-        warnings.push(Warning {
-            code: WarningCode::ProviderUnknown,
-            metric: None,
-            message: "ONNX Runtime's profile named no nodes; the provider that ran is unknown"
-                .into(),
-        });
-    }
-    if !fell_back.is_empty() {
-        let msg = format!(
-            "{want} ran no node of {} (ran: {listing}): ONNX Runtime fell back",
-            fell_back.join(", ")
-        );
-        if !allow_fallback {
-            return Err(AppError::ProviderFallback(format!(
-                "{msg}; pass --allow-fallback to profile anyway"
-            ))
-            .into());
-        }
-        warnings.push(Warning {
-            code: WarningCode::ProviderFallback,
-            metric: Some("latency.provider".into()),
-            message: msg,
-        });
-    } else if device != Device::Cpu {
-        let cpu: u64 = used
-            .iter()
-            .filter(|u| u.provider == "CPUExecutionProvider")
-            .map(|u| u.nodes)
-            .sum();
-        if cpu > 0 {
-            warnings.push(Warning {
-                code: WarningCode::ProviderPartial,
-                metric: Some("latency.providers".into()),
-                message: format!("{cpu} node(s) ran on the CPU ({listing})"),
-            });
-        }
-    }
-    let mut by_nodes: Vec<(&str, u64)> = Vec::new();
-    for u in used {
-        match by_nodes.iter_mut().find(|(p, _)| *p == u.provider) {
-            Some(e) => e.1 += u.nodes,
-            None => by_nodes.push((&u.provider, u.nodes)),
-        }
-    }
-    let provider = if fell_back.is_empty() {
-        want.to_string()
-    } else {
-        by_nodes
-            .iter()
-            .max_by_key(|(_, n)| *n)
-            .map(|(p, _)| p.to_string())
-            .unwrap_or_else(|| want.to_string())
     };
-    Ok((provider, warnings))
+    Ok((sl, walls))
 }
 
 /// Profiles the model; writes report.json, report.md and report.html and returns the report and
@@ -409,6 +333,16 @@ fn check_providers(
 pub fn profile(plan: &ProfilePlan) -> anyhow::Result<(Report, PathBuf)> {
     plan.check()?;
     let suite = Suite::load(&plan.suite)?;
+    let (report, _) = profile_suite(plan, &suite)?;
+    let out = crate::store::out_dir(plan.out.as_deref(), &suite.name);
+    let dir = crate::store::RunDir::create(&out)?;
+    super::finish::write_report(&dir, &report)?;
+    Ok((report, out))
+}
+
+/// Profiles the model on `suite`'s items (all of them, or a shard's): the report, and every
+/// timing it summarizes (what a sharded profile keeps for `merge`).
+pub fn profile_suite(plan: &ProfilePlan, suite: &Suite) -> anyhow::Result<(Report, Timings)> {
     if suite.items.is_empty() {
         return Err(AppError::NothingToProfile(suite.name.clone()).into());
     }
@@ -430,21 +364,38 @@ pub fn profile(plan: &ProfilePlan) -> anyhow::Result<(Report, PathBuf)> {
     let (first_wall, preds) = call(&mut model, &first)?;
     kept.keep(&first, &preds);
     let used = model.providers_used()?;
-    let (provider, mut warnings) = check_providers(plan.device, &used, plan.allow_fallback)?;
+    let (provider, mut warnings) =
+        super::profile_providers::check_providers(plan.device, &used, plan.allow_fallback)?;
 
     let mut batches = Vec::new();
+    let mut timings = Timings {
+        format_version: 1,
+        provider: provider.clone(),
+        session_create_ms,
+        first_inference_ms: ms(first_wall),
+        batches: Vec::new(),
+        streaming: None,
+    };
     for (j, &b) in plan.batch.iter().enumerate() {
         let k = (j == 0).then_some(&mut kept);
-        batches.push(profile_batch(&mut model, &all, b, plan, k)?);
+        let (bl, walls) = profile_batch(&mut model, &all, b, plan, k)?;
+        batches.push(bl);
+        timings.batches.push(BatchTimings {
+            batch: b,
+            calls_ms: walls,
+        });
     }
     let streaming = match plan.window {
-        Some(w) => Some(profile_stream(
-            &mut model,
-            &suite,
-            w,
-            plan.hop.unwrap_or(w / 2.0),
-            plan.warmup,
-        )?),
+        Some(w) => {
+            let hop = plan.hop.unwrap_or(w / 2.0);
+            let (sl, walls) = profile_stream(&mut model, suite, w, hop, plan.warmup)?;
+            timings.streaming = Some(StreamTimings {
+                window_s: w,
+                hop_s: hop,
+                windows_ms: walls,
+            });
+            Some(sl)
+        }
         None => None,
     };
     warnings.extend(timing_warnings(plan, &model, &batches, streaming.as_ref()));
@@ -484,7 +435,7 @@ pub fn profile(plan: &ProfilePlan) -> anyhow::Result<(Report, PathBuf)> {
     };
 
     let report = build_report(
-        &suite,
+        suite,
         &model,
         plan,
         &provider,
@@ -492,10 +443,7 @@ pub fn profile(plan: &ProfilePlan) -> anyhow::Result<(Report, PathBuf)> {
         latency_report,
         warnings,
     )?;
-    let out = crate::store::out_dir(plan.out.as_deref(), &suite.name);
-    let dir = crate::store::RunDir::create(&out)?;
-    super::finish::write_report(&dir, &report)?;
-    Ok((report, out))
+    Ok((report, timings))
 }
 
 /// Warnings about the timings themselves: a busy machine, audio "batches", a stream that

@@ -207,6 +207,14 @@ pub enum ShardError {
         first: String,
         shard: usize,
     },
+    #[error("shard {index} of {count} (by {by}) has none of the {items} items of suite {suite}: profile it with fewer shards or --shard-by item")]
+    EmptyShard {
+        index: usize,
+        count: usize,
+        by: &'static str,
+        items: usize,
+        suite: String,
+    },
     #[error("{path}: settings unreadable: {message}")]
     Settings { path: PathBuf, message: String },
 }
@@ -244,19 +252,11 @@ pub fn run_shard(plan: &RunPlan, shard: Shard) -> anyhow::Result<ShardOutcome> {
             check_same_run(&out, &m, &place, &settings)?;
         }
     }
-    let whole = ShardSuite {
-        name: suite.name.clone(),
-        path: plan.suite.clone(),
-        manifest_sha256: suite.manifest_sha256.clone(),
-        items_sha256: suite.items_sha256.clone(),
-        items: suite.items.len(),
-    };
-    suite
-        .items
-        .retain(|i| shard_of(key_of(i, by), shard.count) == shard.index);
+    let whole = keep_shard(&mut suite, &plan.suite, shard.index, shard.count, by);
     let mut manifest = ShardManifest {
         format_version: 1,
         tonebench_version: env!("CARGO_PKG_VERSION").into(),
+        kind: crate::store::shard::KIND_RUN.into(),
         shard: place,
         suite: whole,
         models: Vec::new(),
@@ -288,6 +288,28 @@ pub fn run_shard(plan: &RunPlan, shard: Shard) -> anyhow::Result<ShardOutcome> {
         manifest,
         failed: super::run::failed(&runs, robustness.as_ref()),
     })
+}
+
+/// Keeps the items of shard `index` of `count` in `suite` (loaded from `path`); returns what
+/// the manifest records of the whole suite.
+pub fn keep_shard(
+    suite: &mut Suite,
+    path: &Path,
+    index: usize,
+    count: usize,
+    by: ShardBy,
+) -> ShardSuite {
+    let whole = ShardSuite {
+        name: suite.name.clone(),
+        path: path.to_owned(),
+        manifest_sha256: suite.manifest_sha256.clone(),
+        items_sha256: suite.items_sha256.clone(),
+        items: suite.items.len(),
+    };
+    suite
+        .items
+        .retain(|i| shard_of(key_of(i, by), count) == index);
+    whole
 }
 
 /// A shard folder being resumed must hold the same shard of the same run.

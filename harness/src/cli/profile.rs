@@ -44,9 +44,12 @@ pub struct ProfileArgs {
     /// Streaming mode: hop between windows in seconds (default: half the window)
     #[arg(long, requires = "window")]
     pub hop: Option<f64>,
-    /// Output folder (default: reports/<suite>-<time>)
+    /// Output folder (default: reports/<suite>-<time>); with --shard, the folder every shard
+    /// writes its shard-I-of-N/ under
     #[arg(long)]
     pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub shard: super::shard::ShardArgs,
 }
 
 pub fn execute(args: &ProfileArgs) -> anyhow::Result<i32> {
@@ -64,6 +67,11 @@ pub fn execute(args: &ProfileArgs) -> anyhow::Result<i32> {
         hop: args.hop,
         out: args.out.clone(),
     };
+    if let Some(shard) = args.shard.shard()? {
+        let (manifest, out) = crate::app::profile_shard::profile_shard(&plan, shard)?;
+        println!("{}", super::shard::summary(&manifest, &out));
+        return Ok(exit::SUCCESS);
+    }
     let (report, out) = profile(&plan)?;
     let mut stdout = std::io::stdout().lock();
     write!(

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::args::parse_positive;
-use crate::app::merge::{merge, MergePlan};
+use crate::app::merge::{merge, MergePlan, Merged};
 use crate::app::shard::{Shard, ShardBy};
 use crate::error::UsageError;
 
@@ -140,20 +140,31 @@ fn from_env(
 /// `tonebench merge`: the shards of one run, evaluated once.
 #[derive(Debug, Clone, Args)]
 pub struct MergeArgs {
-    /// Shard run folders written by `run --shard`, or the --out folder that holds them
+    /// Shard folders written by `run --shard` or `profile --shard`, or the --out folder that
+    /// holds them
     #[arg(required = true, value_name = "SHARD")]
     pub shards: Vec<PathBuf>,
-    /// The merged run folder (report.json as the unsharded run's, byte for byte)
+    /// The merged run folder (report.json as the unsharded run's, byte for byte); for profile
+    /// shards, shards.json with latency per host class
     #[arg(long)]
     pub out: PathBuf,
 }
 
 pub fn execute_merge(args: &MergeArgs) -> anyhow::Result<i32> {
-    let outcome = merge(&MergePlan {
+    let merged = merge(&MergePlan {
         shards: args.shards.clone(),
         out: args.out.clone(),
     })?;
-    super::run::report_outcome(&outcome)
+    match merged {
+        Merged::Run(outcome) => super::run::report_outcome(&outcome),
+        Merged::Profile(record) => {
+            print!(
+                "{}",
+                crate::app::profile_merge::summary_text(&record, &args.out)
+            );
+            Ok(super::exit::SUCCESS)
+        }
+    }
 }
 
 /// What a finished shard prints: which piece it ran, and how to merge.

@@ -18,16 +18,20 @@ pub struct SuiteArgs {
 
 #[derive(Debug, Clone, Subcommand)]
 pub enum SuiteCommand {
-    /// Turn a corpus folder (ravdess, crema-d, emodb, iemocap, meld, msp-podcast, tess, savee)
-    /// into a suite.
+    /// Turn a corpus folder (ravdess, crema-d, emodb, iemocap, meld, msp-podcast, tess, savee,
+    /// or generic with --map) into a suite.
     Import {
-        /// The corpus: ravdess, crema-d, emodb, iemocap, meld, msp-podcast, tess, savee
+        /// The corpus: ravdess, crema-d, emodb, iemocap, meld, msp-podcast, tess, savee, generic
         corpus: String,
         /// The corpus folder, as its authors distribute it
         dir: PathBuf,
         /// The suite folder to write
         #[arg(long)]
         out: PathBuf,
+        /// For `generic`: the mapping file (TOML) saying where each column comes from
+        /// (docs/DESIGN.md, Generic corpora)
+        #[arg(long)]
+        map: Option<PathBuf>,
         /// valence (3 classes, the default mapping), emotion (the corpus's own), emotion4
         /// (neutral / happy+excited / sad / angry)
         #[arg(long, default_value = "valence")]
@@ -74,6 +78,7 @@ pub fn execute(args: &SuiteArgs) -> anyhow::Result<i32> {
             corpus,
             dir,
             out,
+            map,
             labels,
             name,
             no_decode,
@@ -93,6 +98,7 @@ pub fn execute(args: &SuiteArgs) -> anyhow::Result<i32> {
             let done = corpus::import(&ImportPlan {
                 corpus,
                 dir: dir.clone(),
+                map: map.clone(),
                 out: out.clone(),
                 scheme,
                 name: name.clone(),

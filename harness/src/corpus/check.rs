@@ -79,7 +79,7 @@ pub fn read_train(path: &Path) -> Result<Vec<Entry>, anyhow::Error> {
     let table = Table::read(path)?;
     if !table.has_column("speaker") {
         return Err(CorpusError::Invalid {
-            corpus: "training manifest",
+            corpus: "training manifest".into(),
             path: path.to_owned(),
             message: format!(
                 "no speaker column (columns: {})",

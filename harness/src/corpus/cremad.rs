@@ -50,10 +50,10 @@ pub const DEMOGRAPHICS: &str = "VideoDemographics.csv";
 
 pub fn info() -> Info {
     Info {
-        name: "CREMA-D",
+        name: "CREMA-D".into(),
         version: "1.0 (github.com/CheyneyComputerScience/CREMA-D)".into(),
-        license: "Open Database License 1.0 + Database Contents License 1.0",
-        citation: "Cao et al. 2014, IEEE Trans. Affective Computing 5(4):377-390",
+        license: "Open Database License 1.0 + Database Contents License 1.0".into(),
+        citation: "Cao et al. 2014, IEEE Trans. Affective Computing 5(4):377-390".into(),
     }
 }
 
@@ -69,13 +69,13 @@ pub struct Actor {
 /// Reads `VideoDemographics.csv`: ActorID → demographics. A bad row is an error naming its line.
 pub fn demographics(path: &Path) -> Result<BTreeMap<String, Actor>, CorpusError> {
     let table = Table::read(path).map_err(|e| CorpusError::Invalid {
-        corpus: "CREMA-D",
+        corpus: "CREMA-D".into(),
         path: path.to_owned(),
         message: e.to_string(),
     })?;
     let col = |name: &str| -> Result<Vec<Option<String>>, CorpusError> {
         table.strings(name).map_err(|e| CorpusError::Invalid {
-            corpus: "CREMA-D",
+            corpus: "CREMA-D".into(),
             path: path.to_owned(),
             message: e.to_string(),
         })
@@ -157,7 +157,7 @@ pub fn parse_name(name: &str, actors: &BTreeMap<String, Actor>) -> Result<Record
 pub fn parse(dir: &Path) -> Result<Parsed, CorpusError> {
     let Some(demo) = find_file(dir, DEMOGRAPHICS)? else {
         return Err(CorpusError::Invalid {
-            corpus: "CREMA-D",
+            corpus: "CREMA-D".into(),
             path: dir.to_owned(),
             message: format!("no {DEMOGRAPHICS} (the actors' age, sex, race and ethnicity)"),
         });

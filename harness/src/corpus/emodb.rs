@@ -72,10 +72,10 @@ const EMOTIONS: [&str; 7] = [
 
 pub fn info() -> Info {
     Info {
-        name: "EmoDB",
+        name: "EmoDB".into(),
         version: "Berlin Database of Emotional Speech (emodb.bilderbar.info)".into(),
-        license: "free for research; no licence file in the original distribution",
-        citation: "Burkhardt et al. 2005, Interspeech",
+        license: "free for research; no licence file in the original distribution".into(),
+        citation: "Burkhardt et al. 2005, Interspeech".into(),
     }
 }
 

@@ -43,10 +43,10 @@ const EMOTIONS: [&str; 10] = [
 
 pub fn info() -> Info {
     Info {
-        name: "IEMOCAP",
+        name: "IEMOCAP".into(),
         version: "release 1 (USC SAIL)".into(),
-        license: "IEMOCAP release agreement (research use, no redistribution)",
-        citation: "Busso et al. 2008, Language Resources and Evaluation 42(4):335-359",
+        license: "IEMOCAP release agreement (research use, no redistribution)".into(),
+        citation: "Busso et al. 2008, Language Resources and Evaluation 42(4):335-359".into(),
     }
 }
 
@@ -168,7 +168,7 @@ pub fn parse(dir: &Path) -> Result<Parsed, CorpusError> {
         .collect();
     if evaluations.is_empty() {
         return Err(CorpusError::Invalid {
-            corpus: "IEMOCAP",
+            corpus: "IEMOCAP".into(),
             path: dir.to_owned(),
             message: "no SessionN/dialog/EmoEvaluation/*.txt files".into(),
         });
@@ -253,6 +253,6 @@ pub fn parse(dir: &Path) -> Result<Parsed, CorpusError> {
         info: info(),
         records,
         skipped,
-        emotions: &EMOTIONS,
+        emotions: super::owned(&EMOTIONS),
     })
 }

@@ -53,10 +53,10 @@ const COLUMNS: [&str; 10] = [
 
 pub fn info() -> Info {
     Info {
-        name: "MELD",
+        name: "MELD".into(),
         version: "1.0 (github.com/declare-lab/MELD)".into(),
-        license: "GPL-3.0 (repository); utterances from the Friends TV series",
-        citation: "Poria et al. 2019, ACL",
+        license: "GPL-3.0 (repository); utterances from the Friends TV series".into(),
+        citation: "Poria et al. 2019, ACL".into(),
     }
 }
 
@@ -145,7 +145,7 @@ pub fn parse(dir: &Path) -> Result<Parsed, CorpusError> {
     }
     if found == 0 {
         return Err(CorpusError::Invalid {
-            corpus: "MELD",
+            corpus: "MELD".into(),
             path: dir.to_owned(),
             message: "no train_sent_emo.csv, dev_sent_emo.csv or test_sent_emo.csv".into(),
         });
@@ -154,6 +154,6 @@ pub fn parse(dir: &Path) -> Result<Parsed, CorpusError> {
         info: info(),
         records,
         skipped,
-        emotions: &EMOTIONS,
+        emotions: super::owned(&EMOTIONS),
     })
 }

@@ -12,6 +12,8 @@
 pub mod check;
 pub mod cremad;
 pub mod emodb;
+pub mod generic;
+pub mod generic_read;
 pub mod iemocap;
 pub mod labels;
 pub mod meld;
@@ -22,6 +24,7 @@ pub mod split;
 pub mod table;
 pub mod tess;
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use crate::error::{ErrorKind, HasKind};
@@ -38,11 +41,13 @@ pub enum Corpus {
     MspPodcast,
     Tess,
     Savee,
+    /// Any corpus, described by a mapping file (`--map`, [`generic`]).
+    Generic,
 }
 
 impl Corpus {
     /// Every corpus with the name `suite import` takes.
-    pub const ALL: [(&'static str, Corpus); 8] = [
+    pub const ALL: [(&'static str, Corpus); 9] = [
         ("ravdess", Corpus::Ravdess),
         ("crema-d", Corpus::CremaD),
         ("emodb", Corpus::EmoDb),
@@ -51,6 +56,7 @@ impl Corpus {
         ("msp-podcast", Corpus::MspPodcast),
         ("tess", Corpus::Tess),
         ("savee", Corpus::Savee),
+        ("generic", Corpus::Generic),
     ];
 
     /// The corpus named `s` (case-insensitive; `cremad` and `msppodcast` too).
@@ -75,10 +81,10 @@ impl Corpus {
 /// What the suite description says about the corpus.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Info {
-    pub name: &'static str,
+    pub name: String,
     pub version: String,
-    pub license: &'static str,
-    pub citation: &'static str,
+    pub license: String,
+    pub citation: String,
 }
 
 /// One utterance as the corpus describes it.
@@ -95,7 +101,7 @@ pub struct Record {
     pub audio: Option<PathBuf>,
     pub speaker: Option<String>,
     /// Metadata columns after the standard ones, in column order: (column, value).
-    pub meta: Vec<(&'static str, String)>,
+    pub meta: Vec<(Cow<'static, str>, String)>,
 }
 
 impl Record {
@@ -113,8 +119,12 @@ impl Record {
     }
 
     /// Adds a metadata cell.
-    pub fn with(mut self, column: &'static str, value: impl Into<String>) -> Record {
-        self.meta.push((column, value.into()));
+    pub fn with(
+        mut self,
+        column: impl Into<Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> Record {
+        self.meta.push((column.into(), value.into()));
         self
     }
 }
@@ -143,7 +153,12 @@ pub struct Parsed {
     pub records: Vec<Record>,
     pub skipped: Vec<Skip>,
     /// The corpus's emotion names in its documented order (the `--labels emotion` label set).
-    pub emotions: &'static [&'static str],
+    pub emotions: Vec<String>,
+}
+
+/// A documented emotion list as [`Parsed::emotions`].
+pub fn owned(emotions: &[&str]) -> Vec<String> {
+    emotions.iter().map(|e| e.to_string()).collect()
 }
 
 /// Why a corpus could not be imported at all (single bad files are [`Skip`]s).
@@ -158,7 +173,7 @@ pub enum CorpusError {
     },
     #[error("{corpus} in {path}: {message}")]
     Invalid {
-        corpus: &'static str,
+        corpus: String,
         path: PathBuf,
         message: String,
     },
@@ -198,11 +213,15 @@ pub fn parse(corpus: Corpus, dir: &Path) -> Result<Parsed, CorpusError> {
         Corpus::MspPodcast => msp_podcast::parse(dir),
         Corpus::Tess => tess::parse(dir),
         Corpus::Savee => savee::parse(dir),
+        Corpus::Generic => Err(CorpusError::Usage(
+            "suite import generic needs --map MAPPING.toml (docs/DESIGN.md, Generic corpora)"
+                .into(),
+        )),
     }
 }
 
 /// Every file under `dir` (recursively, sorted, hidden entries skipped) whose extension is one
-/// of `exts` (case-insensitive).
+/// of `exts` (case-insensitive; every file when `exts` is empty).
 pub fn files_under(dir: &Path, exts: &[&str]) -> Result<Vec<PathBuf>, CorpusError> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_owned()];
@@ -222,10 +241,11 @@ pub fn files_under(dir: &Path, exts: &[&str]) -> Result<Vec<PathBuf>, CorpusErro
             }
             if path.is_dir() {
                 stack.push(path);
-            } else if path
-                .extension()
-                .and_then(|x| x.to_str())
-                .is_some_and(|x| exts.iter().any(|e| x.eq_ignore_ascii_case(e)))
+            } else if exts.is_empty()
+                || path
+                    .extension()
+                    .and_then(|x| x.to_str())
+                    .is_some_and(|x| exts.iter().any(|e| x.eq_ignore_ascii_case(e)))
             {
                 out.push(path);
             }
@@ -242,7 +262,7 @@ pub fn from_file_names(
     dir: &Path,
     exts: &[&str],
     info: Info,
-    emotions: &'static [&'static str],
+    emotions: &[&str],
     parse: impl Fn(&Path) -> Result<Record, String>,
 ) -> Result<Parsed, CorpusError> {
     let mut records = Vec::new();
@@ -260,7 +280,7 @@ pub fn from_file_names(
         info,
         records,
         skipped,
-        emotions,
+        emotions: owned(emotions),
     })
 }
 
@@ -308,6 +328,8 @@ pub fn age_band(age: u32) -> &'static str {
 pub struct ImportPlan {
     pub corpus: Corpus,
     pub dir: PathBuf,
+    /// The mapping file of [`Corpus::Generic`].
+    pub map: Option<PathBuf>,
     pub out: PathBuf,
     pub scheme: Scheme,
     /// The suite's name (default: the corpus's).
@@ -327,7 +349,17 @@ pub struct Imported {
 
 /// Imports a corpus into a suite folder.
 pub fn import(plan: &ImportPlan) -> Result<Imported, anyhow::Error> {
-    let parsed = parse(plan.corpus, &plan.dir)?;
+    let parsed = match (&plan.map, plan.corpus) {
+        (Some(map), Corpus::Generic) => generic_read::parse(&plan.dir, map, plan.scheme)?,
+        (Some(_), c) => {
+            return Err(CorpusError::Usage(format!(
+                "--map is for `suite import generic`, not {}",
+                c.name()
+            ))
+            .into())
+        }
+        (None, c) => parse(c, &plan.dir)?,
+    };
     let Parsed {
         info,
         records,
@@ -377,7 +409,7 @@ pub fn import(plan: &ImportPlan) -> Result<Imported, anyhow::Error> {
     }
     if kept.is_empty() {
         return Err(CorpusError::Invalid {
-            corpus: info.name,
+            corpus: info.name.clone(),
             path: plan.dir.clone(),
             message: format!(
                 "nothing to import ({} skipped{})",
@@ -390,13 +422,18 @@ pub fn import(plan: &ImportPlan) -> Result<Imported, anyhow::Error> {
         }
         .into());
     }
-    let label_set = labels::label_set(plan.scheme, emotions, kept.iter().map(|(l, _)| l.as_str()));
+    let documented: Vec<&str> = emotions.iter().map(String::as_str).collect();
+    let label_set = labels::label_set(
+        plan.scheme,
+        &documented,
+        kept.iter().map(|(l, _)| l.as_str()),
+    );
     let root = table::audio_root(&plan.dir, &plan.out);
     let items = table::items_csv(&kept, &plan.dir);
-    let name = plan
-        .name
-        .clone()
-        .unwrap_or_else(|| plan.corpus.name().to_string());
+    let name = plan.name.clone().unwrap_or_else(|| match plan.corpus {
+        Corpus::Generic => generic::slug(&info.name),
+        c => c.name().to_string(),
+    });
     let manifest = table::manifest(&name, &info, plan.scheme, &label_set, &root, &kept);
     let report = table::skipped_csv(&skipped);
     crate::store::imported::write_suite(&plan.out, &manifest, &items, Some(&report))?;
@@ -417,13 +454,9 @@ pub type ColumnsRead = (Vec<Vec<Option<String>>>, Vec<String>);
 
 /// Reads the named columns of a table as text (a missing column or unreadable table is an
 /// error naming the file), with each row's line for the skip report.
-pub fn read_columns(
-    path: &Path,
-    corpus: &'static str,
-    names: &[&str],
-) -> Result<ColumnsRead, CorpusError> {
+pub fn read_columns(path: &Path, corpus: &str, names: &[&str]) -> Result<ColumnsRead, CorpusError> {
     let invalid = |e: crate::input::table::TableError| CorpusError::Invalid {
-        corpus,
+        corpus: corpus.to_string(),
         path: path.to_owned(),
         message: e.to_string(),
     };

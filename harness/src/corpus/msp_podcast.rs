@@ -51,17 +51,17 @@ const COLUMNS: [&str; 8] = [
 
 pub fn info(version: &str) -> Info {
     Info {
-        name: "MSP-Podcast",
+        name: "MSP-Podcast".into(),
         version: version.to_string(),
-        license: "MSP-Podcast academic license (UT Dallas; no redistribution)",
-        citation: "Lotfian & Busso 2019, IEEE Trans. Affective Computing 10(4):471-483",
+        license: "MSP-Podcast academic license (UT Dallas; no redistribution)".into(),
+        citation: "Lotfian & Busso 2019, IEEE Trans. Affective Computing 10(4):471-483".into(),
     }
 }
 
 pub fn parse(dir: &Path) -> Result<Parsed, CorpusError> {
     let Some(path) = find_file(dir, LABELS)? else {
         return Err(CorpusError::Invalid {
-            corpus: "MSP-Podcast",
+            corpus: "MSP-Podcast".into(),
             path: dir.to_owned(),
             message: format!("no {LABELS}"),
         });
@@ -120,6 +120,6 @@ pub fn parse(dir: &Path) -> Result<Parsed, CorpusError> {
         info: info(&version),
         records,
         skipped,
-        emotions: &EMOTIONS,
+        emotions: super::owned(&EMOTIONS),
     })
 }

@@ -29,10 +29,10 @@ pub const STATEMENTS: [&str; 2] = [
 
 pub fn info() -> Info {
     Info {
-        name: "RAVDESS",
+        name: "RAVDESS".into(),
         version: "1.0.0 (zenodo 1188976)".into(),
-        license: "CC BY-NC-SA 4.0",
-        citation: "Livingstone & Russo 2018, PLoS ONE 13(5):e0196391",
+        license: "CC BY-NC-SA 4.0".into(),
+        citation: "Livingstone & Russo 2018, PLoS ONE 13(5):e0196391".into(),
     }
 }
 

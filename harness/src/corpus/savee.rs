@@ -32,10 +32,10 @@ const EMOTIONS: [&str; 7] = [
 
 pub fn info() -> Info {
     Info {
-        name: "SAVEE",
+        name: "SAVEE".into(),
         version: "Surrey Audio-Visual Expressed Emotion database".into(),
-        license: "free for research use (kahlan.eps.surrey.ac.uk/savee)",
-        citation: "Haq & Jackson 2009, AVSP",
+        license: "free for research use (kahlan.eps.surrey.ac.uk/savee)".into(),
+        citation: "Haq & Jackson 2009, AVSP".into(),
     }
 }
 

@@ -40,17 +40,17 @@ pub fn line<S: AsRef<str>>(cells: &[S]) -> String {
 
 /// The metadata columns of a set of records: the standard ones they have, then the rest in
 /// the order they first appear.
-pub fn meta_columns<'a>(records: impl Iterator<Item = &'a Record> + Clone) -> Vec<&'static str> {
-    let mut seen: Vec<&'static str> = Vec::new();
+pub fn meta_columns<'a>(records: impl Iterator<Item = &'a Record> + Clone) -> Vec<&'a str> {
+    let mut seen: Vec<&'a str> = Vec::new();
     for r in records.clone() {
         for (c, v) in &r.meta {
-            if !v.is_empty() && !seen.contains(c) {
-                seen.push(c);
+            if !v.is_empty() && !seen.contains(&c.as_ref()) {
+                seen.push(c.as_ref());
             }
         }
     }
     let has_emotion = records.clone().any(|r| !r.emotion.is_empty());
-    let mut cols: Vec<&'static str> = STANDARD
+    let mut cols: Vec<&'a str> = STANDARD
         .iter()
         .copied()
         .filter(|c| seen.contains(c) || (*c == "emotion" && has_emotion))

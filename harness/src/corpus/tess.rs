@@ -35,10 +35,10 @@ const EMOTIONS: [&str; 7] = [
 
 pub fn info() -> Info {
     Info {
-        name: "TESS",
+        name: "TESS".into(),
         version: "Toronto emotional speech set (University of Toronto dataverse)".into(),
-        license: "CC BY-NC-ND 4.0",
-        citation: "Dupuis & Pichora-Fuller 2010, University of Toronto",
+        license: "CC BY-NC-ND 4.0".into(),
+        citation: "Dupuis & Pichora-Fuller 2010, University of Toronto".into(),
     }
 }
 

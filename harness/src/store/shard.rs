@@ -13,6 +13,21 @@ use crate::error::{ErrorKind, HasKind};
 pub const SHARD_JSON: &str = "shard.json";
 /// What `merge` records of the shards it merged.
 pub const SHARDS_JSON: &str = "shards.json";
+/// Every timing of a profile shard (`profile --shard I/N`), for `merge`.
+pub const TIMINGS_JSON: &str = "timings.json";
+
+/// [`ShardManifest::kind`] of a shard of `run`.
+pub const KIND_RUN: &str = "run";
+/// [`ShardManifest::kind`] of a shard of `profile`.
+pub const KIND_PROFILE: &str = "profile";
+
+fn kind_run() -> String {
+    KIND_RUN.into()
+}
+
+fn is_run(kind: &str) -> bool {
+    kind == KIND_RUN
+}
 
 /// One shard's run, as its manifest records it. Everything but `shard.index`, `host`, `items`
 /// and `complete` must be the same in every shard of a run.
@@ -20,6 +35,9 @@ pub const SHARDS_JSON: &str = "shards.json";
 pub struct ShardManifest {
     pub format_version: u32,
     pub tonebench_version: String,
+    /// `run` (not written) or `profile`: shards of one kind are merged together.
+    #[serde(default = "kind_run", skip_serializing_if = "is_run")]
+    pub kind: String,
     pub shard: ShardPlace,
     pub suite: ShardSuite,
     pub models: Vec<ShardModel>,
@@ -159,4 +177,109 @@ pub fn write_record(dir: &Path, record: &MergeRecord) -> Result<(), super::Store
     let mut bytes = serde_json::to_vec_pretty(record).expect("records always serialize");
     bytes.push(b'\n');
     super::write_atomic(&dir.join(SHARDS_JSON), &bytes)
+}
+
+/// Every timing a profile shard summarized, in call order (ms).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Timings {
+    pub format_version: u32,
+    /// The provider that ran the graph (as the shard's report says).
+    pub provider: String,
+    pub session_create_ms: f64,
+    pub first_inference_ms: f64,
+    /// Per `--batch` size, in order: the wall time of every timed call (per item at batch 1).
+    pub batches: Vec<BatchTimings>,
+    pub streaming: Option<StreamTimings>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BatchTimings {
+    pub batch: usize,
+    pub calls_ms: Vec<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StreamTimings {
+    pub window_s: f64,
+    pub hop_s: f64,
+    pub windows_ms: Vec<f64>,
+}
+
+/// What `merge` of profile shards writes (`shards.json`): latency per host class, from the
+/// union of the timings of that class's shards; never pooled across classes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProfileMergeRecord {
+    pub format_version: u32,
+    pub kind: String,
+    pub suite: String,
+    pub model: String,
+    pub shards: Vec<MergedShard>,
+    pub host_classes: Vec<ClassProfile>,
+}
+
+/// The profile of one host class.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClassProfile {
+    pub host_class: String,
+    pub provider: String,
+    pub shards: Vec<usize>,
+    pub hosts: Vec<String>,
+    /// Suite items profiled by these shards.
+    pub items: usize,
+    /// Over the shards (one value each).
+    pub session_create_ms: tonebench_core::latency::Summary,
+    pub first_inference_ms: tonebench_core::latency::Summary,
+    pub batches: Vec<ClassBatch>,
+    pub streaming: Option<ClassStream>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClassBatch {
+    pub batch: usize,
+    /// Timed calls of every shard of the class, summarized together.
+    pub latency: tonebench_core::latency::Summary,
+    pub throughput_per_s: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClassStream {
+    pub window_s: f64,
+    pub hop_s: f64,
+    pub latency: tonebench_core::latency::Summary,
+    /// Mean window latency ÷ hop.
+    pub rtf: f64,
+    /// p99 window latency < hop.
+    pub keeps_up: bool,
+}
+
+fn json_bytes<T: Serialize>(value: &T) -> Vec<u8> {
+    let mut bytes = serde_json::to_vec_pretty(value).expect("shard records always serialize");
+    bytes.push(b'\n');
+    bytes
+}
+
+/// Writes a profile shard's timings into its folder.
+pub fn write_timings(dir: &Path, timings: &Timings) -> Result<(), super::StoreError> {
+    super::write_atomic(&dir.join(TIMINGS_JSON), &json_bytes(timings))
+}
+
+/// A profile shard's timings.
+pub fn read_timings(dir: &Path) -> Result<Timings, ShardFileError> {
+    let path = dir.join(TIMINGS_JSON);
+    let bytes = crate::open::read(&path).map_err(|source| ShardFileError::Read {
+        path: path.clone(),
+        source,
+    })?;
+    serde_json::from_slice(&bytes).map_err(|e| ShardFileError::Parse {
+        path,
+        message: e.to_string(),
+    })
+}
+
+/// Writes the record of a merge of profile shards into the merged folder.
+pub fn write_profile_record(
+    dir: &Path,
+    record: &ProfileMergeRecord,
+) -> Result<(), super::StoreError> {
+    super::write_atomic(&dir.join(SHARDS_JSON), &json_bytes(record))
 }
