@@ -189,7 +189,7 @@ fn a_table_mapping_takes_columns_maps_values_and_reports_what_it_skips() {
     );
     let s = Suite::load(&out).unwrap();
     assert_eq!(s.items.len(), 5);
-    assert_eq!(s.items[0].speaker.as_deref(), Some("spk17"));
+    assert_eq!(s.items.get(0).speaker(), Some("spk17"));
 
     // A CSV table, text only, the emotions as labels in [map.emotion]'s order.
     let csv_dir = tmp.path().join("text");
