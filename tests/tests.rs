@@ -1,6 +1,7 @@
 //! tonebench's integration tests: one binary, one module per feature area.
 
 mod baseline;
+mod bounds;
 mod common;
 mod corpus;
 mod corpus_check;

@@ -47,6 +47,12 @@ impl BootstrapArgs {
             tonebench_core::limits::RESAMPLES,
         )
         .map_err(|e| UsageError(e.to_string()))?;
+        tonebench_core::limits::at_most(
+            "--examples",
+            self.examples,
+            tonebench_core::limits::EXAMPLES,
+        )
+        .map_err(|e| UsageError(e.to_string()))?;
         Ok(EvalSettings {
             bootstrap: BootstrapConfig {
                 resamples: self.resamples,
