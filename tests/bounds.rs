@@ -246,3 +246,21 @@ fn a_one_hertz_wav_fails_its_item_under_keep_going_not_the_run() {
         "{report}"
     );
 }
+
+#[test]
+fn batch_sizes_past_the_bound_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    for flag in ["--batch", "--window-batch"] {
+        let out = tonebench()
+            .current_dir(tmp.path())
+            .args(["run", "--suite", "s", "--model", "m.toml", flag, "100000"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains("the batch size is 100000, more than the supported maximum of 4096"),
+            "{err}"
+        );
+    }
+}

@@ -54,6 +54,11 @@ pub const FEATURE_VALUES: usize = 1 << 24;
 /// The most folds of `corpus split --folds`.
 pub const FOLDS: usize = 1_000;
 
+/// The most rows of one session call (`--batch`, `--window-batch`, `profile --batch`).
+pub const BATCH: usize = 4_096;
+/// The most samples of one batch of streamed windows (batch × window length): 1 GiB of f32.
+pub const BATCH_SAMPLES: usize = 1 << 28;
+
 /// A value past one of the bounds above, as a message fragment naming the bound.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{what} is {value}, more than the supported maximum of {max} (DESIGN.md, Limits)")]

@@ -28,6 +28,13 @@ impl Model {
     ) -> Result<WindowOutputs, InferError> {
         let id = "window";
         let rows = windows.len();
+        use tonebench_core::limits::{at_most, BATCH_SAMPLES};
+        at_most(
+            "a batch of windows in samples",
+            batch.clamp(1, rows.max(1)) * w,
+            BATCH_SAMPLES,
+        )
+        .map_err(|e| item(id, format!("{e}; use a smaller --window-batch")))?;
         let head = &self.head;
         let input = InferInput {
             id,
