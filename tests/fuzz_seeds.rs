@@ -5,7 +5,10 @@
 
 #[path = "../fuzz/src/bodies.rs"]
 #[allow(dead_code)]
-mod bodies;
+pub mod bodies;
+
+/// Held by the tests that use the bodies' scratch folder (one per process), which they empty.
+pub static SCRATCH: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 use std::path::{Path, PathBuf};
 
@@ -48,7 +51,7 @@ fn toml_blocks() -> Vec<String> {
 }
 
 /// Every seed: `(target, name, bytes)`.
-fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
+pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
     let mut all = Vec::new();
     for dir in ["tests/fixtures", "suites"] {
         files(&root().join(dir), &mut all);
@@ -172,6 +175,8 @@ fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
 
 #[test]
 fn every_fuzz_target_runs_over_its_seed_corpus() {
+    let _scratch = SCRATCH.lock().unwrap_or_else(|e| e.into_inner());
+    std::fs::create_dir_all(bodies::scratch()).unwrap();
     let seeds = seeds();
     for (target, _) in bodies::TARGETS {
         let n = seeds.iter().filter(|(t, _, _)| *t == target).count();

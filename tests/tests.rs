@@ -9,6 +9,7 @@ mod corpus_fixtures;
 mod embed;
 mod exit;
 mod formats;
+mod fuzz_mutate;
 mod fuzz_seeds;
 mod gate;
 mod golden;
