@@ -247,6 +247,7 @@ fn reproduce_a_saved_input() {
         .find(|(t, _)| *t == target)
         .expect("a fuzz target");
     body(&std::fs::read(file).unwrap());
+    std::fs::remove_dir_all(bodies::scratch()).unwrap();
 }
 
 #[test]
