@@ -47,16 +47,15 @@ fn call_wav(shared: &Path, dir: &Path) -> PathBuf {
     path
 }
 
-/// Decode + resample once, cut the windows, predict them `batch` at a time.
+/// Decode + resample once, cut the windows `batch` at a time and predict them.
 fn stream(model: &mut Model, path: &Path, batch: usize) -> usize {
     let spec = WindowSpec::new(5.0, 2.5).expect("spec");
     let loaded = tonebench::audio::load(path, 16_000).expect("load");
     let x = &loaded.waveform.samples;
     let ws = windows(x.len(), 16_000, &spec);
     let w = spec.window_samples(16_000);
-    let flat = tonebench_core::streaming::window_rows(x, &ws, w);
     let out = model
-        .predict_windows(&flat, ws.len(), batch, None)
+        .predict_windows(x, &ws, w, batch, None)
         .expect("predict");
     out.probs.len()
 }

@@ -5,7 +5,10 @@
 
 #[path = "../fuzz/src/bodies.rs"]
 #[allow(dead_code)]
-mod bodies;
+pub mod bodies;
+
+/// Held by the tests that use the bodies' scratch folder (one per process), which they empty.
+pub static SCRATCH: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 use std::path::{Path, PathBuf};
 
@@ -48,7 +51,7 @@ fn toml_blocks() -> Vec<String> {
 }
 
 /// Every seed: `(target, name, bytes)`.
-fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
+pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
     let mut all = Vec::new();
     for dir in ["tests/fixtures", "suites"] {
         files(&root().join(dir), &mut all);
@@ -172,6 +175,8 @@ fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
 
 #[test]
 fn every_fuzz_target_runs_over_its_seed_corpus() {
+    let _scratch = SCRATCH.lock().unwrap_or_else(|e| e.into_inner());
+    std::fs::create_dir_all(bodies::scratch()).unwrap();
     let seeds = seeds();
     for (target, _) in bodies::TARGETS {
         let n = seeds.iter().filter(|(t, _, _)| *t == target).count();
@@ -192,5 +197,42 @@ fn every_fuzz_target_runs_over_its_seed_corpus() {
             std::fs::write(dir.join(name), bytes).unwrap();
         }
     }
+    std::fs::remove_dir_all(bodies::scratch()).unwrap();
+}
+
+/// The inputs fuzzing found crashes with (issue 18), kept as regressions: `tests/fixtures/fuzz/
+/// <target>/<name>` runs through the target's body without a panic. table: corrupt Parquet files
+/// on which polars-parquet panicked (contained since: input/table/contain.rs).
+#[test]
+fn inputs_that_crashed_a_fuzz_target_now_run_cleanly() {
+    let _scratch = SCRATCH.lock().unwrap_or_else(|e| e.into_inner());
+    std::fs::create_dir_all(bodies::scratch()).unwrap();
+    let mut found = 0;
+    for (target, body) in bodies::TARGETS {
+        let mut inputs = Vec::new();
+        files(
+            &root().join("tests/fixtures/fuzz").join(target),
+            &mut inputs,
+        );
+        inputs.sort();
+        for p in inputs {
+            let bytes = std::fs::read(&p).unwrap();
+            let r = std::panic::catch_unwind(|| body(&bytes));
+            assert!(r.is_ok(), "{target}: {} panics", p.display());
+            found += 1;
+            if target == "table" {
+                // Read as the file it is: an error naming it, never a panic.
+                let ext = bodies::TABLE_EXTENSIONS[usize::from(bytes[0]) % 4];
+                let file = bodies::scratch().join(format!("regression.{ext}"));
+                std::fs::write(&file, &bytes[1..]).unwrap();
+                if let Err(e) = tonebench::input::table::Table::read(&file) {
+                    let e = e.to_string();
+                    println!("{}: {e}", p.display());
+                    assert!(e.contains("regression."), "{e}");
+                }
+            }
+        }
+    }
+    assert!(found > 0, "no regression inputs in tests/fixtures/fuzz");
     std::fs::remove_dir_all(bodies::scratch()).unwrap();
 }

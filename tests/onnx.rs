@@ -300,14 +300,20 @@ fn bad_models_are_errors_naming_the_file() {
     let names = temp_spec(dir, "bad-names.toml", &format!(
         "{head}labels = [\"negative\", \"neutral\", \"positive\"]\n[text]\nonnx = \"{text_onnx}\"\ntokenizer = \"{tokenizer}\"\ninputs = {{ input-ids = \"ids\" }}\n"
     ));
-    let e = load_err(names.to_str().unwrap(), &labels()).to_string();
+    let e = load_err(names.to_str().unwrap(), &labels());
+    // Issue 18: a graph that does not fit its spec is invalid input (exit 2) like a wrong
+    // output width below; wrong input names were exit 3.
+    assert_eq!(e.kind(), ErrorKind::Input, "{e}");
+    let e = e.to_string();
     assert!(e.contains("model_int8.onnx: graph has no input named \"ids\" (its inputs: input_ids, attention_mask)"), "{e}");
 
     // Label count mismatch.
     let four = temp_spec(dir, "four-labels.toml", &format!(
         "{head}labels = [\"negative\", \"neutral\", \"positive\", \"mixed\"]\n[text]\nonnx = \"{text_onnx}\"\ntokenizer = \"{tokenizer}\"\n"
     ));
-    let e = load_err(four.to_str().unwrap(), &labels()).to_string();
+    let e = load_err(four.to_str().unwrap(), &labels());
+    assert_eq!(e.kind(), ErrorKind::Input, "{e}");
+    let e = e.to_string();
     assert!(
         e.contains(
             "model_int8.onnx: labels: output \"probs\" has 3 columns but the spec lists 4 labels"

@@ -1,6 +1,7 @@
 //! tonebench's integration tests: one binary, one module per feature area.
 
 mod baseline;
+mod bounds;
 mod common;
 mod corpus;
 mod corpus_check;
@@ -9,6 +10,7 @@ mod corpus_generic;
 mod embed;
 mod exit;
 mod formats;
+mod fuzz_mutate;
 mod fuzz_seeds;
 mod gate;
 mod golden;

@@ -254,3 +254,43 @@ fn resampled_inputs_are_bit_identical_to_the_reference() {
     );
     assert_eq!(same_len, rows.len());
 }
+
+/// A WAV of 24 valid bits in 32-bit containers (read through hound's per-sample reader) whose
+/// data chunk claims 4 GB but holds 8 bytes: the claimed count was reserved before a sample was
+/// read (a 4 GB allocation from a 76-byte file). Now the header's duration is checked first.
+#[test]
+fn a_wav_header_claiming_gigabytes_reserves_nothing_from_the_claim() {
+    let mut b = Vec::new();
+    b.extend_from_slice(b"RIFF");
+    b.extend_from_slice(&68u32.to_le_bytes());
+    b.extend_from_slice(b"WAVEfmt ");
+    b.extend_from_slice(&40u32.to_le_bytes());
+    b.extend_from_slice(&0xFFFEu16.to_le_bytes()); // WAVE_FORMAT_EXTENSIBLE
+    b.extend_from_slice(&1u16.to_le_bytes()); // channels
+    b.extend_from_slice(&16_000u32.to_le_bytes());
+    b.extend_from_slice(&64_000u32.to_le_bytes()); // bytes per second
+    b.extend_from_slice(&4u16.to_le_bytes()); // block align
+    b.extend_from_slice(&32u16.to_le_bytes()); // container bits
+    b.extend_from_slice(&22u16.to_le_bytes()); // extension size
+    b.extend_from_slice(&24u16.to_le_bytes()); // valid bits
+    b.extend_from_slice(&4u32.to_le_bytes()); // channel mask
+    b.extend_from_slice(&[
+        0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B,
+        0x71,
+    ]); // KSDATAFORMAT_SUBTYPE_PCM
+    b.extend_from_slice(b"data");
+    b.extend_from_slice(&0xFFFF_FFF0u32.to_le_bytes());
+    b.extend_from_slice(&[0; 8]);
+    let e = audio::decode_bytes(Path::new("claim.wav"), &b)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("claim.wav") && e.contains("the duration (seconds) is 67108"),
+        "{e}"
+    );
+    // The same header with its true length decodes.
+    let n = b.len();
+    b[n - 12..n - 8].copy_from_slice(&8u32.to_le_bytes());
+    let w = audio::decode_bytes(Path::new("claim.wav"), &b).unwrap();
+    assert_eq!(w.samples.len(), 2);
+}

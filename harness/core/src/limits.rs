@@ -35,6 +35,30 @@ pub const CELL_BYTES: usize = 1 << 20;
 /// The longest line (record) of a text table, in bytes.
 pub const LINE_BYTES: usize = 16 << 20;
 
+/// The most tokens one text is fed to a model as: `max-tokens` may not exceed it, and a text
+/// the tokenizer does not truncate below it is refused (self-attention allocates the square).
+pub const TOKENS: usize = 8_192;
+/// The most embedding cohorts (`k` in `[cohorts]`; `auto` picks at most 10).
+pub const CLUSTERS: usize = 100;
+/// The most misclassified examples of every cohort (`--examples`).
+pub const EXAMPLES: usize = 1_000;
+/// The shortest streaming window (`--window`, `[streaming] window`): the shortest clip a
+/// model is fed.
+pub const MIN_WINDOW_S: f64 = MIN_MODEL_AUDIO_SECONDS;
+/// The most mel bins of a log-mel front end (`mel-bins`, `feature_size`).
+pub const MEL_BINS: usize = 512;
+/// The largest FFT of a log-mel front end (`n_fft`).
+pub const FFT_SIZE: usize = 1 << 16;
+/// The most values (mel bins × frames) of one clip's log-mel features.
+pub const FEATURE_VALUES: usize = 1 << 24;
+/// The most folds of `corpus split --folds`.
+pub const FOLDS: usize = 1_000;
+
+/// The most rows of one session call (`--batch`, `--window-batch`, `profile --batch`).
+pub const BATCH: usize = 4_096;
+/// The most samples of one batch of streamed windows (batch × window length): 1 GiB of f32.
+pub const BATCH_SAMPLES: usize = 1 << 28;
+
 /// A value past one of the bounds above, as a message fragment naming the bound.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{what} is {value}, more than the supported maximum of {max} (DESIGN.md, Limits)")]

@@ -94,6 +94,31 @@ impl Default for WhisperParams {
     }
 }
 
+impl WhisperParams {
+    /// The sizes against DESIGN.md's Limits, before a filter bank or a feature matrix is
+    /// allocated from them: `Err` names the bound. `hop_length` must be positive.
+    pub fn check(&self) -> Result<(), String> {
+        use tonebench_core::limits::{at_most, AUDIO_SECONDS, FEATURE_VALUES, FFT_SIZE, MEL_BINS};
+        let e = |e: tonebench_core::limits::LimitError| e.to_string();
+        at_most("the number of mel bins", self.mel_bins, MEL_BINS).map_err(e)?;
+        at_most("n_fft", self.n_fft, FFT_SIZE).map_err(e)?;
+        at_most(
+            "chunk_length (seconds)",
+            self.chunk_length as f64,
+            AUDIO_SECONDS,
+        )
+        .map_err(e)?;
+        let frames = self.chunk_length as u64 * u64::from(self.sampling_rate)
+            / self.hop_length.max(1) as u64;
+        at_most(
+            "the log-mel features of a clip (mel bins × frames)",
+            self.mel_bins as u64 * frames,
+            FEATURE_VALUES as u64,
+        )
+        .map_err(e)
+    }
+}
+
 /// A Whisper log-mel front end with its window and filters computed once.
 #[derive(Debug, Clone)]
 pub struct WhisperLogMel {

@@ -393,10 +393,14 @@ fn decode_reader<R: std::io::Read>(
     check_spec(path, spec)?;
     let channels = usize::from(spec.channels);
     let declared = reader.len() as usize;
+    check_duration(path, declared / channels.max(1), spec.sample_rate)?;
+    // The header's count is a claim: reserve no more than a file of a few MB holds, and let
+    // what is really read grow the buffer.
+    let reserve = declared.min(1 << 22);
     let interleaved: Vec<f32> = match (spec.sample_format, spec.bits_per_sample) {
         (hound::SampleFormat::Int, bits @ (8 | 16 | 24 | 32)) => {
             let scale = 1.0 / f64::from(1u32 << (bits - 1));
-            let mut out = Vec::with_capacity(declared);
+            let mut out = Vec::with_capacity(reserve);
             for s in reader.samples::<i32>() {
                 let s = s.map_err(|e| classify(path, e, "sample data"))?;
                 out.push((f64::from(s) * scale) as f32);
@@ -404,7 +408,7 @@ fn decode_reader<R: std::io::Read>(
             out
         }
         (hound::SampleFormat::Float, 32) => {
-            let mut out = Vec::with_capacity(declared);
+            let mut out = Vec::with_capacity(reserve);
             for s in reader.samples::<f32>() {
                 out.push(s.map_err(|e| classify(path, e, "sample data"))?);
             }

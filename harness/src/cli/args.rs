@@ -47,6 +47,12 @@ impl BootstrapArgs {
             tonebench_core::limits::RESAMPLES,
         )
         .map_err(|e| UsageError(e.to_string()))?;
+        tonebench_core::limits::at_most(
+            "--examples",
+            self.examples,
+            tonebench_core::limits::EXAMPLES,
+        )
+        .map_err(|e| UsageError(e.to_string()))?;
         Ok(EvalSettings {
             bootstrap: BootstrapConfig {
                 resamples: self.resamples,
@@ -87,7 +93,7 @@ pub struct ExecArgs {
     pub threads: usize,
     /// Text batch size. The default 1 reproduces batch-1 references exactly; larger batches may
     /// change outputs of dynamically quantized models (tonebench measures and reports by how much)
-    #[arg(long, default_value_t = 1, value_parser = parse_positive)]
+    #[arg(long, default_value_t = 1, value_parser = parse_batch)]
     pub batch: usize,
     /// Execution provider
     #[arg(long, value_enum, default_value_t = DeviceArg::Cpu)]
@@ -110,6 +116,14 @@ pub fn parse_positive(s: &str) -> Result<usize, String> {
         Ok(n) if n >= 1 => Ok(n),
         _ => Err(format!("{s:?} is not a whole number of at least 1")),
     }
+}
+
+/// A batch size: 1 to [`tonebench_core::limits::BATCH`].
+pub fn parse_batch(s: &str) -> Result<usize, String> {
+    let n = parse_positive(s)?;
+    tonebench_core::limits::at_most("the batch size", n, tonebench_core::limits::BATCH)
+        .map(|()| n)
+        .map_err(|e| e.to_string())
 }
 
 /// The most intra-op threads tonebench asks ONNX Runtime for: far beyond any core count, low

@@ -21,7 +21,7 @@ pub struct ProfileArgs {
     #[arg(long, value_enum, default_value_t = DeviceArg::Cpu)]
     pub device: DeviceArg,
     /// Batch sizes to profile, comma-separated (audio models run one clip per session call)
-    #[arg(long, value_delimiter = ',', default_value = "1")]
+    #[arg(long, value_delimiter = ',', default_value = "1", value_parser = super::args::parse_batch)]
     pub batch: Vec<usize>,
     /// Intra-op threads (0 = ONNX Runtime's default)
     #[arg(long, default_value_t = 0, value_parser = parse_threads)]

@@ -63,7 +63,7 @@ pub struct StreamArgs {
     pub hop: Option<f64>,
     /// Windows per session call (same length, so no padding; what batching changes is measured
     /// on the first call and reported) [default: 1]
-    #[arg(long, value_parser = parse_positive)]
+    #[arg(long, value_parser = super::args::parse_batch)]
     pub window_batch: Option<usize>,
     /// Where per-window speech presence comes from [default: auto = the model's own [speech]
     /// output when its spec declares one, else silero-vad when installed, else energy]

@@ -114,6 +114,8 @@ pub fn split(plan: &SplitPlan) -> Result<Vec<Written>, anyhow::Error> {
             )
         }
         (Some(k), None) => {
+            tonebench_core::limits::at_most("--folds", k, tonebench_core::limits::FOLDS)
+                .map_err(|e| CorpusError::Usage(e.to_string()))?;
             let part = tonebench_core::split::assign_groups(&counts, &vec![1.0; k], plan.seed)
                 .map_err(|e| CorpusError::Usage(format!("--folds {k}: {e}")))?;
             for f in 0..k {

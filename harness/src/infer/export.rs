@@ -114,6 +114,7 @@ impl Preprocessor {
                         "feature_size, n_fft, hop_length and chunk_length must be positive",
                     ));
                 }
+                p.check().map_err(|e| input_err(path, e))?;
                 Ok(FeaturesPlan::WhisperLogMel(p))
             }
             Some("Wav2Vec2FeatureExtractor") | None => Ok(if self.do_normalize.unwrap_or(false) {
@@ -312,12 +313,18 @@ pub fn load_dir(dir: &Path) -> Result<Plan, InferError> {
         if max_tokens == Some(0) {
             return Err(input_err(&toml_path, "max-tokens must be positive"));
         }
+        if let Some(m) = max_tokens {
+            tonebench_core::limits::at_most("max-tokens", m, tonebench_core::limits::TOKENS)
+                .map_err(|e| input_err(&toml_path, e.to_string()))?;
+        }
         if tc_path.is_file() {
             extra.push(tc_path.clone());
             let tc: TokenizerConfig = read_json(&tc_path)?;
             // transformers writes a huge number (1e30) for "no limit".
+            // A longer model_max_length than tonebench feeds (DESIGN.md, Limits) truncates
+            // to the bound.
             if let Some(m) = tc.model_max_length.filter(|m| *m >= 1.0 && *m < 1e9) {
-                max_tokens = max_tokens.or(Some(m as usize));
+                max_tokens = max_tokens.or(Some((m as usize).min(tonebench_core::limits::TOKENS)));
             }
         }
         Kind::Text(TextPlan {

@@ -69,11 +69,14 @@ pub(super) fn audio_plan(
             if mel_bins == 0 {
                 return Err(bad("[audio] mel-bins must be positive".into()));
             }
-            FeaturesPlan::WhisperLogMel(WhisperParams {
+            let p = WhisperParams {
                 mel_bins,
                 sampling_rate: a.sample_rate,
                 ..WhisperParams::default()
-            })
+            };
+            p.check()
+                .map_err(|e| bad(format!("[audio] mel-bins: {e}")))?;
+            FeaturesPlan::WhisperLogMel(p)
         }
         (_, Some(_)) => {
             return Err(bad(

@@ -88,6 +88,9 @@ impl TextEncoder {
             .tokenizer
             .encode(text, true)
             .map_err(|e| format!("cannot tokenize: {e}"))?;
+        use tonebench_core::limits::{at_most, TOKENS};
+        at_most("the text's length in tokens", enc.len(), TOKENS)
+            .map_err(|e| format!("{e}; set max-tokens in the model spec to truncate"))?;
         Ok(Tokens {
             ids: enc.get_ids().iter().map(|&i| i64::from(i)).collect(),
             type_ids: enc.get_type_ids().iter().map(|&i| i64::from(i)).collect(),

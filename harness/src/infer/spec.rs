@@ -386,7 +386,14 @@ fn check(path: &Path, spec: ModelSpec) -> Result<Plan, InferError> {
     };
     let tokens = |m: Option<usize>, section: &str| match m {
         Some(0) => Err(bad(format!("[{section}] max-tokens must be positive"))),
-        other => Ok(other),
+        Some(m) => tonebench_core::limits::at_most(
+            &format!("[{section}] max-tokens"),
+            m,
+            tonebench_core::limits::TOKENS,
+        )
+        .map(|()| Some(m))
+        .map_err(|e| bad(e.to_string())),
+        None => Ok(None),
     };
     let text = spec
         .text

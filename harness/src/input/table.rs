@@ -14,8 +14,10 @@ use tonebench_core::text::quoted;
 
 pub use super::items::Origins;
 
+mod contain;
 mod flat;
 mod scan;
+use contain::contained;
 use flat::check_flat;
 use scan::{header_names, scan_delimited, scan_json_lines};
 
@@ -147,6 +149,14 @@ impl Table {
             format,
             message: one_line(&e.to_string()),
         };
+        // polars panics on some corrupt files (contain.rs): a panic is a parse error too.
+        let panicked = |format: &'static str| {
+            move |message: String| TableError::Parse {
+                path: path.to_owned(),
+                format,
+                message,
+            }
+        };
         let (df, origins) = match format {
             Format::Csv | Format::Tsv => {
                 let sep = if format == Format::Csv { b',' } else { b'\t' };
@@ -170,11 +180,13 @@ impl Table {
                         .and_then(|r| r.finish())
                 };
                 let typed = (!numbers.is_empty())
-                    .then(|| read(Some(numbers)).ok())
+                    .then(|| contained(|| read(Some(numbers))).ok()?.ok())
                     .flatten();
                 let mut df = match typed {
                     Some(df) => df,
-                    None => read(None).map_err(|e| parse_err("CSV", e))?,
+                    None => contained(|| read(None))
+                        .map_err(panicked("CSV"))?
+                        .map_err(|e| parse_err("CSV", e))?,
                 };
                 // polars keeps RFC 4180's doubled quotes in header names; the scan's are
                 // unescaped.
@@ -190,10 +202,13 @@ impl Table {
                     Some(rest) => rest.to_vec(),
                     None => bytes,
                 };
-                let df = JsonReader::new(std::io::Cursor::new(bytes))
-                    .with_json_format(JsonFormat::JsonLines)
-                    .finish()
-                    .map_err(|e| parse_err("JSON lines", e))?;
+                let df = contained(|| {
+                    JsonReader::new(std::io::Cursor::new(bytes))
+                        .with_json_format(JsonFormat::JsonLines)
+                        .finish()
+                })
+                .map_err(panicked("JSON lines"))?
+                .map_err(|e| parse_err("JSON lines", e))?;
                 check_flat(path, &df)?;
                 (df, Origins::from_refs(&origins))
             }
@@ -203,8 +218,8 @@ impl Table {
                     path: path.to_owned(),
                     reason: source.to_string(),
                 })?;
-                let df = ParquetReader::new(file)
-                    .finish()
+                let df = contained(|| ParquetReader::new(file).finish())
+                    .map_err(panicked("Parquet"))?
                     .map_err(|e| parse_err("Parquet", e))?;
                 check_flat(path, &df)?;
                 (df, Origins::numbered())

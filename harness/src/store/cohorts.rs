@@ -76,6 +76,12 @@ pub fn read_cohorts_json(path: &Path) -> Result<CohortModel, CohortsFileError> {
         )));
     }
     for p in &model.partitions {
+        tonebench_core::limits::at_most(
+            "the number of centroids",
+            p.centroids.len(),
+            tonebench_core::limits::CLUSTERS,
+        )
+        .map_err(|e| bad(format!("partition {:?}: {e}", p.partition)))?;
         for c in &p.centroids {
             tonebench_core::limits::embedding(c).map_err(|(_, m)| {
                 bad(format!(

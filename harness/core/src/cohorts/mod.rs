@@ -63,6 +63,11 @@ impl TryFrom<KValue> for KChoice {
     type Error = String;
     fn try_from(v: KValue) -> Result<Self, String> {
         match v {
+            KValue::Int(k) if k > crate::limits::CLUSTERS => {
+                Err(crate::limits::at_most("k", k, crate::limits::CLUSTERS)
+                    .unwrap_err()
+                    .to_string())
+            }
             KValue::Int(k) if k >= 2 => Ok(KChoice::Fixed(k)),
             KValue::Int(k) => Err(format!("k = {k} is too small; use k ≥ 2 or \"auto\"")),
             KValue::Str(s) if s == "auto" => Ok(KChoice::Auto),

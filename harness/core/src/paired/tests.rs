@@ -167,3 +167,65 @@ fn pairing_names_how_items_differ() {
         "candidate item \"a\": prediction \"angry\" is not one of negative, neutral, positive"
     );
 }
+
+/// The dense k³ table the bootstrap drew from before (the reference the compact one must match).
+fn dense_reference(p: &Paired, metric: PairedMetric, cfg: &NonInferiorityConfig) -> (f64, f64) {
+    let k = p.labels.len();
+    let mut joint = vec![0u64; k * k * k];
+    for ((&t, &c), &b) in p.truth.iter().zip(&p.candidate).zip(&p.baseline) {
+        joint[(t * k + c) * k + b] += 1;
+    }
+    let mut sampler = crate::bootstrap::CellResampler::new(cfg.seed);
+    let mut cells = vec![0u64; joint.len()];
+    let mut diffs = Vec::new();
+    for _ in 0..cfg.resamples {
+        sampler.draw(&joint, &mut cells);
+        let (mut cc, mut bc) = (crate::Confusion::zeros(k), crate::Confusion::zeros(k));
+        for (i, &n) in cells.iter().enumerate() {
+            cc.add_n(i / (k * k), i / k % k, n);
+            bc.add_n(i / (k * k), i % k, n);
+        }
+        diffs.push(metric.value(&cc, &p.labels) - metric.value(&bc, &p.labels));
+    }
+    diffs.sort_by(f64::total_cmp);
+    (
+        crate::bootstrap::quantile_sorted(&diffs, 1.0 - cfg.confidence),
+        crate::bootstrap::quantile_sorted(&diffs, cfg.confidence),
+    )
+}
+
+#[test]
+fn the_compact_joint_table_draws_what_the_dense_one_did() {
+    let p = paired(300, 3, 10);
+    for metric in [PairedMetric::Accuracy, PairedMetric::Macro(2)] {
+        let r = non_inferiority(&p, metric, &cfg(0.01));
+        assert_eq!((r.low, r.high), dense_reference(&p, metric, &cfg(0.01)));
+    }
+}
+
+/// Issue 18: the joint table was k³ counts, 8 GB at the 1000 labels a label set may have
+/// (DESIGN.md, Limits); now it holds only the triples that occur.
+#[test]
+fn a_thousand_labels_need_no_k_cubed_table() {
+    let k = crate::limits::LABELS;
+    let n = 2000;
+    let truth: Vec<usize> = (0..n).map(|i| i % k).collect();
+    let candidate: Vec<usize> = truth
+        .iter()
+        .map(|&t| (t + (t % 7 == 0) as usize) % k)
+        .collect();
+    let p = Paired {
+        labels: (0..k).map(|i| format!("l{i}")).collect(),
+        baseline: truth.clone(),
+        truth,
+        candidate,
+        candidate_probs: None,
+        baseline_probs: None,
+    };
+    let c = NonInferiorityConfig {
+        resamples: 3,
+        ..cfg(0.01)
+    };
+    let r = non_inferiority(&p, PairedMetric::Accuracy, &c);
+    assert!(r.diff < 0.0 && r.low <= r.high, "{r:?}");
+}

@@ -42,6 +42,12 @@ impl WindowSpec {
                 ));
             }
         }
+        if window_s < crate::limits::MIN_WINDOW_S {
+            return Err(format!(
+                "window {window_s} is less than the supported minimum of {} seconds (the shortest clip a model is fed; DESIGN.md, Limits)",
+                crate::limits::MIN_WINDOW_S
+            ));
+        }
         if hop_s < crate::limits::MIN_HOP_S {
             return Err(format!(
                 "hop {hop_s} is less than the supported minimum of {} seconds (at most {} windows a call; DESIGN.md, Limits)",
@@ -117,7 +123,8 @@ pub fn windows(n: usize, rate: u32, spec: &WindowSpec) -> Vec<Window> {
 }
 
 /// The windows of `samples` back to back, each `w` samples (`WindowSpec::window_samples`; a padded
-/// window's tail is zeros): the rows a model is fed.
+/// window's tail is zeros): the rows of one batch a model is fed (cut batch by batch, so that
+/// overlapping windows never hold window ÷ hop copies of a whole call).
 pub fn window_rows(samples: &[f32], windows: &[Window], w: usize) -> Vec<f32> {
     let mut flat = vec![0f32; windows.len() * w];
     for (row, win) in flat.chunks_mut(w.max(1)).zip(windows) {
@@ -189,6 +196,10 @@ mod tests {
         assert_eq!(w.len(), 4); // floor((2 - 1) / 0.3) + 1
         assert_eq!(w[3].start, (3.0f64 * 0.3 * 22050.0).round() as usize);
         assert!(WindowSpec::new(0.0, 1.0).is_err());
+        // Issue 18: a 1 ms window reached the graph (ONNX Runtime failed, exit 3).
+        let e = WindowSpec::new(0.001, 0.01).unwrap_err();
+        assert!(e.contains("minimum of 0.025 seconds"), "{e}");
+        assert!(WindowSpec::new(0.025, 0.01).is_ok());
         assert!(WindowSpec::new(5.0, f64::NAN).is_err());
         assert!(WindowSpec::new(5.0, 1e-300)
             .unwrap_err()

@@ -215,27 +215,32 @@ pub fn run_models(
                 let n = decoded.samples.len();
                 let windows = tonebench_core::streaming::windows(n, rate, &window);
                 let w = window.window_samples(rate);
-                let flat = tonebench_core::streaming::window_rows(&decoded.samples, &windows, w);
                 let text = item.text();
-                let predicted =
-                    match model.predict_windows(&flat, windows.len(), stream.batch, text) {
-                        Ok(p) => p,
-                        Err(e) if e.is_item() && plan.keep_going => {
-                            record(journal, done, failed(&name, item, &e))?;
-                            bar.inc(1);
-                            continue;
-                        }
-                        Err(e) => {
-                            bar.abandon();
-                            return Err(
-                                anyhow::Error::from(e).context(format!("call \"{}\"", item.id()))
-                            );
-                        }
-                    };
+                let predicted = match model.predict_windows(
+                    &decoded.samples,
+                    &windows,
+                    w,
+                    stream.batch,
+                    text,
+                ) {
+                    Ok(p) => p,
+                    Err(e) if e.is_item() && plan.keep_going => {
+                        record(journal, done, failed(&name, item, &e))?;
+                        bar.inc(1);
+                        continue;
+                    }
+                    Err(e) => {
+                        bar.abandon();
+                        return Err(
+                            anyhow::Error::from(e).context(format!("call \"{}\"", item.id()))
+                        );
+                    }
+                };
                 if done[&name].batch.is_none() && stream.batch > 1 && windows.len() > 1 {
                     let e = outcome::exactness(
                         &mut model,
-                        &flat,
+                        &decoded.samples,
+                        &windows,
                         w,
                         &predicted.probs,
                         labels.len(),

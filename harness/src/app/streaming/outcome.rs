@@ -50,7 +50,8 @@ pub fn oracle_decisions(
 #[allow(clippy::too_many_arguments)]
 pub fn exactness(
     model: &mut Model,
-    flat: &[f32],
+    samples: &[f32],
+    windows: &[tonebench_core::streaming::Window],
     w: usize,
     probs: &[f32],
     k: usize,
@@ -58,9 +59,9 @@ pub fn exactness(
     sample: usize,
     text: Option<&str>,
 ) -> Result<BatchExactness, InferError> {
-    let rows = (flat.len() / w.max(1)).min(sample);
+    let rows = windows.len().min(sample);
     let one = model
-        .predict_windows(&flat[..rows * w], rows, 1, text)?
+        .predict_windows(samples, &windows[..rows], w, 1, text)?
         .probs;
     let (_, argmax_agreement, max_abs_diff) =
         crate::infer::sensitivity::agreement(one.chunks(k).zip(probs.chunks(k)).take(rows));

@@ -2,14 +2,18 @@
 
 use std::time::Duration;
 
+use tonebench_core::streaming::{window_rows, Window};
+
 use super::parts::{self, AudioFrontend, Graph, Tokens};
 use super::spec::IoNames;
 use super::{item, late, scored, text_feeds, text_predict, tokenize, Model, Pipeline};
 use super::{InferError, InferInput, Prediction, Timings};
 
 impl Model {
-    /// Predicts windows of one stream: `rows` windows of equal length, back to back in
+    /// Predicts windows of one stream: `windows` of `w` samples each over the call's
     /// `samples` (already at [`Model::sample_rate`]), in session calls of up to `batch` rows —
+    /// each batch's rows are cut from the call only when it runs, so memory is one batch of
+    /// windows however much they overlap —
     /// rows of one length need no padding, so a batch computes what batch 1 does (up to the
     /// kernels' float rounding). `text` is the transcript hybrid models take with every
     /// window. Returns `k` probabilities per window, in suite label order, and the session
@@ -17,12 +21,20 @@ impl Model {
     pub fn predict_windows(
         &mut self,
         samples: &[f32],
-        rows: usize,
+        windows: &[Window],
+        w: usize,
         batch: usize,
         text: Option<&str>,
     ) -> Result<WindowOutputs, InferError> {
         let id = "window";
-        let width = samples.len() / rows.max(1);
+        let rows = windows.len();
+        use tonebench_core::limits::{at_most, BATCH_SAMPLES};
+        at_most(
+            "a batch of windows in samples",
+            batch.clamp(1, rows.max(1)) * w,
+            BATCH_SAMPLES,
+        )
+        .map_err(|e| item(id, format!("{e}; use a smaller --window-batch")))?;
         let head = &self.head;
         let input = InferInput {
             id,
@@ -39,13 +51,14 @@ impl Model {
                        tokens: Option<&Tokens>,
                        out: &mut Vec<Vec<f32>>|
          -> Result<Option<Vec<f32>>, InferError> {
-            for chunk in samples.chunks(width * batch.max(1)) {
-                let n = chunk.len() / width.max(1);
+            for group in windows.chunks(batch.max(1)) {
+                let chunk = window_rows(samples, group, w);
+                let n = group.len();
                 let mut feeds = match tokens {
                     Some(t) => text_feeds(names, parts::pad(&vec![t; n])),
                     None => Vec::new(),
                 };
-                feeds.extend(front.batch_feeds(names, chunk, n));
+                feeds.extend(front.batch_feeds(names, &chunk, n));
                 let (res, dt) = graph.run(feeds, n).map_err(|e| InferError::ItemRun {
                     id: id.to_string(),
                     msg: format!("{}: inference failed: {e}", graph.file.display()),
