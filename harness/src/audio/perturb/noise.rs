@@ -8,8 +8,8 @@
 //!
 //! - white: independent N(0, 1) samples.
 //! - pink: white noise shaped in the frequency domain (realfft) to a 1/f power spectrum: bin k
-//!   of the real FFT scaled by 1/√k, the DC bin set to 0, over the next power of two at or
-//!   above the clip's length, of which the clip's length is kept.
+//!   of the real FFT scaled by 1/√k, the DC bin set to 0, over the smallest even 2^a·3^b length
+//!   at or above the clip's length, of which the clip's length is kept.
 //! - babble: [`BABBLE_TALKERS`](super::BABBLE_TALKERS) other utterances of the suite, chosen
 //!   without replacement among items of other speakers (items without a speaker count as
 //!   their own speaker), each resampled to the clip's rate, scaled to unit RMS, started at a
@@ -59,40 +59,70 @@ pub fn white(n: usize, rng: &mut Xoshiro256PlusPlus) -> Vec<f32> {
 
 /// Gaussian noise with a 1/f power spectrum.
 ///
-/// The noise is shaped over the next power of two at or above `n` and its first `n` samples
-/// kept: a stretch of a stationary 1/f process is itself 1/f, and power-of-two lengths make
-/// the transform fast (a 3 s clip at 48 kHz, 144,000 points, is a slow mixed-radix FFT) and
-/// few enough that each thread plans each length once ([`PLANNER`]).
+/// The noise is shaped over [`fft_len`]`(n)` points, the smallest even length of the form
+/// 2^a·3^b at or above `n`, and its first `n` samples kept: a stretch of a stationary 1/f
+/// process is itself 1/f, and such lengths make the transform fast (a 3 s clip at 48 kHz is
+/// 144,000 = 2^7·3^2·5^3 points, a slow mixed radix; it is shaped over 147,456 = 2^14·3^2). Each
+/// thread keeps its FFT plans and buffers ([`SHAPER`]), so a run plans each length once per
+/// thread and allocates nothing but the result.
 pub fn pink(n: usize, rng: &mut Xoshiro256PlusPlus) -> Vec<f32> {
     if n < 2 {
         return vec![0.0; n];
     }
-    let len = n.next_power_of_two();
-    let mut x: Vec<f64> = (0..len).map(|_| rng.sample(StandardNormal)).collect();
-    let (fwd, inv) =
-        PLANNER.with_borrow_mut(|p| (p.plan_fft_forward(len), p.plan_fft_inverse(len)));
-    let mut spec = fwd.make_output_vec();
-    fwd.process(&mut x, &mut spec)
-        .expect("buffer sizes from the plan");
-    spec[0] = realfft::num_complex::Complex::new(0.0, 0.0);
-    for (k, c) in spec.iter_mut().enumerate().skip(1) {
-        *c /= (k as f64).sqrt();
+    let len = fft_len(n);
+    SHAPER.with_borrow_mut(|s| {
+        let fwd = s.planner.plan_fft_forward(len);
+        let inv = s.planner.plan_fft_inverse(len);
+        let zero = realfft::num_complex::Complex::new(0.0, 0.0);
+        s.x.clear();
+        s.x.extend((0..len).map(|_| rng.sample::<f64, _>(StandardNormal)));
+        s.spec.clear();
+        s.spec.resize(len / 2 + 1, zero);
+        s.scratch.clear();
+        s.scratch
+            .resize(fwd.get_scratch_len().max(inv.get_scratch_len()), zero);
+        fwd.process_with_scratch(&mut s.x, &mut s.spec, &mut s.scratch)
+            .expect("buffer sizes from the plan");
+        s.spec[0] = zero;
+        for (k, c) in s.spec.iter_mut().enumerate().skip(1) {
+            *c /= (k as f64).sqrt();
+        }
+        // The Nyquist bin of an even length must stay real for the inverse transform.
+        let last = s.spec.len() - 1;
+        s.spec[last].im = 0.0;
+        inv.process_with_scratch(&mut s.spec, &mut s.x, &mut s.scratch)
+            .expect("buffer sizes from the plan");
+        s.x[..n].iter().map(|&v| v as f32).collect()
+    })
+}
+
+/// The smallest even length 2^a·3^b (a ≥ 1) at or above `n`.
+pub fn fft_len(n: usize) -> usize {
+    let mut best = n.max(2).next_power_of_two();
+    let mut three = 3;
+    while three < best {
+        let m = three * n.div_ceil(three).max(2).next_power_of_two();
+        best = best.min(m);
+        three *= 3;
     }
-    // The Nyquist bin of an even length must stay real for the inverse transform.
-    let last = spec.len() - 1;
-    spec[last].im = 0.0;
-    let mut y = inv.make_output_vec();
-    inv.process(&mut spec, &mut y)
-        .expect("buffer sizes from the plan");
-    y.truncate(n);
-    y.into_iter().map(|v| v as f32).collect()
+    best
+}
+
+/// A thread's FFT planner (it keeps every plan it made) and the buffers of [`pink`].
+struct Shaper {
+    planner: RealFftPlanner<f64>,
+    x: Vec<f64>,
+    spec: Vec<realfft::num_complex::Complex<f64>>,
+    scratch: Vec<realfft::num_complex::Complex<f64>>,
 }
 
 thread_local! {
-    /// One FFT planner per thread: it keeps every plan it made, so a run plans each
-    /// power-of-two length once per thread.
-    static PLANNER: std::cell::RefCell<RealFftPlanner<f64>> =
-        std::cell::RefCell::new(RealFftPlanner::new());
+    static SHAPER: std::cell::RefCell<Shaper> = std::cell::RefCell::new(Shaper {
+        planner: RealFftPlanner::new(),
+        x: Vec::new(),
+        spec: Vec::new(),
+        scratch: Vec::new(),
+    });
 }
 
 /// `x` started at a random offset and repeated until it is `n` samples long.
@@ -211,6 +241,25 @@ mod tests {
         // The quiet half is not speech: half the frames are active.
         let active = speech_frames(&x, 16_000);
         assert_eq!(active.iter().filter(|&&a| a).count(), active.len() / 2);
+    }
+
+    #[test]
+    fn fft_lengths_are_even_3_smooth_and_smallest() {
+        let smooth = |mut m: usize| {
+            while m % 2 == 0 {
+                m /= 2;
+            }
+            while m % 3 == 0 {
+                m /= 3;
+            }
+            m == 1
+        };
+        for n in (2..3000).chain([144_000, 48_000, 1 << 20]) {
+            let m = fft_len(n);
+            assert!(m >= n && m % 2 == 0 && smooth(m), "{n} -> {m}");
+            assert!((n..m).all(|j| j % 2 == 1 || !smooth(j)), "{n} -> {m}");
+        }
+        assert_eq!(fft_len(144_000), 147_456);
     }
 
     #[test]
