@@ -10,4 +10,6 @@ pub mod infer;
 pub mod input;
 pub mod render;
 pub mod runs;
+pub mod schema;
 pub mod store;
+pub mod track;

@@ -16,6 +16,7 @@ pub mod run;
 pub mod score;
 pub mod source;
 pub mod streaming;
+pub mod track;
 
 use std::path::PathBuf;
 

@@ -65,6 +65,7 @@ fn kind_of_cause(cause: &(dyn StdError + 'static)) -> Option<ErrorKind> {
         crate::store::cohorts::CohortsFileError,
         crate::store::journal::JournalError,
         crate::render::RenderError,
+        crate::track::TrackError,
         tonebench_core::cohorts::CohortError,
     );
     None

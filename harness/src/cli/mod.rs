@@ -5,6 +5,7 @@
 pub mod args;
 pub mod baseline;
 pub mod compare;
+pub mod completions;
 pub mod demo;
 pub mod doctor;
 pub mod exit;
@@ -14,6 +15,7 @@ pub mod profile;
 pub mod report;
 pub mod run;
 pub mod score;
+pub mod track;
 
 use std::io::Write;
 
@@ -53,6 +55,12 @@ pub enum Command {
     Doctor(doctor::DoctorArgs),
     /// Write a suite once per acoustic condition (noise, speed, reverberation, telephone, …)
     Perturb(perturb::PerturbArgs),
+    /// Log a finished run folder to an experiment tracker (MLflow)
+    Log(track::LogArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell)
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff) of tonebench and its subcommands
+    Man(completions::ManArgs),
 }
 
 /// Parses the command line, runs the command and returns the process exit code.
@@ -83,6 +91,9 @@ pub fn main() -> i32 {
         Command::Doctor(a) => doctor::execute(a),
         Command::Profile(a) => profile::execute(a),
         Command::Perturb(a) => perturb::execute(a),
+        Command::Log(a) => track::execute(a),
+        Command::Completions(a) => completions::completions(a),
+        Command::Man(a) => completions::man(a),
     };
     match result {
         Ok(code) => code,

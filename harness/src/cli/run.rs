@@ -43,6 +43,8 @@ pub struct RunArgs {
     pub bootstrap: BootstrapArgs,
     #[command(flatten)]
     pub stream: StreamArgs,
+    #[command(flatten)]
+    pub track: super::track::TrackArgs,
 }
 
 /// Streaming evaluation: each recording cut into fixed windows, as a real-time service runs.
@@ -115,13 +117,15 @@ impl RunArgs {
 }
 
 pub fn execute(args: &RunArgs) -> anyhow::Result<i32> {
-    run_plan(&args.plan()?)
+    let track = args.track.settings()?;
+    run_plan(&args.plan()?, track.as_ref())
 }
 
-/// Runs a plan and prints its summary; shared with `demo`.
-pub fn run_plan(plan: &RunPlan) -> anyhow::Result<i32> {
+/// Runs a plan, prints its summary and logs it to a tracker when asked; shared with `demo`.
+pub fn run_plan(plan: &RunPlan, track: Option<&crate::track::Settings>) -> anyhow::Result<i32> {
     let outcome = run(plan)?;
     super::print_summary(&outcome.report, &outcome.out)?;
+    super::track::log_after(track, &outcome.out)?;
     // With --keep-going the report is complete, but the exit code still says items failed.
     if outcome.failed > 0 {
         eprintln!(
