@@ -38,6 +38,21 @@ fn bench(c: &mut Criterion) {
         ("speed_0.9", Step::Speed(0.9)),
         ("tempo_0.9", Step::Tempo(0.9)),
     ];
+    // libopus, in a build with the `opus` feature (`make bench` enables it when libopus is found).
+    let opus = [(
+        "opus_16kbps_loss5",
+        Step::Opus {
+            bitrate_kbps: 16.0,
+            loss_pct: 5.0,
+        },
+    )];
+    let chains: Vec<(&str, Step)> = chains
+        .into_iter()
+        .chain(
+            opus.into_iter()
+                .filter(|_| tonebench::audio::perturb::opus::AVAILABLE),
+        )
+        .collect();
     for sr in [16_000, 48_000] {
         let x = clip(sr);
         let mut g = c.benchmark_group(format!("perturb_{}k", sr / 1000));

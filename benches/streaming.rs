@@ -55,10 +55,10 @@ fn stream(model: &mut Model, path: &Path, batch: usize) -> usize {
     let ws = windows(x.len(), 16_000, &spec);
     let w = spec.window_samples(16_000);
     let flat = tonebench_core::streaming::window_rows(x, &ws, w);
-    let (probs, _) = model
+    let out = model
         .predict_windows(&flat, ws.len(), batch, None)
         .expect("predict");
-    probs.len()
+    out.probs.len()
 }
 
 fn bench(c: &mut Criterion) {

@@ -31,6 +31,21 @@ fn run_demo(dir: &Path, out: &str, extra: &[&str]) -> (PathBuf, std::process::Ou
     (out, output)
 }
 
+/// Runs the demo twice into `a` and `b` and checks that the two report.json are the same bytes.
+fn run_twice(dir: &Path) -> (PathBuf, PathBuf) {
+    let (a, out) = run_demo(dir, "a", &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (b, out) = run_demo(dir, "b", &[]);
+    assert!(out.status.success());
+    let report = std::fs::read(a.join("report.json")).unwrap();
+    assert_eq!(report, std::fs::read(b.join("report.json")).unwrap());
+    (a, b)
+}
+
 fn lines(path: &Path) -> usize {
     std::fs::read_to_string(path).unwrap().lines().count()
 }
@@ -39,16 +54,8 @@ fn lines(path: &Path) -> usize {
 fn conditions_are_slices_with_paired_differences_identical_across_runs_and_resumable() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("conditions.toml"), CONDITIONS).unwrap();
-    let (a, out) = run_demo(tmp.path(), "a", &[]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let (b, out) = run_demo(tmp.path(), "b", &[]);
-    assert!(out.status.success());
+    let (a, _) = run_twice(tmp.path());
     let report = std::fs::read(a.join("report.json")).unwrap();
-    assert_eq!(report, std::fs::read(b.join("report.json")).unwrap());
 
     let r = read_json(&a.join("report.json"));
     let audio = &r["models"][0];
@@ -192,8 +199,12 @@ fn bad_conditions_are_exit_2_naming_file_line_and_key() {
             "line 4 column 7: condition \"a\": rir: ",
         ),
         (
-            "name = \"a\"\ncodec = \"opus\"\nbitrate-kbps = 16\n",
-            "line 4 column 9: condition \"a\": codec: this build of tonebench has no Opus encoder",
+            "name = \"a\"\ncodec = \"opus\"\n",
+            if cfg!(feature = "opus") {
+                "line 4 column 9: condition \"a\": codec: needs bitrate-kbps = X (6 … 510)"
+            } else {
+                "line 4 column 9: condition \"a\": codec: this build of tonebench has no Opus codec"
+            },
         ),
     ];
     let demo = root().join("suites/demo");
@@ -229,6 +240,37 @@ fn bad_conditions_are_exit_2_naming_file_line_and_key() {
 /// for white noise at seed 7 (21 items gained, 40 lost: the model is only 5 points above
 /// always-negative, and noise moves its predictions both ways; see docs/robustness.md), and
 /// far below 0.01 for the telephone channel. Skipped without ../shared or ONNX Runtime.
+/// Opus at a low bitrate with lost packets: the same audio on every run, its parameters and
+/// libopus version in the report (a build with the `opus` feature, which `make test` uses).
+#[cfg(feature = "opus")]
+#[test]
+fn opus_with_packet_loss_is_a_seeded_condition_with_its_library_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("conditions.toml"),
+        "format-version = 1\n[[condition]]\nname = \"voip-8k\"\ncodec = \"opus\"\nbitrate-kbps = 8\npacket-loss-pct = 20\n",
+    )
+    .unwrap();
+    let (a, _) = run_twice(tmp.path());
+    let r = read_json(&a.join("report.json"));
+    let c = &r["models"][0]["robustness"][0];
+    assert_eq!(c["condition"], "voip-8k");
+    let p = &c["parameters"];
+    assert_eq!(
+        (
+            p["codec"].as_str(),
+            p["bitrate_kbps"].as_f64(),
+            p["packet_loss_pct"].as_f64()
+        ),
+        (Some("opus"), Some(8.0), Some(20.0))
+    );
+    assert!(p["codec_library"].as_str().unwrap().starts_with("libopus"));
+    assert_eq!(
+        c["items"],
+        r["models"][0]["robustness"][0]["vs_clean"]["items"]
+    );
+}
+
 #[test]
 fn real_audio_model_loses_accuracy_in_white_noise() {
     let Some(shared) = crate::common::shared("real_audio_model_loses_accuracy_in_white_noise")

@@ -186,6 +186,25 @@ fn kill_9_then_resume_gives_the_same_report_and_redoes_nothing() {
     let status = run_text_model(&suite, &cut, &[]).status().unwrap();
     assert_eq!(status.code(), Some(2));
 
+    // Two resumes started together: one goes on, the other is refused naming the first.
+    let spawn = || {
+        run_text_model(&suite, &cut, &["--resume"])
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn(), spawn());
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    let mut codes = [a.status.code(), b.status.code()];
+    codes.sort();
+    assert_eq!(codes, [Some(0), Some(2)], "one proceeds, one is refused");
+    let refused = if a.status.success() { &b } else { &a };
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(err.contains("in use by another tonebench (pid "), "{err}");
+    // Every line of the journal is whole and checks out: a resume reads it all.
+    let journal = std::fs::read_to_string(cut.join("predictions.journal.jsonl")).unwrap();
+    assert!(journal.ends_with('\n'));
+    assert!(journal.lines().all(|l| l.contains(",\"sum\":\"")));
     assert!(run_text_model(&suite, &cut, &["--resume"])
         .status()
         .unwrap()

@@ -20,7 +20,7 @@ pub fn sha256_files(files: &[&Path]) -> std::io::Result<String> {
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     for f in files {
-        let mut file = std::fs::File::open(f)?;
+        let mut file = crate::open::open(f)?;
         loop {
             let n = file.read(&mut buf)?;
             if n == 0 {

@@ -4,10 +4,12 @@
 pub mod app;
 pub mod audio;
 pub mod cli;
+pub mod corpus;
 pub mod digest;
 pub mod error;
 pub mod infer;
 pub mod input;
+pub mod open;
 pub mod render;
 pub mod runs;
 pub mod schema;

@@ -22,6 +22,8 @@ pub enum LabelSetError {
     Duplicate(String),
     #[error("the label set contains an empty label")]
     Blank,
+    #[error("{0}")]
+    TooMany(crate::limits::LimitError),
 }
 
 impl LabelSet {
@@ -29,7 +31,8 @@ impl LabelSet {
         match names.len() {
             0 => return Err(LabelSetError::Empty),
             1 => return Err(LabelSetError::Single(names[0].clone())),
-            _ => {}
+            n => crate::limits::at_most("the number of labels", n, crate::limits::LABELS)
+                .map_err(LabelSetError::TooMany)?,
         }
         for (i, n) in names.iter().enumerate() {
             if n.trim().is_empty() {
@@ -62,9 +65,10 @@ impl LabelSet {
         &self.names
     }
 
-    /// The labels joined for an error message: `negative, neutral, positive`.
+    /// The labels joined for an error message: `negative, neutral, positive` (the first
+    /// [`crate::text::LISTED`], then how many more).
     pub fn listing(&self) -> String {
-        self.names.join(", ")
+        crate::text::listing(&self.names)
     }
 }
 

@@ -12,12 +12,15 @@ pub mod gate;
 pub mod intervals;
 pub mod labels;
 pub mod latency;
+pub mod limits;
 pub mod metrics;
 pub mod paired;
 pub mod probability;
 pub mod report;
 pub mod robustness;
+pub mod split;
 pub mod streaming;
+pub mod text;
 pub mod verdicts;
 
 pub use confusion::Confusion;

@@ -375,6 +375,42 @@ const WRITES_ALLOWED: &[(&str, &str, &str)] = &[(
     "ONNX Runtime writes its own profiling trace; infer deletes it once it has read it",
 )];
 
+/// Invariant: every input is opened through `harness/src/open.rs`, which opens only regular
+/// files (a FIFO or /dev/zero would hang tonebench or feed it forever).
+#[test]
+fn inputs_are_opened_only_through_open() {
+    check(
+        "harness/src opens a file to read it without harness/src/open.rs",
+        "open every input with crate::open::{read, read_to_string, open} (or crate::open::check a \
+         path a library opens itself): they refuse directories, FIFOs, sockets and devices \
+         before open(). Files tonebench itself wrote and reads back in the same run are listed \
+         in READS_ALLOWED with the reason.",
+        hits_in_src(
+            |file, _| file.rel != "harness/src/open.rs",
+            |src| find::fs_reads(find::before_test_module(src)),
+        )
+        .into_iter()
+        .filter(|hit| {
+            !READS_ALLOWED
+                .iter()
+                .any(|(file, _why)| hit.starts_with(file))
+        })
+        .collect(),
+    );
+}
+
+/// Reads that do not go through `open.rs`, each with its reason.
+const READS_ALLOWED: &[(&str, &str)] = &[
+    (
+        "harness/src/infer/runtime.rs:",
+        "ONNX Runtime's own profiling trace, at the path ONNX Runtime returned",
+    ),
+    (
+        "harness/src/store/journal.rs:",
+        "the run folder's journal, which tonebench wrote (and locks, with --resume)",
+    ),
+];
+
 /// Invariant: only `store/` knows the names of the files in a run folder.
 #[test]
 fn only_store_spells_run_folder_file_names() {

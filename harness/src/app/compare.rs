@@ -79,7 +79,8 @@ pub fn compare(runs: &[PathBuf], templates_dir: Option<&Path>, out: &Path) -> an
         ..HtmlOptions::default()
     };
     let html = crate::render::render_compare_html(&reports, &opts)?;
-    crate::store::write_atomic(out, html.as_bytes())?;
+    // A file the user named (`--out FILE`): failing to write it is their input, as in `gate`.
+    crate::store::write_named(out, html.as_bytes())?;
     Ok(())
 }
 

@@ -25,7 +25,8 @@ fn bundled(rel: &str) -> Option<PathBuf> {
         .find(|c| c.join("suite.toml").is_file())
 }
 
-/// The streamed part of the demo: the demo audio model over the bundled calls suite
+/// The streamed part of the demo: the demo audio model and the demo voice-tone model (the same
+/// graph with a speech-presence output of its own) over the bundled calls suite
 /// (`suites/demo-calls`) in 5-s windows every 2.5 s, into `out/calls`; `None` when the calls suite
 /// is not there.
 pub fn demo_calls_plan(out: &Path, eval: EvalSettings) -> anyhow::Result<Option<RunPlan>> {
@@ -33,7 +34,10 @@ pub fn demo_calls_plan(out: &Path, eval: EvalSettings) -> anyhow::Result<Option<
         return Ok(None);
     };
     let mut plan = demo_plan(&out.join("calls"), eval)?;
-    plan.models = vec![plan.suite.join("models/audio.toml")];
+    plan.models = vec![
+        plan.suite.join("models/audio.toml"),
+        plan.suite.join("models/voice-tone.toml"),
+    ];
     plan.suite = calls;
     plan.stream = Some(super::run::StreamRequest {
         window_s: Some(5.0),
@@ -65,6 +69,7 @@ pub fn demo_plan(out: &Path, eval: EvalSettings) -> anyhow::Result<RunPlan> {
         },
         resume: false,
         keep_going: false,
+        retry_failed: false,
         jobs: 1,
         sensitivity_sample: 0,
         eval,

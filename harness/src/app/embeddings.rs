@@ -74,9 +74,17 @@ fn compute(
     let mut vectors: Vec<Option<Vec<f64>>> = vec![None; suite.items.len()];
     let mut failed: Vec<String> = Vec::new();
     for &(n, audio) in &todo {
-        match embed(audio) {
+        let checked = embed(audio).and_then(|v| {
+            tonebench_core::limits::embedding(&v)
+                .map(|()| v)
+                .map_err(|(at, m)| format!("embedding coordinate {}: {m}", at.unwrap_or(0)))
+        });
+        match checked {
             Ok(v) => vectors[n] = Some(v),
-            Err(e) => failed.push(format!("item {}: {e}", suite.items[n].id)),
+            Err(e) => failed.push(format!(
+                "item {}: {e}",
+                tonebench_core::text::plain_or_quoted(&suite.items[n].id)
+            )),
         }
         bar.inc(1);
     }

@@ -60,6 +60,10 @@ pub fn finish_run_with(
     let dir = RunDir::create(out)?;
     crate::store::predictions::write_predictions(&dir.predictions(), suite, runs)?;
     let mut report = evaluate(suite, runs, &cfg);
+    report
+        .warnings
+        .extend(super::leakage::training_warning(suite)?);
+    super::paths::relative_sources(&mut report, &suite.dir);
     if let Some(spec) = &suite.cohorts {
         let sources = cohort_sources(suite, spec, settings.cohorts_from.as_deref())?;
         let partitions = attach_cohorts(

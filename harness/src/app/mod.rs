@@ -9,11 +9,16 @@ pub mod embeddings;
 pub mod evaluate;
 pub mod finish;
 pub mod gate;
+pub mod leakage;
+pub mod merge;
+pub mod paths;
 pub mod perturb;
 pub mod profile;
+pub mod resume;
 pub mod robustness;
 pub mod run;
 pub mod score;
+pub mod shard;
 pub mod source;
 pub mod streaming;
 pub mod track;
@@ -68,6 +73,8 @@ pub enum AppError {
     StreamNoAudio(String),
     #[error("--speech silero-vad: Silero VAD's graph not found (looked at TONEBENCH_VAD and .vad/silero_vad.onnx); run scripts/setup-vad.sh (or make setup), or choose --speech energy")]
     NoVad,
+    #[error("--speech model: model {0} declares no speech output; add a [speech] section (output = \"...\") to its spec, or choose another --speech source")]
+    NoModelSpeech(String),
     #[error("perturb: {0}")]
     Perturb(String),
 }
@@ -89,6 +96,7 @@ impl HasKind for AppError {
             | AppError::StreamTextModel(_)
             | AppError::StreamNoAudio(_)
             | AppError::NoVad
+            | AppError::NoModelSpeech(_)
             | AppError::Perturb(_) => ErrorKind::Input,
             AppError::NothingTimed(_) | AppError::ProviderFallback(_) => ErrorKind::Model,
         }

@@ -50,7 +50,7 @@ pub fn perturb(plan: &PerturbPlan) -> anyhow::Result<Vec<Written>> {
         );
     }
     let manifest_text =
-        std::fs::read_to_string(&suite.manifest_path).map_err(|source| AppError::Read {
+        crate::open::read_to_string(&suite.manifest_path).map_err(|source| AppError::Read {
             path: suite.manifest_path.clone(),
             source,
         })?;

@@ -285,8 +285,12 @@ fn profile_stream(
     while stream.len() < want.max(win) {
         let it = with_audio[k % with_audio.len()];
         let path = it.audio.as_ref().expect("filtered on audio");
-        let loaded = crate::audio::load(path, sr)
-            .map_err(|e| AppError::Profile(format!("item {}: {e}", it.id)))?;
+        let loaded = crate::audio::load(path, sr).map_err(|e| {
+            AppError::Profile(format!(
+                "item {}: {e}",
+                tonebench_core::text::plain_or_quoted(&it.id)
+            ))
+        })?;
         stream.extend_from_slice(&loaded.waveform.samples);
         k += 1;
         if k > 100_000 {
@@ -582,6 +586,7 @@ fn build_report(
         },
     };
     let mut report = evaluate(suite, &[run], &cfg);
+    super::paths::relative_sources(&mut report, &suite.dir);
     if let Some(m) = report.models.first_mut() {
         m.latency = Some(latency);
     }

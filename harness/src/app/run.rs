@@ -8,15 +8,14 @@ use indicatif::{ProgressBar, ProgressStyle};
 use tonebench_core::report::{Report, Warning, WarningCode};
 
 use super::finish::{finish_run_with, EvalSettings};
+use super::robustness::RobustnessRuns;
 use super::source::{ModelFiles, OnnxModel};
-use super::streaming::StreamPlan;
 use super::AppError;
 use crate::infer::{self, InferError, InferInput, Model, Options};
 use crate::input::suite::Suite;
 use crate::runs::ModelRun;
 use crate::store::journal::{Done, Entry, Journal};
 use crate::store::RunDir;
-use tonebench_core::streaming::WindowSpec;
 
 /// What `run` does: every model over the suite, into one run folder.
 #[derive(Debug, Clone)]
@@ -31,6 +30,8 @@ pub struct RunPlan {
     pub resume: bool,
     /// Record failing items and go on.
     pub keep_going: bool,
+    /// With `resume`: predict again the items the journal records as failed.
+    pub retry_failed: bool,
     /// Sessions on worker threads.
     pub jobs: usize,
     /// Items sampled to measure the effect of batching (0 = no check).
@@ -44,46 +45,13 @@ pub struct RunPlan {
 }
 
 /// What `--window`, `--hop`, `--window-batch` and `--speech` asked for.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StreamRequest {
     /// `None`: the suite's `[streaming]` window (an error when it has none).
     pub window_s: Option<f64>,
     pub hop_s: Option<f64>,
     pub batch: usize,
     pub speech: super::streaming::SpeechChoice,
-}
-
-/// Calls pictured in a streamed run's reports when `--examples` is not given.
-const DEFAULT_TIMELINES: usize = 3;
-
-/// The streaming plan of a run: the request on the command line over the suite's `[streaming]`.
-fn stream_plan(plan: &RunPlan, suite: &Suite) -> anyhow::Result<Option<StreamPlan>> {
-    let req = plan.stream;
-    let suite_default = suite.streaming.map(|s| (s.window, s.hop));
-    let (window, hop) = match (req.and_then(|r| r.window_s), suite_default) {
-        (Some(w), _) => (w, req.and_then(|r| r.hop_s)),
-        (None, Some((w, h))) => (w, req.and_then(|r| r.hop_s).or(h)),
-        (None, None) if req.is_some() => {
-            return Err(crate::error::UsageError(format!(
-                "streaming options given, but neither --window nor suite {}'s [streaming] sets a window",
-                suite.name
-            ))
-            .into())
-        }
-        (None, None) => return Ok(None),
-    };
-    let spec = WindowSpec::new(window, hop.unwrap_or(window / 2.0))
-        .map_err(|e| crate::error::UsageError(format!("--window/--hop: {e}")))?;
-    Ok(Some(StreamPlan {
-        spec,
-        batch: req.map_or(super::streaming::DEFAULT_BATCH, |r| r.batch.max(1)),
-        speech: req.map(|r| r.speech).unwrap_or_default(),
-        timelines: if plan.eval.examples > 0 {
-            plan.eval.examples
-        } else {
-            DEFAULT_TIMELINES
-        },
-    }))
 }
 
 /// What a finished run produced.
@@ -103,21 +71,60 @@ const PARQUET_EVERY: Duration = Duration::from_secs(5);
 /// Runs the plan: loads the suite, checks the models' names and the journal, predicts what is
 /// not yet journaled, evaluates and writes the run folder.
 pub fn run(plan: &RunPlan) -> anyhow::Result<RunOutcome> {
-    let suite = Suite::load(&plan.suite)?;
+    run_suite(plan, Suite::load(&plan.suite)?)
+}
+
+/// [`run`] over a suite already loaded (`merge` has checked it against the shards).
+pub(super) fn run_suite(plan: &RunPlan, suite: Suite) -> anyhow::Result<RunOutcome> {
+    let out = crate::store::out_dir(plan.out.as_deref(), &suite.name);
+    let (runs, robustness, _lock) = predict(&suite, plan, &out)?;
+    let report = finish_run_with(&suite, &runs, robustness.as_ref(), &plan.eval, &out)?;
+    Ok(RunOutcome {
+        report,
+        out,
+        failed: failed(&runs, robustness.as_ref()),
+    })
+}
+
+/// Item predictions that failed (`--keep-going`), clean and under conditions.
+pub(super) fn failed(runs: &[ModelRun], robustness: Option<&RobustnessRuns>) -> usize {
+    runs.iter()
+        .map(|r| r.pred.iter().filter(|p| p.is_none()).count())
+        .sum::<usize>()
+        + robustness
+            .iter()
+            .flat_map(|r| &r.models)
+            .flat_map(|m| &m.preds)
+            .map(|p| p.iter().filter(|p| p.is_none()).count())
+            .sum::<usize>()
+}
+
+/// Everything of a run before its evaluation: checks the models' names and the journal in
+/// `out`, predicts what is not yet journaled (clean, streamed or under conditions) and returns
+/// the model runs with the run folder's lock, which the caller holds until its last file is
+/// written; a shard (`run --shard`) stops here.
+pub(super) fn predict(
+    suite: &Suite,
+    plan: &RunPlan,
+    out: &std::path::Path,
+) -> anyhow::Result<(
+    Vec<ModelRun>,
+    Option<RobustnessRuns>,
+    crate::store::lock::RunLock,
+)> {
     // A bad conditions file is found before any model runs.
     let conditions = plan
         .conditions
         .as_deref()
         .map(crate::input::conditions::Conditions::load)
         .transpose()?;
-    let out = crate::store::out_dir(plan.out.as_deref(), &suite.name);
-    if !plan.resume {
-        crate::store::check_fresh(&out)?;
-    }
     // Model names are checked before any inference: they key the journal and the report.
     let mut names: Vec<String> = Vec::new();
+    let mut model_windows = Vec::new();
     for spec in &plan.models {
-        let name = infer::spec::load(spec)?.name;
+        let loaded = infer::spec::load(spec)?;
+        let name = loaded.name;
+        model_windows.push((name.clone(), loaded.service.streaming));
         if name.trim().is_empty() {
             return Err(AppError::EmptyModelName(spec.clone()).into());
         }
@@ -126,8 +133,14 @@ pub fn run(plan: &RunPlan) -> anyhow::Result<RunOutcome> {
         }
         names.push(name);
     }
-    let files = RunDir::create(&out)?;
-    let (mut journal, mut done) = Journal::open(&out)?;
+    let files = RunDir::create(out)?;
+    // One process at a time in a run folder, from reading the journal to the last report: the
+    // caller holds the returned lock until then.
+    let lock = crate::store::lock::RunLock::acquire(out)?;
+    if !plan.resume {
+        crate::store::check_fresh(out)?;
+    }
+    let (mut journal, mut done) = Journal::open(out, !plan.resume)?;
     let mut others: Vec<&String> = done
         .keys()
         .filter(|m| {
@@ -139,7 +152,7 @@ pub fn run(plan: &RunPlan) -> anyhow::Result<RunOutcome> {
     if !others.is_empty() {
         others.sort();
         return Err(AppError::OtherModels {
-            dir: out.clone(),
+            dir: out.to_owned(),
             models: others
                 .iter()
                 .map(|m| format!("\"{m}\""))
@@ -148,7 +161,8 @@ pub fn run(plan: &RunPlan) -> anyhow::Result<RunOutcome> {
         }
         .into());
     }
-    let stream = stream_plan(plan, &suite)?;
+    super::resume::check(suite, plan, &mut journal, &mut done)?;
+    let stream = super::streaming::plan::stream_plan(plan, suite, &model_windows)?;
     if stream.is_some() && conditions.is_some() {
         return Err(crate::error::UsageError(
             "--window and --conditions cannot be combined yet: stream the clean calls and run the conditions separately".into(),
@@ -157,7 +171,7 @@ pub fn run(plan: &RunPlan) -> anyhow::Result<RunOutcome> {
     }
     let runs = match stream {
         Some(stream) => {
-            let s = super::streaming::run_models(&suite, plan, &stream, &mut journal, &mut done)?;
+            let s = super::streaming::run_models(suite, plan, &stream, &mut journal, &mut done)?;
             crate::store::windows::write_windows(
                 &files.windows(),
                 suite.labels.names(),
@@ -165,27 +179,12 @@ pub fn run(plan: &RunPlan) -> anyhow::Result<RunOutcome> {
             )?;
             s.runs
         }
-        None => run_models(&suite, plan, &mut journal, &mut done, &files)?,
+        None => run_models(suite, plan, &mut journal, &mut done, &files)?,
     };
     let robustness = conditions
-        .map(|c| super::robustness::run_conditions(&suite, plan, &c, &mut journal, &mut done))
+        .map(|c| super::robustness::run_conditions(suite, plan, &c, &mut journal, &mut done))
         .transpose()?;
-    let report = finish_run_with(&suite, &runs, robustness.as_ref(), &plan.eval, &out)?;
-    let failed: usize = runs
-        .iter()
-        .map(|r| r.pred.iter().filter(|p| p.is_none()).count())
-        .sum::<usize>()
-        + robustness
-            .iter()
-            .flat_map(|r| &r.models)
-            .flat_map(|m| &m.preds)
-            .map(|p| p.iter().filter(|p| p.is_none()).count())
-            .sum::<usize>();
-    Ok(RunOutcome {
-        report,
-        out,
-        failed,
-    })
+    Ok((runs, robustness, lock))
 }
 
 /// Runs every model (skipping what the journal already holds) and returns their runs.
@@ -228,8 +227,10 @@ pub fn run_models(
         let mut predicted = 0usize;
         let identity_of = ModelInfo::of(&model);
         let name = identity_of.name.clone();
-        let chunks: Vec<&[&crate::input::suite::Item]> =
-            todo.chunks(CHUNK.max(options.batch)).collect();
+        // Whole batches per chunk: a batch is the same suite items however much was resumed.
+        let chunks: Vec<&[&crate::input::suite::Item]> = todo
+            .chunks(CHUNK.div_ceil(options.batch.max(1)) * options.batch.max(1))
+            .collect();
         // Extra sessions for --jobs: each worker thread runs its own copy of the model.
         let mut extra = Vec::new();
         for _ in 1..plan.jobs.max(1).min(chunks.len().max(1)) {
@@ -543,7 +544,7 @@ fn model_run(
         warnings.push(Warning {
             code: WarningCode::ItemFailed,
             metric: None,
-            message: format!("item \"{id}\" failed and is not scored: {e}"),
+            message: format!("item {id:?} failed and is not scored: {e}"),
         });
     }
     OnnxModel {

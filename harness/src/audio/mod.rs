@@ -33,6 +33,12 @@ pub enum AudioError {
     /// A FLAC, MP3, OGG or MP4 file whose stream is damaged.
     #[error("audio {path}: cannot decode: {reason}")]
     Undecodable { path: PathBuf, reason: String },
+    /// Not a regular file, or a read that failed.
+    #[error("audio {path}: cannot read: {reason}")]
+    Unreadable { path: PathBuf, reason: String },
+    /// A header or clip past a bound of DESIGN.md's Limits.
+    #[error("audio {path}: {reason}")]
+    Limit { path: PathBuf, reason: String },
     #[error("audio {path}: cannot resample from {from} Hz to {to} Hz: {reason}")]
     Resample {
         path: PathBuf,
@@ -75,6 +81,16 @@ pub struct Loaded {
 /// Resamples a waveform decoded from `path` to `to` Hz (the reference's polyphase filter);
 /// `path` names the file in the error.
 pub fn resample(path: &Path, source: &Waveform, to: u32) -> Result<Vec<f32>, AudioError> {
+    let bounded = tonebench_core::limits::sample_rate(source.sample_rate)
+        .and_then(|()| tonebench_core::limits::sample_rate(to));
+    if let Err(reason) = bounded {
+        return Err(AudioError::Resample {
+            path: path.to_path_buf(),
+            from: source.sample_rate,
+            to,
+            reason,
+        });
+    }
     resample_poly(&source.samples, source.sample_rate, to).map_err(|reason| AudioError::Resample {
         path: path.to_path_buf(),
         from: source.sample_rate,
@@ -105,11 +121,7 @@ pub fn load(path: &Path, target_rate: u32) -> Result<Loaded, AudioError> {
 /// The duration of an audio file in seconds: from the header alone for WAV, by decoding for
 /// the other formats.
 pub fn duration_s(path: &Path) -> Result<f64, AudioError> {
-    if !path.is_file() {
-        return Err(AudioError::Missing {
-            path: path.to_path_buf(),
-        });
-    }
+    crate::open::check(path).map_err(|e| unreadable(path, e))?;
     let is_wav_name = path
         .extension()
         .and_then(|e| e.to_str())
@@ -117,7 +129,9 @@ pub fn duration_s(path: &Path) -> Result<f64, AudioError> {
     if !is_wav_name {
         return decode(path).map(|w| w.duration_s());
     }
-    let reader = hound::WavReader::open(path).map_err(|e| classify(path, e, "header"))?;
+    let file = crate::open::open(path).map_err(|e| unreadable(path, e))?;
+    let reader = hound::WavReader::new(std::io::BufReader::new(file))
+        .map_err(|e| classify(path, e, "header"))?;
     let spec = reader.spec();
     check_spec(path, spec)?;
     Ok(f64::from(reader.duration()) / f64::from(spec.sample_rate))
@@ -128,19 +142,26 @@ pub fn duration_s(path: &Path) -> Result<f64, AudioError> {
 /// symphonia ([`codec`]). A file is taken as WAV when its name ends in `.wav` or its bytes
 /// start with a RIFF header.
 pub fn decode(path: &Path) -> Result<Waveform, AudioError> {
-    match std::fs::read(path) {
+    match crate::open::read(path) {
         Ok(bytes) if is_wav(path, &bytes) => decode_bytes(path, &bytes),
         Ok(bytes) if bytes.is_empty() => Err(AudioError::Empty {
             path: path.to_path_buf(),
         }),
         Ok(bytes) => codec::decode_bytes(path, bytes),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(AudioError::Missing {
+        Err(e) => Err(unreadable(path, e)),
+    }
+}
+
+/// An audio file that could not be read: missing, or not a regular file.
+fn unreadable(path: &Path, e: std::io::Error) -> AudioError {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => AudioError::Missing {
             path: path.to_path_buf(),
-        }),
-        Err(e) => Err(AudioError::Corrupt {
+        },
+        _ => AudioError::Unreadable {
             path: path.to_path_buf(),
             reason: e.to_string(),
-        }),
+        },
     }
 }
 
@@ -175,6 +196,7 @@ pub fn decode_bytes(path: &Path, bytes: &[u8]) -> Result<Waveform, AudioError> {
         return decode_reader(path, reader);
     }
     let declared = reader.len() as usize;
+    check_duration(path, declared / channels.max(1), spec.sample_rate)?;
     let start = usize::try_from(reader.into_inner().position()).unwrap_or(usize::MAX);
     let data = bytes.get(start..).unwrap_or(&[]);
     let need = declared.saturating_mul(width);
@@ -256,7 +278,52 @@ fn check_spec(path: &Path, spec: hound::WavSpec) -> Result<(), AudioError> {
             reason: "header declares a sample rate of 0 Hz".into(),
         });
     }
-    Ok(())
+    let limits = tonebench_core::limits::sample_rate(spec.sample_rate).and_then(|()| {
+        tonebench_core::limits::at_most(
+            "the number of channels",
+            u32::from(spec.channels),
+            tonebench_core::limits::CHANNELS,
+        )
+        .map_err(|e| e.to_string())
+    });
+    limits.map_err(|reason| AudioError::Limit {
+        path: path.to_path_buf(),
+        reason,
+    })
+}
+
+/// A clip of `frames` frames at `rate` Hz is at most [`tonebench_core::limits::AUDIO_SECONDS`]
+/// long, and its rate is within [`tonebench_core::limits::SAMPLE_RATE_HZ`].
+fn check_duration(path: &Path, frames: usize, rate: u32) -> Result<(), AudioError> {
+    let limit = |reason: String| AudioError::Limit {
+        path: path.to_path_buf(),
+        reason,
+    };
+    tonebench_core::limits::sample_rate(rate).map_err(limit)?;
+    let seconds = frames as f64 / f64::from(rate);
+    tonebench_core::limits::at_most(
+        "the duration (seconds)",
+        seconds,
+        tonebench_core::limits::AUDIO_SECONDS,
+    )
+    .map_err(|e| limit(e.to_string()))
+}
+
+/// A clip fed to a model is at least [`tonebench_core::limits::MIN_MODEL_AUDIO_SECONDS`] long.
+pub fn long_enough(path: &Path, w: &Waveform) -> Result<(), AudioError> {
+    let min = tonebench_core::limits::MIN_MODEL_AUDIO_SECONDS;
+    let need = (min * f64::from(w.sample_rate)).ceil() as usize;
+    if w.samples.len() >= need {
+        return Ok(());
+    }
+    Err(AudioError::Limit {
+        path: path.to_path_buf(),
+        reason: format!(
+            "{} samples at {} Hz is shorter than the {min} s a model is fed at least (DESIGN.md, Limits)",
+            w.samples.len(),
+            w.sample_rate
+        ),
+    })
 }
 
 /// Averages interleaved channels into one.
@@ -272,6 +339,7 @@ fn mono(
             path: path.to_path_buf(),
         });
     }
+    check_duration(path, frames, sample_rate)?;
     let samples = if channels == 1 {
         interleaved
     } else {

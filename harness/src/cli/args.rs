@@ -41,6 +41,12 @@ impl BootstrapArgs {
                 self.confidence
             )));
         }
+        tonebench_core::limits::at_most(
+            "--resamples",
+            u64::from(self.resamples),
+            tonebench_core::limits::RESAMPLES,
+        )
+        .map_err(|e| UsageError(e.to_string()))?;
         Ok(EvalSettings {
             bootstrap: BootstrapConfig {
                 resamples: self.resamples,

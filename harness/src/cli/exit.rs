@@ -49,6 +49,7 @@ fn kind_of_cause(cause: &(dyn StdError + 'static)) -> Option<ErrorKind> {
         crate::error::UsageError,
         crate::app::AppError,
         crate::app::gate::GateError,
+        crate::app::resume::ResumeError,
         crate::input::config::ConfigError,
         crate::input::table::TableError,
         crate::input::suite::SuiteError,
@@ -64,8 +65,12 @@ fn kind_of_cause(cause: &(dyn StdError + 'static)) -> Option<ErrorKind> {
         crate::store::baseline::BaselineError,
         crate::store::cohorts::CohortsFileError,
         crate::store::journal::JournalError,
+        crate::store::shard::ShardFileError,
+        crate::app::shard::ShardError,
+        crate::store::lock::LockError,
         crate::render::RenderError,
         crate::track::TrackError,
+        crate::corpus::CorpusError,
         tonebench_core::cohorts::CohortError,
     );
     None

@@ -15,6 +15,8 @@ pub mod profile;
 pub mod report;
 pub mod run;
 pub mod score;
+pub mod shard;
+pub mod suite;
 pub mod track;
 
 use std::io::Write;
@@ -61,6 +63,10 @@ pub enum Command {
     Completions(completions::CompletionsArgs),
     /// Print the man page (roff) of tonebench and its subcommands
     Man(completions::ManArgs),
+    /// Import corpora as suites, split them speaker-disjointly, check them for leakage
+    Suite(suite::SuiteArgs),
+    /// Merge the shards of a run (`run --shard I/N`) into one run folder, as if run unsharded
+    Merge(shard::MergeArgs),
 }
 
 /// Parses the command line, runs the command and returns the process exit code.
@@ -71,8 +77,11 @@ pub fn main() -> i32 {
             // One line, like every other error: the first line of clap's message plus where to
             // look for the usage.
             let text = e.render().to_string();
-            let first = text.lines().next().unwrap_or("invalid arguments");
-            let _ = writeln!(std::io::stderr(), "{first} (see tonebench --help)");
+            let _ = writeln!(
+                std::io::stderr(),
+                "{} (see tonebench --help)",
+                one_line(&text)
+            );
             return exit::INVALID_INPUT;
         }
         Err(e) => {
@@ -94,6 +103,8 @@ pub fn main() -> i32 {
         Command::Log(a) => track::execute(a),
         Command::Completions(a) => completions::completions(a),
         Command::Man(a) => completions::man(a),
+        Command::Suite(a) => suite::execute(a),
+        Command::Merge(a) => shard::execute_merge(a),
     };
     match result {
         Ok(code) => code,
@@ -103,6 +114,27 @@ pub fn main() -> i32 {
             exit::code_for(&e)
         }
     }
+}
+
+/// The first line of clap's message; when it ends in `:` (the missing arguments, the possible
+/// values), the indented lines it introduces are joined onto it.
+fn one_line(text: &str) -> String {
+    let mut lines = text.lines();
+    let mut first = lines
+        .next()
+        .unwrap_or("invalid arguments")
+        .trim_end()
+        .to_owned();
+    if first.ends_with(':') {
+        let more: Vec<&str> = lines
+            .take_while(|l| l.starts_with(' '))
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        first.push(' ');
+        first.push_str(&more.join(", "));
+    }
+    first
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {

@@ -28,6 +28,9 @@ pub struct RunArgs {
     /// Record an item that fails (bad audio, …) as an error and go on, instead of stopping
     #[arg(long)]
     pub keep_going: bool,
+    /// With --resume: predict again the items the journal records as failed (after fixing them)
+    #[arg(long)]
+    pub retry_failed: bool,
     /// Sessions run in parallel, each on its own thread (with --threads 1 each, --jobs 2 uses two
     /// cores for small models better than one session with two threads)
     #[arg(long, default_value_t = 1, value_parser = parse_positive)]
@@ -45,13 +48,16 @@ pub struct RunArgs {
     pub stream: StreamArgs,
     #[command(flatten)]
     pub track: super::track::TrackArgs,
+    #[command(flatten)]
+    pub shard: super::shard::ShardArgs,
 }
 
 /// Streaming evaluation: each recording cut into fixed windows, as a real-time service runs.
 #[derive(Debug, Clone, Args)]
 pub struct StreamArgs {
-    /// Evaluate over windows of this many seconds of every recording (a suite's [streaming]
-    /// section sets a default): speech presence, window, rolling-30-s and whole-call metrics
+    /// Evaluate over windows of this many seconds of every recording, for every model (without
+    /// it: a model spec's [streaming], else the suite's): speech presence, window, rolling-30-s
+    /// and whole-call metrics
     #[arg(long, value_name = "SECONDS")]
     pub window: Option<f64>,
     /// Seconds from one window to the next (default: half the window)
@@ -61,8 +67,8 @@ pub struct StreamArgs {
     /// on the first call and reported) [default: 1]
     #[arg(long, value_parser = parse_positive)]
     pub window_batch: Option<usize>,
-    /// Where per-window speech presence comes from [default: auto = silero-vad when installed,
-    /// else energy]
+    /// Where per-window speech presence comes from [default: auto = the model's own [speech]
+    /// output when its spec declares one, else silero-vad when installed, else energy]
     #[arg(long, value_enum)]
     pub speech: Option<SpeechArg>,
 }
@@ -73,6 +79,7 @@ pub enum SpeechArg {
     SileroVad,
     Energy,
     Oracle,
+    Model,
 }
 
 impl StreamArgs {
@@ -93,6 +100,7 @@ impl StreamArgs {
                 SpeechArg::SileroVad => SpeechChoice::SileroVad,
                 SpeechArg::Energy => SpeechChoice::Energy,
                 SpeechArg::Oracle => SpeechChoice::Oracle,
+                SpeechArg::Model => SpeechChoice::Model,
             },
         })
     }
@@ -107,6 +115,7 @@ impl RunArgs {
             options: self.exec.options(),
             resume: self.resume,
             keep_going: self.keep_going,
+            retry_failed: self.retry_failed,
             jobs: self.jobs,
             sensitivity_sample: self.sensitivity_sample,
             eval: self.bootstrap.settings()?,
@@ -118,14 +127,43 @@ impl RunArgs {
 
 pub fn execute(args: &RunArgs) -> anyhow::Result<i32> {
     let track = args.track.settings()?;
-    run_plan(&args.plan()?, track.as_ref())
+    let plan = args.plan()?;
+    match args.shard.shard()? {
+        Some(shard) => {
+            if track.is_some() {
+                return Err(crate::error::UsageError(
+                    "--mlflow logs a whole run: log the merged folder with `tonebench log mlflow` \
+                     after `tonebench merge`, not each --shard"
+                        .into(),
+                )
+                .into());
+            }
+            let outcome = crate::app::shard::run_shard(&plan, shard)?;
+            println!("{}", super::shard::summary(&outcome.manifest, &outcome.out));
+            if outcome.failed > 0 {
+                eprintln!(
+                    "error: {} item prediction(s) failed and are not scored",
+                    outcome.failed
+                );
+                return Ok(exit::INVALID_INPUT);
+            }
+            Ok(exit::SUCCESS)
+        }
+        None => run_plan(&plan, track.as_ref()),
+    }
 }
 
 /// Runs a plan, prints its summary and logs it to a tracker when asked; shared with `demo`.
 pub fn run_plan(plan: &RunPlan, track: Option<&crate::track::Settings>) -> anyhow::Result<i32> {
     let outcome = run(plan)?;
-    super::print_summary(&outcome.report, &outcome.out)?;
+    let code = report_outcome(&outcome)?;
     super::track::log_after(track, &outcome.out)?;
+    Ok(code)
+}
+
+/// Prints a finished run's summary; the exit code says whether items failed (`run`, `merge`).
+pub fn report_outcome(outcome: &crate::app::run::RunOutcome) -> anyhow::Result<i32> {
+    super::print_summary(&outcome.report, &outcome.out)?;
     // With --keep-going the report is complete, but the exit code still says items failed.
     if outcome.failed > 0 {
         eprintln!(

@@ -80,7 +80,8 @@ fn input_err(file: &Path, msg: impl Into<String>) -> InferError {
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, InferError> {
-    let bytes = std::fs::read(path).map_err(|e| input_err(path, format!("cannot read: {e}")))?;
+    let bytes =
+        crate::open::read(path).map_err(|e| input_err(path, format!("cannot read: {e}")))?;
     serde_json::from_slice(&bytes).map_err(|e| {
         input_err(
             path,
@@ -219,7 +220,7 @@ pub fn load_dir(dir: &Path) -> Result<Plan, InferError> {
     }
     let toml_path = dir.join(TONEBENCH);
     let folder: FolderSpec = if toml_path.is_file() {
-        let src = std::fs::read_to_string(&toml_path)
+        let src = crate::open::read_to_string(&toml_path)
             .map_err(|e| input_err(&toml_path, format!("cannot read: {e}")))?;
         super::spec::from_toml_at(&toml_path, &src)?
     } else {
@@ -263,6 +264,8 @@ pub fn load_dir(dir: &Path) -> Result<Plan, InferError> {
         }
         extra.push(pre_path.clone());
         let pre = Preprocessor::read(&pre_path)?;
+        tonebench_core::limits::sample_rate(pre.sample_rate())
+            .map_err(|e| input_err(&pre_path, format!("sampling_rate: {e}")))?;
         let front = match folder.features {
             Some(f) => {
                 let features = match (f, pre.features(&pre_path)?) {
@@ -342,5 +345,6 @@ pub fn load_dir(dir: &Path) -> Result<Plan, InferError> {
         kind,
         extra_files: extra,
         warnings,
+        service: Default::default(),
     })
 }

@@ -60,6 +60,8 @@ pub(super) fn audio_plan(
     if a.sample_rate == 0 {
         return Err(bad("[audio] sample-rate must be positive".into()));
     }
+    tonebench_core::limits::sample_rate(a.sample_rate)
+        .map_err(|e| bad(format!("[audio] sample-rate: {e}")))?;
     let onnx = base.join(&a.onnx);
     let features = match (a.features, a.mel_bins) {
         (Some(Features::WhisperLogMel), m) => {

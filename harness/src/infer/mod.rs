@@ -27,7 +27,7 @@ use thiserror::Error;
 use crate::error::{ErrorKind, HasKind};
 
 pub use embedder::Embedder;
-pub use model::{Model, ProviderUse};
+pub use model::{Model, ProviderUse, WindowOutputs};
 pub use runtime::{doctor, ort_version, DoctorInfo, EXPECTED_ORT_VERSION};
 pub use sensitivity::{batch_sensitivity, Sensitivity};
 pub use spec::{EmbeddingPlan, Features, ModelSpec, OutputKind, Plan};
@@ -60,11 +60,11 @@ pub enum InferError {
     Model { file: String, msg: String },
     /// One input could not be read (missing or bad audio, no text); the others can go on
     /// (`--keep-going`). Exit 2.
-    #[error("item {id}: {msg}")]
+    #[error("item {}: {msg}", tonebench_core::text::plain_or_quoted(.id))]
     Item { id: String, msg: String },
     /// ONNX Runtime failed on one input (e.g. a clip too short for the graph); the others can
     /// go on (`--keep-going`). Exit 3.
-    #[error("item {id}: {msg}")]
+    #[error("item {}: {msg}", tonebench_core::text::plain_or_quoted(.id))]
     ItemRun { id: String, msg: String },
 }
 
@@ -90,7 +90,7 @@ impl InferError {
 }
 
 /// Where a session runs.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Device {
     #[default]
@@ -122,7 +122,7 @@ impl std::fmt::Display for Device {
 }
 
 /// How a model is run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Options {
     /// Intra-op threads; 0 = ONNX Runtime's default.
     pub threads: usize,

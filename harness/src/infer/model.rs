@@ -11,9 +11,12 @@ use super::spec::{self, IoNames, Kind, Plan};
 use super::{InferError, InferInput, Options, Prediction, Timings};
 
 mod late;
+mod scored;
 mod windows;
+pub use windows::WindowOutputs;
 
 use late::late;
+use scored::scored;
 
 /// Text model: tokenize → graph → head.
 struct TextPipe {
@@ -60,6 +63,8 @@ pub struct Model {
     pub options: Options,
     /// What loading found questionable (a front end its preprocessor config disagrees with).
     pub warnings: Vec<String>,
+    /// The spec's `[speech]` and `[streaming]`.
+    pub service: spec::Service,
     head: Head,
     pipe: Pipeline,
     /// Clips decoded ahead of time (by another thread) for the next call, by path.
@@ -183,6 +188,15 @@ impl Model {
             ),
         };
         files.extend(plan.extra_files);
+        let mut pipe = pipe;
+        if let Some(speech) = &plan.service.speech {
+            match &mut pipe {
+                Pipeline::Audio(a) => a.graph.read_speech(speech)?,
+                Pipeline::Late { audio, .. } => audio.graph.read_speech(speech)?,
+                Pipeline::Hybrid { graph, .. } => graph.read_speech(speech)?,
+                Pipeline::Text(t) => t.graph.read_speech(speech)?,
+            }
+        }
         Ok(Model {
             name: plan.name,
             file: plan.file,
@@ -190,6 +204,7 @@ impl Model {
             files,
             options,
             warnings: plan.warnings,
+            service: plan.service,
             head,
             pipe,
             preloaded: HashMap::new(),
@@ -379,18 +394,6 @@ pub struct ProviderUse {
     pub nodes: u64,
 }
 
-/// An item error when a graph produced NaN or infinite scores (e.g. from non-finite samples):
-/// such an output is never scored as a prediction.
-fn non_finite(probs: &[f32], id: &str, graph: &Path) -> Option<InferError> {
-    (!probs.iter().all(|p| p.is_finite())).then(|| InferError::ItemRun {
-        id: id.to_string(),
-        msg: format!(
-            "{}: the model's output is not finite ({probs:?}); check the input for NaN or huge values",
-            graph.display()
-        ),
-    })
-}
-
 fn tokenize(enc: &TextEncoder, input: &InferInput<'_>) -> Result<(Tokens, Duration), InferError> {
     let text = input
         .text
@@ -447,11 +450,13 @@ fn text_predict(
                 let per = dt / rows as u32;
                 for ((slot, _, tok_d), row) in ok.into_iter().zip(res) {
                     let tp = Instant::now();
-                    let probs = head.apply(&row);
-                    if let Some(e) = non_finite(&probs, inputs[slot].id, &t.graph.file) {
-                        out[slot] = Err(e);
-                        continue;
-                    }
+                    let probs = match scored(head, &row, inputs[slot].id, &t.graph.file) {
+                        Ok(p) => p,
+                        Err(e) => {
+                            out[slot] = Err(e);
+                            continue;
+                        }
+                    };
                     out[slot] = Ok(Prediction {
                         probs,
                         timings: Timings {
@@ -487,10 +492,12 @@ fn load_audio(
     let path = input
         .audio
         .ok_or_else(|| item(input.id, "no audio for an audio model"))?;
-    match pre.remove(path) {
-        Some(loaded) => Ok(loaded),
-        None => front.load(path).map_err(|e| item(input.id, e)),
-    }
+    let loaded = match pre.remove(path) {
+        Some(loaded) => loaded,
+        None => front.load(path).map_err(|e| item(input.id, e))?,
+    };
+    crate::audio::long_enough(path, &loaded.waveform).map_err(|e| item(input.id, e))?;
+    Ok(loaded)
 }
 
 pub(super) fn audio_feed(names: &IoNames, samples: Vec<f32>) -> (&str, Feed) {
@@ -512,10 +519,12 @@ fn finish(
     })?;
     timings.inference = dt;
     let tp = Instant::now();
-    let probs = head.apply(rows.first().map(Vec::as_slice).unwrap_or(&[]));
-    if let Some(e) = non_finite(&probs, input.id, &graph.file) {
-        return Err(e);
-    }
+    let probs = scored(
+        head,
+        rows.first().map(Vec::as_slice).unwrap_or(&[]),
+        input.id,
+        &graph.file,
+    )?;
     timings.post = tp.elapsed();
     Ok(Prediction {
         probs,

@@ -8,6 +8,8 @@ use super::runtime::{self, SessionOptions};
 use super::spec::{AudioPlan, FeaturesPlan, FrontEndPlan, IoNames, OutputKind, TextPlan};
 use super::InferError;
 
+mod speech;
+
 /// Token ids of one text, unpadded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tokens {
@@ -58,7 +60,7 @@ impl TextEncoder {
             file: file.clone(),
             msg: format!("tokenizer: {msg}"),
         };
-        let bytes = std::fs::read(path).map_err(|e| err(format!("cannot read: {e}")))?;
+        let bytes = crate::open::read(path).map_err(|e| err(format!("cannot read: {e}")))?;
         if serde_json::from_slice::<serde_json::Value>(&bytes).is_err() {
             return Err(err(
                 "not a JSON file (expected a Hugging Face tokenizer.json)".into(),
@@ -257,6 +259,9 @@ pub struct Graph {
     /// Output columns: the labels of a classifier; an embedding's dimension (`None` until the
     /// first run when the graph's shape leaves it open).
     width: Option<usize>,
+    /// A second output read on every run: speech presence.
+    speech: Option<speech::SpeechOut>,
+    speech_rows: Vec<f32>,
 }
 
 impl std::fmt::Debug for Graph {
@@ -295,7 +300,9 @@ impl Graph {
         let want = width.map_or_else(|| "dim".to_string(), |w| w.to_string());
         let session = runtime::session(onnx, opts)?;
         let file = onnx.display().to_string();
-        let bad = |msg: String| InferError::Model {
+        // A graph that loads but does not fit the spec (input names and types, the output's
+        // shape and width) is the spec's problem: invalid input, exit 2, every one alike.
+        let bad = |msg: String| InferError::ModelInput {
             file: file.clone(),
             msg,
         };
@@ -396,6 +403,8 @@ impl Graph {
             session,
             inputs,
             width,
+            speech: None,
+            speech_rows: Vec::new(),
         })
     }
 
@@ -456,6 +465,10 @@ impl Graph {
             ));
         };
         self.width = Some(width);
+        if let Some(s) = &self.speech {
+            let p = speech::extract(&outputs, s, rows)?;
+            self.speech_rows.extend(p);
+        }
         Ok((data.chunks(width).map(<[f32]>::to_vec).collect(), elapsed))
     }
 }
@@ -559,7 +572,7 @@ pub fn open_audio(
     )?;
     let takes_mask = graph.has_input(mask);
     if p.front.attention_mask == Some(true) && !takes_mask {
-        return Err(InferError::Model {
+        return Err(InferError::ModelInput {
             file: p.onnx.display().to_string(),
             msg: format!("attention-mask = true but the graph has no input named \"{mask}\""),
         });

@@ -230,10 +230,14 @@ pub(super) fn session(
         file: file.clone(),
         msg: format!("{what}: {e}"),
     };
-    if !onnx.is_file() {
+    if let Err(e) = crate::open::check(onnx) {
         return Err(InferError::ModelInput {
             file: file.clone(),
-            msg: "file not found".into(),
+            msg: if e.kind() == std::io::ErrorKind::NotFound {
+                "file not found".into()
+            } else {
+                e.to_string()
+            },
         });
     }
     let mut b =

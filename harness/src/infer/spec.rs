@@ -18,8 +18,10 @@ use serde::Deserialize;
 
 use super::frontend::audio_plan;
 pub use super::frontend::{FeaturesPlan, FrontEndPlan};
+mod service;
 use super::InferError;
 use crate::input::config::from_toml;
+pub use service::{Service, SpeechKind, SpeechPlan, SpeechSpec, StreamingSpec};
 
 /// `model.toml` as written. Unknown keys are errors.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
@@ -45,6 +47,12 @@ pub struct ModelSpec {
     /// A speaker-embedding model (no labels, no other section).
     #[serde(default)]
     pub embedding: Option<EmbeddingSpec>,
+    /// The audio graph's own speech-presence output.
+    #[serde(default)]
+    pub speech: Option<SpeechSpec>,
+    /// The window the model is run on as a streaming service.
+    #[serde(default)]
+    pub streaming: Option<StreamingSpec>,
 }
 
 /// What the graph's (first) output holds.
@@ -224,6 +232,8 @@ pub struct Plan {
     /// What loading found questionable (a front end that disagrees with the model's
     /// preprocessor config): the report's `front_end_mismatch` warnings.
     pub warnings: Vec<String>,
+    /// `[speech]` and `[streaming]`.
+    pub service: Service,
 }
 
 /// A checked speaker-embedding model spec.
@@ -238,7 +248,7 @@ pub struct EmbeddingPlan {
 }
 
 fn read(path: &Path) -> Result<String, InferError> {
-    std::fs::read_to_string(path).map_err(|e| InferError::Spec {
+    crate::open::read_to_string(path).map_err(|e| InferError::Spec {
         file: path.display().to_string(),
         msg: format!("cannot read: {e}"),
     })
@@ -281,9 +291,17 @@ pub fn parse_embedding(path: &Path, src: &str) -> Result<EmbeddingPlan, InferErr
     if !spec.labels.is_empty() {
         return Err(bad("an embedding model has no labels; remove labels".into()));
     }
+    if spec.speech.is_some() || spec.streaming.is_some() {
+        return Err(bad(
+            "[speech] and [streaming] are for models that are evaluated, not embedding models"
+                .into(),
+        ));
+    }
     if e.sample_rate == 0 {
         return Err(bad("[embedding] sample-rate must be positive".into()));
     }
+    tonebench_core::limits::sample_rate(e.sample_rate)
+        .map_err(|m| bad(format!("[embedding] sample-rate: {m}")))?;
     let base = path.parent().unwrap_or(Path::new(""));
     Ok(EmbeddingPlan {
         file: path.to_path_buf(),
@@ -361,6 +379,8 @@ fn check(path: &Path, spec: ModelSpec) -> Result<Plan, InferError> {
         if r == 0 {
             Err(bad(format!("[{section}] sample-rate must be positive")))
         } else {
+            tonebench_core::limits::sample_rate(r)
+                .map_err(|e| bad(format!("[{section}] sample-rate: {e}")))?;
             Ok(r)
         }
     };
@@ -448,6 +468,9 @@ fn check(path: &Path, spec: ModelSpec) -> Result<Plan, InferError> {
             ))
         }
     };
+    let audio = !matches!(kind, Kind::Text(_));
+    let service =
+        service::check(spec.speech.as_ref(), spec.streaming.as_ref(), audio).map_err(bad)?;
     Ok(Plan {
         file: path.to_path_buf(),
         name: spec.name,
@@ -456,6 +479,7 @@ fn check(path: &Path, spec: ModelSpec) -> Result<Plan, InferError> {
         kind,
         extra_files: Vec::new(),
         warnings,
+        service,
     })
 }
 

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use toml::Spanned;
 use tonebench_core::report::ConditionParameters;
 
-use crate::audio::perturb::{Chain, Law, NoiseKind, Rir, SnrScope, Step};
+use crate::audio::perturb::{opus, Chain, Law, NoiseKind, Rir, SnrScope, Step};
 use crate::audio::Waveform;
 use crate::input::config::{line_col, parse_toml, ConfigError};
 
@@ -99,7 +99,7 @@ pub const SNR_RANGE: (f64, f64) = (-20.0, 60.0);
 impl Conditions {
     /// Reads and checks a conditions file; noise and RIR files are decoded here.
     pub fn load(path: &Path) -> Result<Conditions, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        let text = crate::open::read_to_string(path).map_err(|e| ConfigError {
             path: path.to_owned(),
             line: 1,
             column: 1,
@@ -142,12 +142,19 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<Condition>, ConfigError> {
             "no [[condition]] entries: add at least one, e.g. [[condition]] name = \"white-5db\" noise = \"white\" snr-db = 5".into(),
         ));
     }
+    if let Err(e) = tonebench_core::limits::at_most(
+        "the number of [[condition]] entries",
+        m.condition.len(),
+        tonebench_core::limits::CONDITIONS,
+    ) {
+        return Err(err(m.condition[0].name.span(), e.to_string()));
+    }
     let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
     let mut out: Vec<Condition> = Vec::new();
     for c in &m.condition {
         let name = c.name.get_ref().clone();
         let here = |key: &str, span: std::ops::Range<usize>, why: String| {
-            err(span, format!("condition \"{name}\": {key}: {why}"))
+            err(span, format!("condition {name:?}: {key}: {why}"))
         };
         let ok_name = !name.is_empty()
             && name
@@ -251,7 +258,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<Condition>, ConfigError> {
                         return Err(here(
                             "snr-scope",
                             c.snr_scope.as_ref().map_or(0..0, Spanned::span),
-                            format!("\"{other}\" is not one of clip, speech"),
+                            format!("{other:?} is not one of clip, speech"),
                         ))
                     }
                 };
@@ -292,30 +299,76 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<Condition>, ConfigError> {
                     return Err(here(
                         "telephony",
                         t.span(),
-                        format!("\"{other}\" is not one of g711-mulaw, g711-alaw"),
+                        format!("{other:?} is not one of g711-mulaw, g711-alaw"),
                     ))
                 }
             };
             steps.push(Step::Telephony(law));
             params.telephony = Some(t.get_ref().clone());
         }
-        if let Some(codec) = &c.codec {
-            let why = match codec.get_ref().as_str() {
-                "opus" => "this build of tonebench has no Opus encoder (libopus is not linked); use telephony = \"g711-mulaw\" or \"g711-alaw\" for a narrow-band channel".to_string(),
-                other => format!("\"{other}\" is not a known codec (known: opus, which this build lacks)"),
-            };
-            return Err(here("codec", codec.span(), why));
-        }
-        for (key, v) in [
-            ("bitrate-kbps", &c.bitrate_kbps),
-            ("packet-loss-pct", &c.packet_loss_pct),
-        ] {
-            if let Some(v) = v {
+        match &c.codec {
+            Some(codec) if codec.get_ref() == "opus" => {
+                if !opus::AVAILABLE {
+                    return Err(here("codec", codec.span(), opus::UNAVAILABLE.into()));
+                }
+                let Some(b) = &c.bitrate_kbps else {
+                    return Err(here(
+                        "codec",
+                        codec.span(),
+                        format!(
+                            "needs bitrate-kbps = X ({} … {})",
+                            opus::BITRATE_KBPS.0,
+                            opus::BITRATE_KBPS.1
+                        ),
+                    ));
+                };
+                let bitrate = range(
+                    "bitrate-kbps",
+                    b,
+                    opus::BITRATE_KBPS.0,
+                    opus::BITRATE_KBPS.1,
+                    false,
+                )?;
+                let loss = match &c.packet_loss_pct {
+                    Some(v) => range("packet-loss-pct", v, 0.0, 100.0, false)?,
+                    None => 0.0,
+                };
+                if loss >= 100.0 {
+                    return Err(here(
+                        "packet-loss-pct",
+                        c.packet_loss_pct.as_ref().map_or(0..0, Spanned::span),
+                        "100 loses every packet: nothing is left to score".into(),
+                    ));
+                }
+                steps.push(Step::Opus {
+                    bitrate_kbps: bitrate,
+                    loss_pct: loss,
+                });
+                params.codec = Some("opus".into());
+                params.bitrate_kbps = Some(bitrate);
+                params.packet_loss_pct = c.packet_loss_pct.as_ref().map(|_| loss);
+                params.codec_library = opus::version();
+            }
+            Some(codec) => {
                 return Err(here(
-                    key,
-                    v.span(),
-                    "only applies to a codec, and none is given".into(),
-                ));
+                    "codec",
+                    codec.span(),
+                    format!("{:?} is not a known codec (known: opus)", codec.get_ref()),
+                ))
+            }
+            None => {
+                for (key, v) in [
+                    ("bitrate-kbps", &c.bitrate_kbps),
+                    ("packet-loss-pct", &c.packet_loss_pct),
+                ] {
+                    if let Some(v) = v {
+                        return Err(here(
+                            key,
+                            v.span(),
+                            "only applies to a codec, and none is given".into(),
+                        ));
+                    }
+                }
             }
         }
         if let Some(v) = &c.gain_db {
@@ -398,9 +451,36 @@ mod tests {
             "c.toml line 4 column 9: condition \"a\": noise: not white, pink or babble, and nowhere.wav does not exist",
         );
         check(
-            "format-version = 1\n[[condition]]\nname = \"a\"\ncodec = \"opus\"\nbitrate-kbps = 12\n",
-            "c.toml line 4 column 9: condition \"a\": codec: this build of tonebench has no Opus encoder (libopus is not linked); use telephony = \"g711-mulaw\" or \"g711-alaw\" for a narrow-band channel",
+            "format-version = 1\n[[condition]]\nname = \"a\"\ncodec = \"mp3\"\n",
+            "c.toml line 4 column 9: condition \"a\": codec: \"mp3\" is not a known codec (known: opus)",
         );
+        check(
+            "format-version = 1\n[[condition]]\nname = \"a\"\nbitrate-kbps = 12\n",
+            "c.toml line 4 column 16: condition \"a\": bitrate-kbps: only applies to a codec, and none is given",
+        );
+        let opus = "format-version = 1\n[[condition]]\nname = \"a\"\ncodec = \"opus\"\n";
+        if opus::AVAILABLE {
+            check(
+                opus,
+                "c.toml line 4 column 9: condition \"a\": codec: needs bitrate-kbps = X (6 … 510)",
+            );
+            check(
+                &format!("{opus}bitrate-kbps = 2\n"),
+                "c.toml line 5 column 16: condition \"a\": bitrate-kbps: 2 is outside 6 … 510",
+            );
+            check(
+                &format!("{opus}bitrate-kbps = 12\npacket-loss-pct = 100\n"),
+                "c.toml line 6 column 19: condition \"a\": packet-loss-pct: 100 loses every packet: nothing is left to score",
+            );
+        } else {
+            check(
+                &format!("{opus}bitrate-kbps = 12\n"),
+                &format!(
+                    "c.toml line 4 column 9: condition \"a\": codec: {}",
+                    opus::UNAVAILABLE
+                ),
+            );
+        }
     }
 
     #[test]

@@ -18,14 +18,16 @@ pub enum EmbeddingsError {
     NoVectorColumns { file: String },
     #[error("embeddings {0}")]
     Table(TableError),
-    #[error("embeddings {file} {at} column {column}: \"{value}\" is not a finite number")]
+    #[error("embeddings {file} {at} column {column}: {value:?} is not a finite number")]
     Number {
         file: String,
         at: RowRef,
         column: String,
         value: String,
     },
-    #[error("embeddings {file} {at}: {key} \"{value}\" appears twice (first at {first})")]
+    #[error("embeddings {file}: {message}")]
+    Limit { file: String, message: String },
+    #[error("embeddings {file} {at}: {key} {value:?} appears twice (first at {first})")]
     Duplicate {
         file: String,
         at: RowRef,
@@ -39,7 +41,7 @@ pub enum EmbeddingsError {
         at: RowRef,
         key: String,
     },
-    #[error("embeddings {file}: item id \"{id}\" is not an item of the suite")]
+    #[error("embeddings {file}: item id {id:?} is not an item of the suite")]
     UnknownItem { file: String, id: String },
     #[error(transparent)]
     Cohort(#[from] CohortError),
@@ -59,6 +61,12 @@ impl From<TableError> for EmbeddingsError {
     }
 }
 
+/// `e0`, `e1`, …: the columns read as numbers.
+fn is_vector_column(name: &str) -> bool {
+    name.strip_prefix('e')
+        .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// An embeddings table as written: one vector per speaker, or per item (to be averaged).
 #[derive(Debug, Clone, PartialEq)]
 pub enum EmbeddingTable {
@@ -71,7 +79,7 @@ pub enum EmbeddingTable {
 /// `e0`, `e1`, … (as many as there are, in index order; other columns are ignored). Every value
 /// must be a finite number.
 pub fn read_embedding_table(path: &Path) -> Result<EmbeddingTable, EmbeddingsError> {
-    let table = Table::read(path)?;
+    let table = Table::read_numeric(path, is_vector_column)?;
     let file = table.file_name();
     let (key, by_speaker) = if table.has_column("speaker") {
         ("speaker", true)
@@ -87,6 +95,15 @@ pub fn read_embedding_table(path: &Path) -> Result<EmbeddingTable, EmbeddingsErr
     if vec_cols.is_empty() {
         return Err(EmbeddingsError::NoVectorColumns { file });
     }
+    tonebench_core::limits::at_most(
+        "the embedding dimension",
+        vec_cols.len(),
+        tonebench_core::limits::EMBEDDING_DIM,
+    )
+    .map_err(|e| EmbeddingsError::Limit {
+        file: file.clone(),
+        message: e.to_string(),
+    })?;
     let keys = table.strings(key)?;
     let values: Vec<Vec<Option<f64>>> = vec_cols
         .iter()
@@ -115,6 +132,12 @@ pub fn read_embedding_table(path: &Path) -> Result<EmbeddingTable, EmbeddingsErr
                     })
                 }
             }
+        }
+        if let Err((i, message)) = tonebench_core::limits::embedding(&v) {
+            return Err(EmbeddingsError::Limit {
+                file: format!("{file} {at} column e{}", i.unwrap_or(0)),
+                message,
+            });
         }
         if let Some((first, _)) = out.get(&name) {
             return Err(EmbeddingsError::Duplicate {
@@ -189,6 +212,18 @@ mod tests {
         };
         assert_eq!(m["a"], [1.0, 2.0]);
         assert_eq!(m["b,c"], [3.5, -4.0]);
+        // Read as numbers by polars; a cell polars does not take (spaces) reads the table again
+        // as text, with the same values.
+        let numbers = "speaker,e0,e1\na,0.1,1e-3\nb,-0.30000000000000004,12345678.9\n";
+        let EmbeddingTable::BySpeaker(typed) = read(numbers).unwrap() else {
+            panic!("by speaker")
+        };
+        let EmbeddingTable::BySpeaker(text) = read(&numbers.replace(",0.1", ", 0.1 ")).unwrap()
+        else {
+            panic!("by speaker")
+        };
+        assert_eq!(typed, text);
+        assert_eq!(typed["b"], [-0.30000000000000004, 12345678.9]);
         let err = |s: &str| read(s).unwrap_err().to_string();
         assert!(err("speaker,e0,e1\na,1,2\nb,1\n")
             .ends_with("e.csv line 3: 2 fields, but the header has 3"));

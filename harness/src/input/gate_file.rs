@@ -127,7 +127,7 @@ impl HasKind for GateFileError {
 /// Reads and checks a gate file.
 pub fn read_gates(path: &Path) -> Result<Gates, GateFileError> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| GateFileError::Io {
+    let text = crate::open::read_to_string(path).map_err(|source| GateFileError::Io {
         file: name.clone(),
         source,
     })?;
@@ -221,6 +221,12 @@ pub fn parse_gates(name: &str, text: &str) -> Result<Gates, GateFileError> {
         if n.resamples == 0 {
             return Err(at(n.metric.span(), "resamples must be at least 1".into()));
         }
+        tonebench_core::limits::at_most(
+            "resamples",
+            u64::from(n.resamples),
+            tonebench_core::limits::RESAMPLES,
+        )
+        .map_err(|e| at(n.metric.span(), e.to_string()))?;
     }
     for m in &file.mcnemar {
         let a = *m.alpha.get_ref();

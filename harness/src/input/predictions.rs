@@ -8,7 +8,7 @@ use crate::input::suite::{list_problems, Problem, Suite};
 use crate::input::table::{Table, TableError};
 
 /// How far probabilities may sum from 1.
-pub const PROB_SUM_TOLERANCE: f64 = 1e-3;
+pub const PROB_SUM_TOLERANCE: f64 = tonebench_core::probability::SUM_TOLERANCE;
 
 /// Predictions aligned to a suite's items.
 #[derive(Debug, Clone)]
@@ -51,6 +51,10 @@ impl From<TableError> for PredictionsError {
     }
 }
 
+fn non_empty(cell: Option<&str>) -> Option<&str> {
+    cell.filter(|s| !s.is_empty())
+}
+
 /// Up to five ids for a message, then how many more.
 fn first_ids<'a>(ids: impl ExactSizeIterator<Item = &'a str>) -> String {
     let n = ids.len();
@@ -77,8 +81,8 @@ impl Predictions {
         for col in ["id", "pred"] {
             if !table.has_column(col) {
                 return Err(invalid(format!(
-                    "no \"{col}\" column (columns: {}); external predictions need id and pred",
-                    table.columns().join(", ")
+                    "no {col:?} column (columns: {}); external predictions need id and pred",
+                    tonebench_core::text::listing(table.columns())
                 )));
             }
         }
@@ -89,7 +93,7 @@ impl Predictions {
             if let Some(name) = c.strip_prefix("p_") {
                 if labels.index(name).is_none() {
                     return Err(invalid(format!(
-                        "probability column \"{c}\" names no label of the suite ({})",
+                        "probability column {c:?} names no label of the suite ({})",
                         labels.listing()
                     )));
                 }
@@ -105,12 +109,14 @@ impl Predictions {
                 .collect();
             return Err(invalid(format!(
                 "probability columns are incomplete: missing {}",
-                missing.join(", ")
+                tonebench_core::text::listing(&missing)
             )));
         }
 
-        let ids = table.strings("id")?;
-        let preds = table.strings("pred")?;
+        // Cells borrowed from the table's text columns: no String per row.
+        let (id_col, pred_col) = (table.text("id")?, table.text("pred")?);
+        let ids: Vec<Option<&str>> = id_col.iter().map(non_empty).collect();
+        let preds: Vec<Option<&str>> = pred_col.iter().map(non_empty).collect();
         let probs_in: Vec<Vec<Option<f64>>> = labels
             .names()
             .iter()
@@ -136,7 +142,7 @@ impl Predictions {
         let mut problems = Vec::new();
         for row in 0..ids.len() {
             let at = table.origin(row);
-            let Some(id) = ids[row].as_deref() else {
+            let Some(id) = ids[row] else {
                 problems.push(Problem {
                     at: Some(at),
                     id: None,
@@ -163,7 +169,7 @@ impl Predictions {
                 continue;
             }
             seen_row[item] = Some(row);
-            let Some(p) = preds[row].as_deref() else {
+            let Some(p) = preds[row] else {
                 problems.push(problem("empty pred".into()));
                 continue;
             };
@@ -172,7 +178,7 @@ impl Predictions {
                 .or_else(|| label_map.get(p).and_then(|m| labels.index(m)));
             let Some(p_idx) = mapped else {
                 problems.push(problem(format!(
-                    "predicted label \"{p}\" is not one of {}",
+                    "predicted label {p:?} is not one of {}",
                     labels.listing()
                 )));
                 continue;

@@ -60,8 +60,8 @@ impl Segments {
                 return Err(SuiteError::Invalid {
                     path: path.to_owned(),
                     message: format!(
-                        "segments file {file} has no \"{c}\" column (columns: {}; needed: id, start, end, label, optional speaker, channel)",
-                        table.columns().join(", ")
+                        "segments file {file} has no {c:?} column (columns: {}; needed: id, start, end, label, optional speaker, channel)",
+                        tonebench_core::text::listing(table.columns())
                     ),
                 });
             }
@@ -117,7 +117,7 @@ impl Segments {
             }
             let Some(label) = labels.index(mapped) else {
                 problems.push(problem(format!(
-                    "label \"{raw}\" is not one of {}{}",
+                    "label {raw:?} is not one of {}{}",
                     labels.listing(),
                     if label_map.is_empty() {
                         ""
@@ -153,7 +153,7 @@ impl Segments {
                             a.end,
                             a.origin,
                             match &a.channel {
-                                Some(c) => format!(" on channel \"{c}\" (give overlapping speakers different channels)"),
+                                Some(c) => format!(" on channel {c:?} (give overlapping speakers different channels)"),
                                 None => " (give overlapping speakers different channels)".into(),
                             }
                         ),
@@ -221,5 +221,25 @@ impl Segments {
             })
             .collect();
         self.fail_on(problems)
+    }
+}
+
+/// `[streaming]` of a suite or model spec: window and hop in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct StreamingManifest {
+    pub window: f64,
+    /// Default: half the window.
+    pub hop: Option<f64>,
+}
+
+impl StreamingManifest {
+    /// The window this section sets, with `hop` (the command line's) over its own hop, which
+    /// defaults to half the window.
+    pub fn spec(&self, hop: Option<f64>) -> Result<tonebench_core::streaming::WindowSpec, String> {
+        tonebench_core::streaming::WindowSpec::new(
+            self.window,
+            hop.or(self.hop).unwrap_or(self.window / 2.0),
+        )
     }
 }

@@ -31,16 +31,12 @@ pub struct SuiteManifest {
     pub segments: Option<String>,
     /// Default windowing for `run` on this suite (`--window`/`--hop` override it).
     pub streaming: Option<StreamingManifest>,
+    /// The suite or speaker table a model scored on this suite was trained on (relative to the
+    /// suite folder): `run`, `score` and `suite check` warn about speakers it shares.
+    pub training: Option<String>,
 }
 
-/// `[streaming]` of a suite or model spec: window and hop in seconds.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct StreamingManifest {
-    pub window: f64,
-    /// Default: half the window.
-    pub hop: Option<f64>,
-}
+pub use super::segments::StreamingManifest;
 
 /// `[columns]`: which item columns hold id, label, text, audio and speaker.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
@@ -138,6 +134,8 @@ pub struct Suite {
     pub segments: Option<super::segments::Segments>,
     /// `[streaming]` as written.
     pub streaming: Option<StreamingManifest>,
+    /// `training`, resolved against the suite folder.
+    pub training: Option<PathBuf>,
 }
 
 /// One thing wrong with a suite's items, with where it was found.
@@ -241,10 +239,11 @@ impl Suite {
             .parent()
             .map(Path::to_owned)
             .unwrap_or_else(|| PathBuf::from("."));
-        let text = std::fs::read_to_string(&manifest_path).map_err(|source| SuiteError::Io {
-            path: manifest_path.clone(),
-            source,
-        })?;
+        let text =
+            crate::open::read_to_string(&manifest_path).map_err(|source| SuiteError::Io {
+                path: manifest_path.clone(),
+                source,
+            })?;
         let manifest: SuiteManifest = parse_toml(&manifest_path, &text)?;
         let invalid = |message: String| SuiteError::Invalid {
             path: manifest_path.clone(),
@@ -271,10 +270,15 @@ impl Suite {
         let labels =
             LabelSet::new(manifest.labels.clone()).map_err(|e| invalid(format!("labels: {e}")))?;
         let label_map = manifest.label_map.clone().unwrap_or_default();
+        if manifest.label_map.is_some() && labels.index(DROP).is_some() {
+            return Err(invalid(format!(
+                "labels: a label named {DROP:?} collides with the label-map keyword {DROP:?} (which leaves a row out); rename the label"
+            )));
+        }
         for (from, to) in &label_map {
             if to != DROP && labels.index(to).is_none() {
                 return Err(invalid(format!(
-                    "label-map: \"{from}\" maps to \"{to}\", which is not one of {} (or \"drop\")",
+                    "label-map: {from:?} maps to {to:?}, which is not one of {} (or \"drop\")",
                     labels.listing()
                 )));
             }
@@ -301,8 +305,8 @@ impl Suite {
             let optional = key == "label" && segments.is_some();
             if !table.has_column(name) && !optional {
                 return Err(invalid(format!(
-                    "{file} has no {key} column \"{name}\" (columns: {}); rename it with [columns] {key} = \"...\"",
-                    table.columns().join(", ")
+                    "{file} has no {key} column {name:?} (columns: {}); rename it with [columns] {key} = \"...\"",
+                    tonebench_core::text::listing(table.columns())
                 )));
             }
         }
@@ -312,8 +316,8 @@ impl Suite {
                 Ok(true)
             } else if name != default {
                 Err(invalid(format!(
-                    "[columns] {key} = \"{name}\" but {file} has no such column (columns: {})",
-                    table.columns().join(", ")
+                    "[columns] {key} = {name:?} but {file} has no such column (columns: {})",
+                    tonebench_core::text::listing(table.columns())
                 )))
             } else {
                 Ok(false)
@@ -344,8 +348,8 @@ impl Suite {
             {
                 if !known(c) {
                     return Err(invalid(format!(
-                        "[cohorts] names column \"{c}\", which {file} does not have (metadata columns: {})",
-                        metadata_columns.join(", ")
+                        "[cohorts] names column {c:?}, which {file} does not have (metadata columns: {})",
+                        tonebench_core::text::listing(&metadata_columns)
                     )));
                 }
             }
@@ -459,7 +463,7 @@ impl Suite {
                 };
                 problems.push(problem(
                     Some(&id),
-                    format!("label \"{raw}\" is not one of {}{hint}", labels.listing()),
+                    format!("label {raw:?} is not one of {}{hint}", labels.listing()),
                 ));
                 continue;
             };
@@ -489,7 +493,7 @@ impl Suite {
             segs.check_ids(&|id| known.contains(id))?;
         }
         if let Some(s) = &manifest.streaming {
-            tonebench_core::streaming::WindowSpec::new(s.window, s.hop.unwrap_or(s.window / 2.0))
+            s.spec(None)
                 .map_err(|e| invalid(format!("[streaming] {e}")))?;
         }
         if items.is_empty() {
@@ -499,6 +503,7 @@ impl Suite {
                 dropped.len()
             )));
         }
+        let training = manifest.training.as_ref().map(|t| dir.join(t));
         Ok(Suite {
             manifest_sha256: crate::digest::sha256_hex(text.as_bytes()),
             items_sha256: table.sha256().to_owned(),
@@ -516,6 +521,7 @@ impl Suite {
             label_map,
             segments,
             streaming: manifest.streaming,
+            training,
         })
     }
 
@@ -556,6 +562,24 @@ impl Suite {
 
 fn check_cohorts(c: &CohortsManifest, dir: &Path) -> Result<CohortSpec, String> {
     let k = c.k.unwrap_or(KChoice::Auto);
+    // A partition is named after its columns: the same name twice would be two partitions
+    // with one gate path, tested twice in Benjamini–Hochberg.
+    let twice = |names: &[String], what: &str| -> Result<(), String> {
+        match names
+            .iter()
+            .enumerate()
+            .find(|(i, n)| names[..*i].contains(n))
+        {
+            Some((_, n)) => Err(format!("[cohorts] {what} names column {n:?} twice")),
+            None => Ok(()),
+        }
+    };
+    twice(&c.metadata, "metadata")?;
+    for x in &c.intersections {
+        twice(x, "an intersection")?;
+    }
+    let joined: Vec<String> = c.intersections.iter().map(|x| x.join("×")).collect();
+    twice(&joined, "intersections")?;
     Ok(CohortSpec {
         metadata: c.metadata.clone(),
         intersections: c.intersections.clone(),

@@ -6,10 +6,16 @@
 //! (no type inference: an id `007` stays `007`); numbers are parsed by the caller, which knows
 //! which row and column a bad one came from.
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
+use tonebench_core::limits;
+use tonebench_core::text::quoted;
+
+mod flat;
+mod scan;
+use flat::check_flat;
+use scan::{header_names, scan_delimited, scan_json_lines};
 
 /// Where a row of a table was written, for error messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,11 +62,9 @@ impl Format {
 pub enum TableError {
     #[error("{path}: no such file")]
     Missing { path: PathBuf },
-    #[error("{path}: cannot read")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    /// `reason` is the I/O error's text (kept out of the error chain: the message holds it).
+    #[error("{path}: cannot read: {reason}")]
+    Io { path: PathBuf, reason: String },
     #[error("{path}: unsupported table format; use .csv, .tsv, .parquet or .jsonl")]
     UnknownFormat { path: PathBuf },
     #[error("{path}: the file is empty")]
@@ -77,7 +81,7 @@ pub enum TableError {
         format: &'static str,
         message: String,
     },
-    #[error("{path}: column \"{column}\" appears more than once")]
+    #[error("{path}: column {column:?} appears more than once")]
     DuplicateColumn { path: PathBuf, column: String },
 }
 
@@ -109,16 +113,24 @@ impl std::fmt::Debug for Table {
 impl Table {
     /// Reads a table, choosing the format by extension.
     pub fn read(path: &Path) -> Result<Table, TableError> {
+        Table::read_numeric(path, |_| false)
+    }
+
+    /// [`Table::read`], with the CSV/TSV columns whose header `numeric` accepts parsed straight
+    /// to numbers by polars (8 bytes a cell instead of a string each). If any cell of them is
+    /// not a plain number, the table is read again as text, so that [`Table::floats`] names the
+    /// line of the bad cell exactly as it would have.
+    pub fn read_numeric(path: &Path, numeric: impl Fn(&str) -> bool) -> Result<Table, TableError> {
         let format = Format::from_path(path).ok_or_else(|| TableError::UnknownFormat {
             path: path.to_owned(),
         })?;
-        let bytes = std::fs::read(path).map_err(|source| match source.kind() {
+        let bytes = crate::open::read(path).map_err(|source| match source.kind() {
             std::io::ErrorKind::NotFound => TableError::Missing {
                 path: path.to_owned(),
             },
             _ => TableError::Io {
                 path: path.to_owned(),
-                source,
+                reason: source.to_string(),
             },
         })?;
         if bytes.iter().all(|b| b.is_ascii_whitespace()) {
@@ -135,18 +147,38 @@ impl Table {
         let (df, origins) = match format {
             Format::Csv | Format::Tsv => {
                 let sep = if format == Format::Csv { b',' } else { b'\t' };
-                let origins = scan_delimited(path, &bytes, sep)?;
+                let (origins, header) = scan_delimited(path, &bytes, sep)?;
+                let numbers: Schema = header_names(&bytes, sep)
+                    .into_iter()
+                    .filter(|c| numeric(c))
+                    .map(|c| Field::new(c.into(), DataType::Float64))
+                    .collect();
                 drop(bytes);
-                let parse = CsvParseOptions::default()
-                    .with_separator(sep)
-                    .with_missing_is_null(false);
-                let df = CsvReadOptions::default()
-                    .with_has_header(true)
-                    .with_infer_schema_length(Some(0))
-                    .with_parse_options(parse)
-                    .try_into_reader_with_file_path(Some(path.to_owned()))
-                    .and_then(|r| r.finish())
-                    .map_err(|e| parse_err("CSV", e))?;
+                let read = |schema: Option<Schema>| {
+                    let parse = CsvParseOptions::default()
+                        .with_separator(sep)
+                        .with_missing_is_null(false);
+                    CsvReadOptions::default()
+                        .with_has_header(true)
+                        .with_infer_schema_length(Some(0))
+                        .with_schema_overwrite(schema.map(Arc::new))
+                        .with_parse_options(parse)
+                        .try_into_reader_with_file_path(Some(path.to_owned()))
+                        .and_then(|r| r.finish())
+                };
+                let typed = (!numbers.is_empty())
+                    .then(|| read(Some(numbers)).ok())
+                    .flatten();
+                let mut df = match typed {
+                    Some(df) => df,
+                    None => read(None).map_err(|e| parse_err("CSV", e))?,
+                };
+                // polars keeps RFC 4180's doubled quotes in header names; the scan's are
+                // unescaped.
+                if header.len() == df.width() {
+                    df.set_column_names(&header)
+                        .map_err(|e| parse_err("CSV", e))?;
+                }
                 (df, origins)
             }
             Format::JsonLines => {
@@ -159,17 +191,19 @@ impl Table {
                     .with_json_format(JsonFormat::JsonLines)
                     .finish()
                     .map_err(|e| parse_err("JSON lines", e))?;
+                check_flat(path, &df)?;
                 (df, origins)
             }
             Format::Parquet => {
                 drop(bytes);
-                let file = File::open(path).map_err(|source| TableError::Io {
+                let file = crate::open::open(path).map_err(|source| TableError::Io {
                     path: path.to_owned(),
-                    source,
+                    reason: source.to_string(),
                 })?;
                 let df = ParquetReader::new(file)
                     .finish()
                     .map_err(|e| parse_err("Parquet", e))?;
+                check_flat(path, &df)?;
                 let origins = (0..df.height()).map(RowRef::Row).collect();
                 (df, origins)
             }
@@ -245,15 +279,38 @@ impl Table {
     /// A column as text; `None` for a null or empty cell. Numbers and booleans are written as
     /// polars formats them.
     pub fn strings(&self, name: &str) -> Result<Vec<Option<String>>, TableError> {
+        Ok(self
+            .text(name)?
+            .iter()
+            .map(|v| v.filter(|s| !s.is_empty()).map(str::to_owned))
+            .collect())
+    }
+
+    /// A column as polars text, to borrow its cells from (`None` for a null cell; empty cells
+    /// stay empty): what [`Table::strings`] copies into a `String` each.
+    pub fn text(&self, name: &str) -> Result<StringChunked, TableError> {
         let col = self.column(name)?;
         let cast = col
             .cast(&DataType::String)
             .map_err(|e| self.cast_err(name, e))?;
         let ca = cast.str().map_err(|e| self.cast_err(name, e))?;
-        Ok(ca
-            .iter()
-            .map(|v| v.filter(|s| !s.is_empty()).map(str::to_owned))
-            .collect())
+        let long = ca.iter().enumerate().find_map(|(row, v)| {
+            v.filter(|s| s.len() > limits::CELL_BYTES)
+                .map(|s| (row, s.len()))
+        });
+        if let Some((row, len)) = long {
+            return Err(TableError::Malformed {
+                path: self.path.clone(),
+                at: self.origin(row),
+                message: format!(
+                    "column {}: {}",
+                    quoted(name),
+                    limits::at_most("the cell's length (bytes)", len, limits::CELL_BYTES)
+                        .unwrap_err()
+                ),
+            });
+        }
+        Ok(ca.clone())
     }
 
     /// A column as numbers; a cell that is not a number is an error naming its row.
@@ -267,10 +324,10 @@ impl Table {
             let ca = cast.f64().map_err(|e| self.cast_err(name, e))?;
             return Ok(ca.iter().collect());
         }
-        self.strings(name)?
-            .into_iter()
+        self.text(name)?
+            .iter()
             .enumerate()
-            .map(|(row, cell)| match cell {
+            .map(|(row, cell)| match cell.filter(|s| !s.is_empty()) {
                 None => Ok(None),
                 Some(s) => s
                     .trim()
@@ -279,7 +336,7 @@ impl Table {
                     .map_err(|_| TableError::Malformed {
                         path: self.path.clone(),
                         at: self.origin(row),
-                        message: format!("column \"{name}\": \"{s}\" is not a number"),
+                        message: format!("column {}: {} is not a number", quoted(name), quoted(s)),
                     }),
             })
             .collect()
@@ -289,7 +346,7 @@ impl Table {
         self.df.column(name).map_err(|_| TableError::Parse {
             path: self.path.clone(),
             format: "table",
-            message: format!("no column \"{name}\""),
+            message: format!("no column {}", quoted(name)),
         })
     }
 
@@ -297,7 +354,7 @@ impl Table {
         TableError::Parse {
             path: self.path.clone(),
             format: "table",
-            message: format!("column \"{name}\": {}", one_line(&e.to_string())),
+            message: format!("column {}: {}", quoted(name), one_line(&e.to_string())),
         }
     }
 }
@@ -307,193 +364,12 @@ pub fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Checks a delimited text file record by record (RFC 4180 quoting) and returns the line on
-/// which each data record starts. Blank lines are skipped, as polars skips them.
-fn scan_delimited(path: &Path, bytes: &[u8], sep: u8) -> Result<Vec<RowRef>, TableError> {
-    let malformed = |line: usize, message: String| TableError::Malformed {
-        path: path.to_owned(),
-        at: RowRef::Line(line),
-        message,
-    };
-    if let Err(e) = std::str::from_utf8(bytes) {
-        let line = 1 + bytes[..e.valid_up_to()]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count();
-        return Err(malformed(
-            line,
-            "not UTF-8 text (is this a binary file?)".into(),
-        ));
-    }
-    let mut origins = Vec::new();
-    let mut header_fields: Option<usize> = None;
-    let mut line = 1usize;
-    let mut i = 0usize;
-    let n = bytes.len();
-    // Skip a UTF-8 byte order mark.
-    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
-        i = 3;
-    }
-    while i < n {
-        let start_line = line;
-        // A blank line is not a record.
-        if bytes[i] == b'\n' || (bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n')) {
-            i += if bytes[i] == b'\r' { 2 } else { 1 };
-            line += 1;
-            continue;
-        }
-        let mut fields = 1usize;
-        let mut in_quotes = false;
-        let mut at_field_start = true;
-        let record_start = i;
-        loop {
-            if i >= n {
-                if in_quotes {
-                    return Err(malformed(
-                        start_line,
-                        "a quoted field is never closed".into(),
-                    ));
-                }
-                break;
-            }
-            let b = bytes[i];
-            if b == 0 {
-                return Err(malformed(
-                    line,
-                    "contains a NUL byte (is this a binary file?)".into(),
-                ));
-            }
-            if in_quotes {
-                if b == b'"' {
-                    if bytes.get(i + 1) == Some(&b'"') {
-                        i += 2;
-                        continue;
-                    }
-                    in_quotes = false;
-                } else if b == b'\n' {
-                    line += 1;
-                }
-                i += 1;
-                continue;
-            }
-            if b == b'"' && at_field_start {
-                in_quotes = true;
-                at_field_start = false;
-                i += 1;
-                continue;
-            }
-            if b == sep {
-                fields += 1;
-                at_field_start = true;
-                i += 1;
-                continue;
-            }
-            if b == b'\n' {
-                line += 1;
-                i += 1;
-                break;
-            }
-            at_field_start = false;
-            i += 1;
-        }
-        match header_fields {
-            None => {
-                header_fields = Some(fields);
-                let header = std::str::from_utf8(&bytes[record_start..i]).unwrap_or_default();
-                let names = split_header(header, sep);
-                for (k, n) in names.iter().enumerate() {
-                    if names[..k].contains(n) {
-                        return Err(malformed(
-                            start_line,
-                            format!("column \"{n}\" appears twice in the header"),
-                        ));
-                    }
-                }
-            }
-            Some(h) if h != fields => {
-                return Err(malformed(
-                    start_line,
-                    format!("{fields} fields, but the header has {h}"),
-                ));
-            }
-            Some(_) => origins.push(RowRef::Line(start_line)),
-        }
-    }
-    if header_fields.is_none() {
-        return Err(TableError::Empty {
-            path: path.to_owned(),
-        });
-    }
-    Ok(origins)
-}
-
-/// The column names of a header record (RFC 4180 quoting), trimmed of line ends.
-fn split_header(record: &str, sep: u8) -> Vec<String> {
-    let mut names = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    let mut chars = record.trim_end_matches(['\n', '\r']).chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' if quoted && chars.peek() == Some(&'"') => {
-                cur.push('"');
-                chars.next();
-            }
-            '"' => quoted = !quoted,
-            c if !quoted && c as u32 == u32::from(sep) => names.push(std::mem::take(&mut cur)),
-            c => cur.push(c),
-        }
-    }
-    names.push(cur);
-    names
-}
-
-/// Checks that every non-blank line of a JSON-lines file is a JSON object; returns their lines.
-fn scan_json_lines(path: &Path, bytes: &[u8]) -> Result<Vec<RowRef>, TableError> {
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        let line = 1 + bytes[..e.valid_up_to()]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count();
-        TableError::Malformed {
-            path: path.to_owned(),
-            at: RowRef::Line(line),
-            message: "not UTF-8 text (is this a binary file?)".into(),
-        }
-    })?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut origins = Vec::new();
-    for (i, l) in text.lines().enumerate() {
-        if l.trim().is_empty() {
-            continue;
-        }
-        match serde_json::from_str::<serde_json::Value>(l) {
-            Ok(serde_json::Value::Object(_)) => origins.push(RowRef::Line(i + 1)),
-            Ok(_) => {
-                return Err(TableError::Malformed {
-                    path: path.to_owned(),
-                    at: RowRef::Line(i + 1),
-                    message: "expected a JSON object".into(),
-                })
-            }
-            Err(e) => {
-                return Err(TableError::Malformed {
-                    path: path.to_owned(),
-                    at: RowRef::Line(i + 1),
-                    message: format!("invalid JSON: {e}"),
-                })
-            }
-        }
-    }
-    Ok(origins)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn scan(text: &str) -> Result<Vec<RowRef>, TableError> {
-        scan_delimited(Path::new("t.csv"), text.as_bytes(), b',')
+        scan_delimited(Path::new("t.csv"), text.as_bytes(), b',').map(|(rows, _)| rows)
     }
 
     #[test]

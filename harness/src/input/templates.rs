@@ -58,7 +58,7 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) -> Result<(), 
             if out.len() >= MAX_FILES || meta.len() > MAX_BYTES {
                 return Err(TemplatesError::TooLarge(root.to_owned()));
             }
-            let bytes = std::fs::read(&path).map_err(io(&path))?;
+            let bytes = crate::open::read(&path).map_err(io(&path))?;
             let text =
                 String::from_utf8(bytes).map_err(|_| TemplatesError::NotText(path.clone()))?;
             let name = path

@@ -4,6 +4,8 @@
 use tonebench_core::gate::{fmt_num, Status, Verdict};
 use tonebench_core::verdicts::{GateRun, Outcome};
 
+use tonebench_core::text::{markdown_cell as md_cell, markdown_code as md_code};
+
 use super::RenderError;
 
 /// A p-value or other small number: scientific below 1e-4.
@@ -81,10 +83,6 @@ pub fn junit_xml(run: &GateRun, gate_file: &str) -> Result<String, RenderError> 
         .map_err(|e| RenderError::Junit(e.to_string()))
 }
 
-fn md_cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
-}
-
 /// A Markdown summary for `$GITHUB_STEP_SUMMARY`.
 pub fn markdown(run: &GateRun, report_path: &str) -> String {
     let (pass, fail, err) = (
@@ -101,6 +99,7 @@ pub fn markdown(run: &GateRun, report_path: &str) -> String {
         ),
     };
     let mut s = format!("## tonebench gate: {head}\n\n");
+    // Paths and baseline names are user text: escaped as cells (HTML included), then quoted.
     s.push_str(&format!("Report: `{}`", md_cell(report_path)));
     if let Some(b) = &run.baseline {
         s.push_str(&format!(" · baseline: `{}`", md_cell(b)));
@@ -118,7 +117,7 @@ pub fn markdown(run: &GateRun, report_path: &str) -> String {
         s.push_str(&format!(
             "| {tag} | {} | `{}` | {} | {} | {} |\n",
             md_cell(v.model.as_deref().unwrap_or("")),
-            md_cell(&v.rule),
+            md_code(&v.rule),
             v.value.map(fmt_p).unwrap_or_else(|| "—".into()),
             md_cell(&v.bound),
             md_cell(&v.why)

@@ -20,14 +20,7 @@ pub fn with_ci(v: f64, ci: Option<&Interval>) -> String {
     }
 }
 
-/// Makes user text safe inside a Markdown table cell: no pipes, no line breaks, no HTML.
-pub fn cell(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('|', "\\|")
-        .replace(['\n', '\r'], " ")
-}
+pub use tonebench_core::text::markdown_cell as cell;
 
 #[derive(Serialize)]
 struct ModelView {

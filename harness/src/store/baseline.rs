@@ -128,7 +128,7 @@ pub fn save(root: &Path, name: &str, run: &Path, force: bool) -> Result<PathBuf,
     if dir.exists() && !force {
         return Err(BaselineError::Exists(dir.display().to_string()));
     }
-    let pred_bytes = fs::read(&preds_path).map_err(io(&preds_path))?;
+    let pred_bytes = crate::open::read(&preds_path).map_err(io(&preds_path))?;
     let info = BaselineInfo {
         format_version: BASELINE_FORMAT_VERSION,
         name: name.into(),
@@ -196,7 +196,7 @@ impl Baseline {
 
 fn read_info(dir: &Path) -> Result<Baseline, BaselineError> {
     let p = dir.join(BASELINE_JSON);
-    let text = fs::read_to_string(&p).map_err(io(&p))?;
+    let text = crate::open::read_to_string(&p).map_err(io(&p))?;
     let info: BaselineInfo = serde_json::from_str(&text).map_err(|source| ReadError::Json {
         path: p.display().to_string(),
         source,

@@ -60,15 +60,36 @@ pub fn cohorts_json(model: &CohortModel) -> String {
 
 /// Reads the `cohorts.json` of an earlier run (`--cohorts-from`).
 pub fn read_cohorts_json(path: &Path) -> Result<CohortModel, CohortsFileError> {
-    let text = std::fs::read_to_string(path).map_err(|source| CohortsFileError::Io {
+    let text = crate::open::read_to_string(path).map_err(|source| CohortsFileError::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    serde_json::from_str(&text).map_err(|e| CohortsFileError::Json {
+    let bad = |message: String| CohortsFileError::Json {
         path: path.to_path_buf(),
-        message: e.to_string(),
-    })
+        message,
+    };
+    let model: CohortModel = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+    if model.format_version != COHORTS_FORMAT_VERSION {
+        return Err(bad(format!(
+            "format_version {} is not supported (this tonebench reads version {COHORTS_FORMAT_VERSION})",
+            model.format_version
+        )));
+    }
+    for p in &model.partitions {
+        for c in &p.centroids {
+            tonebench_core::limits::embedding(c).map_err(|(_, m)| {
+                bad(format!(
+                    "partition {:?}: a centroid coordinate: {m}",
+                    p.partition
+                ))
+            })?;
+        }
+    }
+    Ok(model)
 }
+
+/// The `format_version` of the cohorts.json files this tonebench writes and reads.
+pub const COHORTS_FORMAT_VERSION: u32 = 1;
 
 /// Writes `cohorts.csv` and, when there are embedding partitions, `cohorts.json` into a run's
 /// output folder.

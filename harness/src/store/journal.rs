@@ -1,11 +1,19 @@
 //! The run journal: every prediction appended to `predictions.journal.jsonl` as soon as it is
 //! made, so an interrupted run (even `kill -9`) loses at most the line being written, and
-//! `--resume` recomputes nothing that was already done.
+//! `--resume` recomputes nothing that was already done. Each line carries a checksum, the
+//! digest of the item's inputs and (with `--batch` > 1) the batch it was predicted in
+//! ([`line`]); the file is only ever appended to (`O_APPEND`), by the one process holding the
+//! run folder's lock (`store::lock`).
+
+mod line;
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
+
+use line::Decoded;
+pub use line::Line;
 
 use serde::{Deserialize, Serialize};
 
@@ -63,6 +71,10 @@ pub struct Done {
     pub calls: HashMap<String, CallDone>,
     /// `(batch, windows, argmax agreement, max |Δp|)` of the streaming batch check.
     pub batch: Option<(usize, u64, f64, f64)>,
+    /// The digest of each journaled item's inputs, by id (absent in older journals).
+    pub digests: HashMap<String, String>,
+    /// The batch each journaled prediction was made in, by id (`--batch` > 1).
+    pub groups: HashMap<String, String>,
 }
 
 /// One call's journaled windows.
@@ -90,7 +102,7 @@ pub enum JournalError {
         what: &'static str,
         source: std::io::Error,
     },
-    #[error("{path} line {line}: not a journal entry: {message}")]
+    #[error("{path} line {line}: not a journal entry: {message}; the journal was altered or damaged — use a new --out")]
     Corrupt {
         path: PathBuf,
         line: usize,
@@ -100,7 +112,10 @@ pub enum JournalError {
 
 impl crate::error::HasKind for JournalError {
     fn kind(&self) -> crate::error::ErrorKind {
-        crate::error::ErrorKind::Runtime
+        match self {
+            JournalError::Io { .. } => crate::error::ErrorKind::Runtime,
+            JournalError::Corrupt { .. } => crate::error::ErrorKind::Input,
+        }
     }
 }
 
@@ -108,6 +123,103 @@ impl crate::error::HasKind for JournalError {
 pub struct Journal {
     path: PathBuf,
     file: File,
+    /// Lines read that an older tonebench wrote (no checksum, no item digest).
+    legacy: usize,
+    /// The digest of each item's inputs, written with its entries.
+    digests: HashMap<String, String>,
+    /// The batch of each item (`--batch` > 1), written with its model's predictions.
+    groups: HashMap<String, String>,
+}
+
+/// What a journal file holds, read line by line.
+struct Read {
+    done: HashMap<String, Done>,
+    /// Bytes of whole, good lines: what follows (a torn last line) is cut off.
+    good_len: u64,
+    legacy: usize,
+    /// Whether any line is a prediction or an item's failure (not only models joining).
+    results: bool,
+}
+
+/// Reads a journal. A last line that is torn (cut short, or not a good entry) is left out; a
+/// bad line before the end is an error naming it.
+fn read(path: &Path) -> Result<Read, JournalError> {
+    let mut r = Read {
+        done: HashMap::new(),
+        good_len: 0,
+        legacy: 0,
+        results: false,
+    };
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(r),
+        Err(source) => {
+            return Err(JournalError::Io {
+                path: path.to_owned(),
+                what: "read",
+                source,
+            })
+        }
+    };
+    let mut summed = false;
+    let mut at = 0usize;
+    let mut number = 0usize;
+    while at < bytes.len() {
+        number += 1;
+        let (text, next, whole) = match bytes[at..].iter().position(|&b| b == b'\n') {
+            Some(n) => (&bytes[at..at + n], at + n + 1, true),
+            None => (&bytes[at..], bytes.len(), false),
+        };
+        let last = next >= bytes.len();
+        let decoded = if whole {
+            line::decode(text)
+        } else {
+            Err("the line is cut short".into())
+        };
+        let entry = match decoded {
+            Ok(Decoded::Summed(l)) => {
+                summed = true;
+                Ok(l)
+            }
+            // Lines of an older tonebench come before any checksummed line.
+            Ok(Decoded::Legacy(l)) if !summed => {
+                r.legacy += 1;
+                Ok(l)
+            }
+            Ok(Decoded::Legacy(_)) => Err("the line has no checksum".to_string()),
+            Err(message) => Err(message),
+        };
+        let entry = match entry {
+            Ok(l) => l,
+            // A line cut short by a crash is the last one; it is dropped and redone.
+            Err(_) if last => break,
+            Err(message) => {
+                return Err(JournalError::Corrupt {
+                    path: path.to_owned(),
+                    line: number,
+                    message,
+                })
+            }
+        };
+        r.good_len = next as u64;
+        r.results |= !matches!(entry.entry, Entry::Model { .. });
+        record_line(&mut r.done, entry);
+        at = next;
+    }
+    Ok(r)
+}
+
+/// Whether the journal in `dir` holds any result (a prediction or an item's failure): a journal
+/// where models only joined (a run that failed while loading one) holds none and never blocks
+/// a fresh start. A journal that cannot be read holds one, to be safe.
+pub fn holds_results(dir: &Path) -> bool {
+    read(&Journal::path_in(dir)).map_or(true, |r| r.results)
+}
+
+/// What the journal in `dir` holds, read without opening it for writing (a shard's, for
+/// `merge`): a torn last line is left in the file and not counted.
+pub fn read_done(dir: &Path) -> Result<HashMap<String, Done>, JournalError> {
+    Ok(read(&Journal::path_in(dir))?.done)
 }
 
 impl Journal {
@@ -115,59 +227,64 @@ impl Journal {
         dir.join(FILE_NAME)
     }
 
-    /// Reads an existing journal (ignoring a torn last line, which it cuts off) and opens it
-    /// for appending. A missing journal reads as empty.
-    pub fn open(dir: &Path) -> Result<(Journal, HashMap<String, Done>), JournalError> {
+    /// Reads an existing journal (dropping a torn last line, which it cuts off) and opens it
+    /// for appending; `fresh` starts it empty instead. A missing journal reads as empty.
+    pub fn open(dir: &Path, fresh: bool) -> Result<(Journal, HashMap<String, Done>), JournalError> {
         let path = Self::path_in(dir);
         let io = |what, source| JournalError::Io {
             path: path.clone(),
             what,
             source,
         };
-        let mut done: HashMap<String, Done> = HashMap::new();
-        let mut good_len: u64 = 0;
-        if path.exists() {
-            let reader = BufReader::new(File::open(&path).map_err(|e| io("read", e))?);
-            let mut lines = reader.split(b'\n').enumerate().peekable();
-            while let Some((i, line)) = lines.next() {
-                let line = line.map_err(|e| io("read", e))?;
-                let last = lines.peek().is_none();
-                match serde_json::from_slice::<Entry>(&line) {
-                    Ok(entry) => {
-                        good_len += line.len() as u64 + 1;
-                        record_into(&mut done, entry);
-                    }
-                    // A line cut short by a crash is the last one; it is dropped and redone.
-                    Err(_) if last => break,
-                    Err(e) => {
-                        return Err(JournalError::Corrupt {
-                            path: path.clone(),
-                            line: i + 1,
-                            message: e.to_string(),
-                        })
-                    }
-                }
+        let r = if fresh {
+            Read {
+                done: HashMap::new(),
+                good_len: 0,
+                legacy: 0,
+                results: false,
             }
-        }
+        } else {
+            read(&path)?
+        };
+        // O_APPEND: every write lands at the end, whoever else might hold the file.
         let file = OpenOptions::new()
             .create(true)
-            .truncate(false)
-            .write(true)
+            .append(true)
             .open(&path)
             .map_err(|e| io("open", e))?;
-        file.set_len(good_len).map_err(|e| io("truncate", e))?;
-        let mut file = file;
-        use std::io::Seek;
-        file.seek(std::io::SeekFrom::End(0))
-            .map_err(|e| io("seek", e))?;
-        Ok((Journal { path, file }, done))
+        file.set_len(r.good_len).map_err(|e| io("truncate", e))?;
+        Ok((
+            Journal {
+                path,
+                file,
+                legacy: r.legacy,
+                digests: HashMap::new(),
+                groups: HashMap::new(),
+            },
+            r.done,
+        ))
     }
 
-    /// Appends entries and flushes them to the OS.
+    /// Lines read that an older tonebench wrote: no checksums, no item digests.
+    pub fn legacy_lines(&self) -> usize {
+        self.legacy
+    }
+
+    /// The digests of the items' inputs, written with every entry of an item from now on.
+    pub fn set_digests(&mut self, digests: HashMap<String, String>) {
+        self.digests = digests;
+    }
+
+    /// The batch of each item (`--batch` > 1), written with its model's predictions from now on.
+    pub fn set_groups(&mut self, groups: HashMap<String, String>) {
+        self.groups = groups;
+    }
+
+    /// Appends entries in one write and flushes them to the OS.
     pub fn append(&mut self, entries: &[Entry]) -> Result<(), JournalError> {
         let mut buf = Vec::new();
         for e in entries {
-            serde_json::to_writer(&mut buf, e).expect("journal entries always serialize");
+            buf.extend_from_slice(&line::encode(&self.line(e.clone())));
             buf.push(b'\n');
         }
         self.file
@@ -177,6 +294,22 @@ impl Journal {
                 what: "append to",
                 source,
             })
+    }
+
+    /// An entry with its item's digest and batch.
+    fn line(&self, entry: Entry) -> Line {
+        let (id, plain) = match &entry {
+            Entry::Item { model, id, .. } => (Some(id), !model.contains(CONDITION_SEP)),
+            Entry::Call { id, .. } | Entry::Error { id, .. } => (Some(id), false),
+            Entry::Model { .. } | Entry::Batch { .. } => (None, false),
+        };
+        Line {
+            sha: id.and_then(|id| self.digests.get(id).cloned()),
+            group: id
+                .filter(|_| plain)
+                .and_then(|id| self.groups.get(id).cloned()),
+            entry,
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -196,6 +329,28 @@ pub fn condition_key(model: &str, condition: &str) -> String {
 /// The model a journal key belongs to (the key itself for clean predictions).
 pub fn model_of(key: &str) -> &str {
     key.rsplit_once(CONDITION_SEP).map_or(key, |(m, _)| m)
+}
+
+/// Adds a journal line to what is known to be done, with its digest and batch.
+fn record_line(done: &mut HashMap<String, Done>, line: Line) {
+    let key = match &line.entry {
+        Entry::Item { model, id, .. }
+        | Entry::Call { model, id, .. }
+        | Entry::Error { model, id, .. } => Some((model.clone(), id.clone())),
+        Entry::Model { .. } | Entry::Batch { .. } => None,
+    };
+    record_into(done, line.entry);
+    if let Some((model, id)) = key {
+        let d = done.entry(model).or_default();
+        match line.sha {
+            Some(sha) => d.digests.insert(id.clone(), sha),
+            None => d.digests.remove(&id),
+        };
+        match line.group {
+            Some(g) => d.groups.insert(id, g),
+            None => d.groups.remove(&id),
+        };
+    }
 }
 
 /// Adds an entry to what is known to be done.
@@ -255,48 +410,4 @@ pub fn record_into(done: &mut HashMap<String, Done>, entry: Entry) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn item(id: &str) -> Entry {
-        Entry::Item {
-            model: "m".into(),
-            id: id.into(),
-            probs: vec![0.25, 0.5, 0.25],
-            latency_ms: 1.5,
-        }
-    }
-
-    #[test]
-    fn a_torn_last_line_is_dropped_and_overwritten() {
-        let tmp = tempfile::tempdir().unwrap();
-        let (mut j, done) = Journal::open(tmp.path()).unwrap();
-        assert!(done.is_empty());
-        j.append(&[item("a"), item("b")]).unwrap();
-        drop(j);
-        let path = Journal::path_in(tmp.path());
-        let mut bytes = std::fs::read(&path).unwrap();
-        bytes.extend_from_slice(b"{\"kind\":\"item\",\"model\":\"m\",\"id\":\"c\",\"pro");
-        std::fs::write(&path, &bytes).unwrap();
-
-        let (mut j, done) = Journal::open(tmp.path()).unwrap();
-        assert_eq!(done["m"].items.len(), 2);
-        j.append(&[item("c")]).unwrap();
-        drop(j);
-        let (_, done) = Journal::open(tmp.path()).unwrap();
-        assert_eq!(done["m"].items.len(), 3);
-        assert_eq!(done["m"].items["c"].0, vec![0.25, 0.5, 0.25]);
-    }
-
-    #[test]
-    fn corruption_before_the_end_is_an_error() {
-        let tmp = tempfile::tempdir().unwrap();
-        std::fs::write(
-            Journal::path_in(tmp.path()),
-            "garbage\n{\"kind\":\"model\",\"model\":\"m\",\"identity\":\"x\"}\n",
-        )
-        .unwrap();
-        let err = Journal::open(tmp.path()).err().unwrap().to_string();
-        assert!(err.contains("line 1"), "{err}");
-    }
-}
+mod tests;

@@ -4,10 +4,13 @@
 
 pub mod baseline;
 pub mod cohorts;
+pub mod imported;
 pub mod journal;
+pub mod lock;
 pub mod perturbed;
 pub mod predictions;
 pub mod report;
+pub mod shard;
 pub mod windows;
 
 use std::path::{Path, PathBuf};
@@ -190,7 +193,12 @@ impl RunDir {
 /// accident (`run --resume` continues one on purpose).
 pub fn check_fresh(dir: &Path) -> Result<(), StoreError> {
     for file in [REPORT_JSON, journal::FILE_NAME] {
-        if dir.join(file).exists() {
+        // A journal with no results (a run that failed while loading a model) starts afresh.
+        let held = match file {
+            journal::FILE_NAME => journal::holds_results(dir),
+            _ => dir.join(file).exists(),
+        };
+        if held {
             return Err(StoreError::HoldsRun {
                 dir: dir.to_owned(),
                 file,

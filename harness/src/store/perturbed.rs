@@ -40,7 +40,7 @@ impl PerturbedSuite {
     /// Copies the items table under its own file name and writes the manifest.
     pub fn finish(&self, items: &Path, manifest: &str) -> Result<(), StoreError> {
         let name = items.file_name().unwrap_or_default();
-        let bytes = std::fs::read(items).map_err(|source| StoreError::Write {
+        let bytes = crate::open::read(items).map_err(|source| StoreError::Write {
             path: items.to_owned(),
             source,
         })?;

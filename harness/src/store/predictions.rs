@@ -28,14 +28,28 @@ pub fn cohort_column(partition: &str) -> String {
     }
 }
 
+/// Rows per row group of predictions.parquet, and per frame assembled while writing it
+/// (polars' default row group size).
+pub const ROW_GROUP: usize = 512 * 512;
+
 /// The predictions of every model, one row per item and model. Besides id, model, label, pred,
 /// `p_<label>` and latency_ms it carries each item's cohort membership: `speaker` and one
 /// `meta_<column>` per suite metadata column (nullable text), so that a baseline's stored
 /// predictions can be restricted to a cohort (`cohort = "sex=female"` in a gate file).
 pub fn predictions_frame(suite: &Suite, runs: &[ModelRun]) -> PolarsResult<DataFrame> {
+    predictions_rows(suite, runs, 0..suite.items.len() * runs.len())
+}
+
+/// Rows `range` of [`predictions_frame`] (row `r` is item `r % items` of run `r / items`).
+fn predictions_rows(
+    suite: &Suite,
+    runs: &[ModelRun],
+    range: std::ops::Range<usize>,
+) -> PolarsResult<DataFrame> {
     let labels = suite.labels.names();
     let k = labels.len();
-    let rows = suite.items.len() * runs.len();
+    let n = suite.items.len().max(1);
+    let rows = range.len();
     let mut id = Vec::with_capacity(rows);
     let mut model = Vec::with_capacity(rows);
     let mut truth = Vec::with_capacity(rows);
@@ -45,20 +59,20 @@ pub fn predictions_frame(suite: &Suite, runs: &[ModelRun]) -> PolarsResult<DataF
     let mut speaker: Vec<Option<&str>> = Vec::with_capacity(rows);
     let mut meta: Vec<Vec<Option<&str>>> =
         vec![Vec::with_capacity(rows); suite.metadata_columns.len()];
-    for run in runs {
-        for (i, item) in suite.items.iter().enumerate() {
-            id.push(item.id.as_str());
-            model.push(run.name.as_str());
-            truth.push(labels[item.label].as_str());
-            pred.push(run.pred[i].map(|p| labels[p].as_str()));
-            for (c, col) in probs.iter_mut().enumerate() {
-                col.push(run.probs.as_ref().map(|p| p[i * k + c]));
-            }
-            latency.push(run.latency_ms.as_ref().and_then(|l| l[i]));
-            speaker.push(item.speaker.as_deref());
-            for (c, col) in meta.iter_mut().enumerate() {
-                col.push(item.meta.get(c).and_then(|v| v.as_deref()));
-            }
+    for r in range {
+        let (run, i) = (&runs[r / n], r % n);
+        let item = &suite.items[i];
+        id.push(item.id.as_str());
+        model.push(run.name.as_str());
+        truth.push(labels[item.label].as_str());
+        pred.push(run.pred[i].map(|p| labels[p].as_str()));
+        for (c, col) in probs.iter_mut().enumerate() {
+            col.push(run.probs.as_ref().map(|p| p[i * k + c]));
+        }
+        latency.push(run.latency_ms.as_ref().and_then(|l| l[i]));
+        speaker.push(item.speaker.as_deref());
+        for (c, col) in meta.iter_mut().enumerate() {
+            col.push(item.meta.get(c).and_then(|v| v.as_deref()));
         }
     }
     let mut columns = vec![
@@ -78,13 +92,42 @@ pub fn predictions_frame(suite: &Suite, runs: &[ModelRun]) -> PolarsResult<DataF
     DataFrame::new_infer_height(columns)
 }
 
-/// Writes predictions.parquet.
+/// Writes predictions.parquet one row group at a time: at most [`ROW_GROUP`] rows are ever
+/// assembled as a frame, so the file costs memory independent of the number of items.
 pub fn write_predictions(path: &Path, suite: &Suite, runs: &[ModelRun]) -> Result<(), StoreError> {
-    let mut df = predictions_frame(suite, runs).map_err(|e| StoreError::Encode {
+    let encode = |e: PolarsError| StoreError::Encode {
         path: path.to_owned(),
         message: format!("cannot assemble predictions: {e}"),
+    };
+    let total = suite.items.len() * runs.len();
+    let first = predictions_rows(suite, runs, 0..total.min(ROW_GROUP)).map_err(encode)?;
+    let tmp = super::temporary(path);
+    let file = File::create(&tmp).map_err(|source| StoreError::Write {
+        path: tmp.clone(),
+        source,
     })?;
-    write_parquet(path, &mut df)
+    let encoded = |e: PolarsError| StoreError::Encode {
+        path: tmp.clone(),
+        message: e.to_string(),
+    };
+    let mut writer = ParquetWriter::new(file)
+        .batched(first.schema())
+        .map_err(encoded)?;
+    writer.write_batch(&first).map_err(encoded)?;
+    drop(first);
+    let mut start = ROW_GROUP;
+    while start < total {
+        let end = (start + ROW_GROUP).min(total);
+        let df = predictions_rows(suite, runs, start..end).map_err(encode)?;
+        writer.write_batch(&df).map_err(encoded)?;
+        start = end;
+    }
+    writer.finish().map_err(encoded)?;
+    drop(writer);
+    std::fs::rename(&tmp, path).map_err(|source| StoreError::Write {
+        path: path.to_owned(),
+        source,
+    })
 }
 
 /// Writes a frame as Parquet through a temporary file renamed into place.

@@ -65,7 +65,7 @@ impl LoadedReport {
     /// Reads `report.json` from a run folder or a path to the file itself.
     pub fn read(run_or_file: &Path) -> Result<LoadedReport, ReadError> {
         let path = report_path(run_or_file);
-        let text = std::fs::read_to_string(&path).map_err(|source| ReadError::Io {
+        let text = crate::open::read_to_string(&path).map_err(|source| ReadError::Io {
             path: path.display().to_string(),
             source,
         })?;

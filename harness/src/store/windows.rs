@@ -20,7 +20,8 @@ pub struct WindowRow {
     pub speech_pred: bool,
     /// `silero-vad`, `energy`, `model` or `oracle`.
     pub speech_source: String,
-    /// The fraction of the window's frames the speech source judged speech.
+    /// The fraction of the window's frames the speech source judged speech (for `model`: the
+    /// model's speech probability).
     pub speech_fraction: f64,
     /// The true label of a speech window.
     pub label: Option<String>,

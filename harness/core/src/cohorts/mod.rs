@@ -3,7 +3,9 @@
 //! Two steps, both values in, values out:
 //! 1. [`build_partitions`] splits the suite's items into cohorts once per run — by metadata
 //!    columns and their intersections, and by k-means clusters of speaker embeddings (or the
-//!    saved centroids of an earlier run, `--cohorts-from`). It returns the partitions, a
+//!    saved centroids of an earlier run, `--cohorts-from`). k-means is [`lloyd`]'s engine fitted
+//!    through linfa's API ([`linfa_api`]: linfa-clustering's `KMeansParams`, linfa's `Fit` and
+//!    `Predict`), tested against linfa-clustering's `KMeans`. It returns the partitions, a
 //!    [`CohortModel`] to save as `cohorts.json`, and warnings.
 //! 2. [`analyze`] scores one model's predictions on those partitions into
 //!    [`CohortReport`](crate::report::CohortReport)s (DESIGN.md's cohort keys), in
@@ -21,6 +23,8 @@
 mod analysis;
 pub mod compare;
 pub mod kmeans;
+pub mod linfa_api;
+pub mod lloyd;
 pub mod partition;
 pub mod stats;
 

@@ -225,6 +225,7 @@ pub fn embedding_partition(
     let order = speaker_order(speakers);
     let points = speaker_points(source, &order, vectors, warnings)?;
     let n = points.len();
+    let data = kmeans::to_array(&points);
     let settings = KMeansSettings {
         runs: cfg.kmeans_runs,
         ..KMeansSettings::default()
@@ -241,7 +242,7 @@ pub fn embedding_partition(
                     speakers: n,
                 });
             }
-            let c = kmeans::kmeans(&kmeans::to_array(&points), k, cfg.seed, &settings)?;
+            let c = kmeans::kmeans(&data, k, cfg.seed, &settings)?;
             (c, k, Vec::new(), "fixed")
         }
         KChoice::Auto => {
@@ -256,11 +257,10 @@ pub fn embedding_partition(
         }
     };
     let silhouette = kmeans::sampled_silhouette(&points, &clustering.labels, cfg.seed);
-    let data = kmeans::to_array(&points);
     let mut aris = Vec::new();
     for i in 1..=cfg.stability_seeds as u64 {
-        let other = kmeans::kmeans(&data, k, cfg.seed.wrapping_add(i), &settings)?;
-        aris.push(adjusted_rand_index(&clustering.labels, &other.labels));
+        let other = kmeans::stability_labels(&data, k, cfg.seed.wrapping_add(i), &settings)?;
+        aris.push(adjusted_rand_index(&clustering.labels, &other));
     }
     let stability_ari = (!aris.is_empty()).then(|| aris.iter().sum::<f64>() / aris.len() as f64);
     if let Some(ari) = stability_ari {

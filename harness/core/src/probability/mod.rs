@@ -22,12 +22,14 @@
 //! resample walks the same orders with item weights ([`resample`](self::resample)).
 
 mod calibration;
+mod distribution;
 mod rank;
 mod resample;
 
 use crate::metrics::Undefined;
 
 pub use calibration::{ReliabilityBin, ECE_BINS};
+pub use distribution::{check_distribution, SUM_TOLERANCE};
 pub use resample::{
     metric_distribution, paired_bootstrap, probability_intervals, PairedDraws,
     ProbabilityIntervals, ResampleWeights,

@@ -27,6 +27,16 @@ pub struct ConditionParameters {
     pub rir: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub telephony: Option<String>,
+    /// `opus`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub codec: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bitrate_kbps: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub packet_loss_pct: Option<f64>,
+    /// The codec library that coded the audio, e.g. `libopus 1.3.1`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub codec_library: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gain_db: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

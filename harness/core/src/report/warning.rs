@@ -132,6 +132,11 @@ warning_codes! {
     // Comparing runs (`tonebench compare`, HTML only).
     /// The compared runs were measured on different suites.
     DifferentSuite = "different_suite",
+
+    // Leakage (`suite.toml` `training`).
+    /// The suite declares the training set of the models it scores, and they share speakers:
+    /// the scores are not speaker-independent.
+    TrainingSpeakersShared = "training_speakers_shared",
 }
 
 impl fmt::Display for WarningCode {
@@ -157,6 +162,17 @@ impl<'de> Deserialize<'de> for WarningCode {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<WarningCode, D::Error> {
         let code = String::deserialize(deserializer)?;
         Ok(WarningCode::parse(&code))
+    }
+}
+
+/// A warning code is a string: the codes above, or one a newer tonebench wrote.
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for WarningCode {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "WarningCode".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string" })
     }
 }
 
@@ -194,6 +210,7 @@ mod tests {
         "embedding_skipped",
         "weak_embedding",
         "different_suite",
+        "training_speakers_shared",
     ];
 
     #[test]
@@ -243,16 +260,5 @@ mod tests {
         let read: Warning = serde_json::from_str(newer).unwrap();
         assert_eq!(read.code, WarningCode::Other("brand_new".into()));
         assert_eq!(serde_json::to_string(&read).unwrap(), newer);
-    }
-}
-
-/// A warning code is a string: the codes above, or one a newer tonebench wrote.
-#[cfg(feature = "schema")]
-impl schemars::JsonSchema for WarningCode {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "WarningCode".into()
-    }
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({ "type": "string" })
     }
 }

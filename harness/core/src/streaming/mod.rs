@@ -42,6 +42,13 @@ impl WindowSpec {
                 ));
             }
         }
+        if hop_s < crate::limits::MIN_HOP_S {
+            return Err(format!(
+                "hop {hop_s} is less than the supported minimum of {} seconds (at most {} windows a call; DESIGN.md, Limits)",
+                crate::limits::MIN_HOP_S,
+                crate::limits::WINDOWS_PER_CALL
+            ));
+        }
         Ok(WindowSpec { window_s, hop_s })
     }
 
@@ -183,5 +190,8 @@ mod tests {
         assert_eq!(w[3].start, (3.0f64 * 0.3 * 22050.0).round() as usize);
         assert!(WindowSpec::new(0.0, 1.0).is_err());
         assert!(WindowSpec::new(5.0, f64::NAN).is_err());
+        assert!(WindowSpec::new(5.0, 1e-300)
+            .unwrap_err()
+            .contains("minimum of 0.01"));
     }
 }

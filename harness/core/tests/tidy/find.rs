@@ -111,6 +111,23 @@ pub fn fs_writes(src: &str) -> Vec<Hit> {
     hits
 }
 
+/// Opening a file to read it: `fs::read`, `fs::read_to_string`, `File::open` and
+/// `WavReader::open` (as `std::fs::…`, `fs::…` or by type).
+pub fn fs_reads(src: &str) -> Vec<Hit> {
+    let mut hits: Vec<Hit> = scan::paths(src)
+        .into_iter()
+        .filter(|p| {
+            p.segs.windows(2).any(|w| {
+                (w[0] == "fs" && matches!(w[1].as_str(), "read" | "read_to_string"))
+                    || (matches!(w[0].as_str(), "File" | "WavReader") && w[1] == "open")
+            })
+        })
+        .map(|p| (p.line, p.to_string()))
+        .collect();
+    hits.dedup();
+    hits
+}
+
 /// Every string literal of `src` (plain, byte, C, raw) with the line it starts on.
 pub fn string_literals(src: &str) -> Vec<(usize, String)> {
     scan::lex_with_strings(src)

@@ -265,7 +265,7 @@ fn collect(
                     code: WarningCode::ItemFailed,
                     metric: None,
                     message: format!(
-                        "item \"{id}\" failed under a condition and is not scored there: {e}"
+                        "item {id:?} failed under a condition and is not scored there: {e}"
                     ),
                 });
             }

@@ -7,6 +7,7 @@
 //! so cohorts, comparisons and gates work on calls unchanged.
 
 mod outcome;
+pub mod plan;
 mod speech;
 
 use std::time::{Duration, Instant};
@@ -29,12 +30,36 @@ use speech::Speech;
 /// How a streamed run cuts and judges calls.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct StreamPlan {
-    pub spec: WindowSpec,
+    /// The window of the models whose spec has no `[streaming]`: the command line's, else the
+    /// suite's; `None` when only model specs set windows.
+    pub spec: Option<WindowSpec>,
+    /// `--window` was given: it overrides the models' `[streaming]` too.
+    pub forced: bool,
+    /// `--hop`: it overrides the hop of a model's `[streaming]`.
+    pub hop: Option<f64>,
     /// Windows per session call.
     pub batch: usize,
     pub speech: SpeechChoice,
     /// Calls pictured in the reports (the worst first).
     pub timelines: usize,
+}
+
+impl StreamPlan {
+    /// The window `model` runs on: `--window`, else its spec's `[streaming]`, else the suite's.
+    pub fn window(&self, model: &Model) -> anyhow::Result<WindowSpec> {
+        let own = model.service.streaming.filter(|_| !self.forced);
+        match (own, self.spec) {
+            (Some(s), _) => s.spec(self.hop).map_err(|e| {
+                crate::error::UsageError(format!("model {}: [streaming]: {e}", model.name)).into()
+            }),
+            (None, Some(spec)) => Ok(spec),
+            (None, None) => Err(crate::error::UsageError(format!(
+                "model {} has no [streaming] window and neither --window nor the suite sets one",
+                model.name
+            ))
+            .into()),
+        }
+    }
 }
 
 /// Windows per session call when `--window-batch` is not given: batch 1, which reproduces
@@ -61,19 +86,25 @@ struct Decoded {
     took: Duration,
 }
 
+/// Decodes a call; `speech` scores its frames unless the model brings its own speech output.
 fn decode(
     item: &Item,
     rate: u32,
-    speech: &mut Speech,
+    speech: Option<&mut Speech>,
 ) -> Result<Decoded, crate::audio::AudioError> {
     let t = Instant::now();
     let path = item.audio.as_deref().unwrap_or(std::path::Path::new(""));
     let source = crate::audio::decode(path)?;
     let samples = crate::audio::resample(path, &source, rate)?;
-    let at_16k = (speech.wants_16k() && rate != crate::infer::vad::RATE)
-        .then(|| crate::audio::resample(path, &source, crate::infer::vad::RATE))
-        .transpose()?;
-    let frames = speech.frames(&item.id, &samples, rate, at_16k.as_deref());
+    let frames = match speech {
+        None => Ok(None),
+        Some(speech) => {
+            let at_16k = (speech.wants_16k() && rate != crate::infer::vad::RATE)
+                .then(|| crate::audio::resample(path, &source, crate::infer::vad::RATE))
+                .transpose()?;
+            speech.frames(&item.id, &samples, rate, at_16k.as_deref())
+        }
+    };
     Ok(Decoded {
         samples,
         frames,
@@ -103,8 +134,7 @@ pub fn run_models(
         }
     }
     let labels = suite.labels.names();
-    let mut speech = Speech::open(stream.speech)?;
-    let source = speech.source();
+    let mut run_speech = Speech::open(stream.speech)?;
     let mut out = Streamed {
         runs: Vec::new(),
         windows: Vec::new(),
@@ -114,12 +144,19 @@ pub fn run_models(
         let Some(rate) = model.sample_rate() else {
             return Err(AppError::StreamTextModel(model.name.clone()).into());
         };
+        let window = stream.window(&model)?;
+        let own = speech::own(stream.speech, &model)?;
+        let (source, mut speech) = match (&own, run_speech.as_mut()) {
+            (Some(s), _) => (speech::own_source(s), None),
+            (None, Some(r)) => (r.source(), Some(r)),
+            (None, None) => return Err(AppError::NoModelSpeech(model.name.clone()).into()),
+        };
         let files = ModelFiles::read(spec, &model.files)?;
         let identity = format!(
             "{}|window={}|hop={}|window-batch={}|speech={}",
             files.identity(plan.options.batch),
-            stream.spec.window_s,
-            stream.spec.hop_s,
+            window.window_s,
+            window.hop_s,
             stream.batch,
             source.name
         );
@@ -153,7 +190,7 @@ pub fn run_models(
             let speech = &mut speech;
             scope.spawn(move || {
                 for item in todo.iter() {
-                    if tx.send(decode(item, rate, speech)).is_err() {
+                    if tx.send(decode(item, rate, speech.as_deref_mut())).is_err() {
                         break;
                     }
                 }
@@ -176,11 +213,11 @@ pub fn run_models(
                     }
                 };
                 let n = decoded.samples.len();
-                let windows = tonebench_core::streaming::windows(n, rate, &stream.spec);
-                let w = stream.spec.window_samples(rate);
+                let windows = tonebench_core::streaming::windows(n, rate, &window);
+                let w = window.window_samples(rate);
                 let flat = tonebench_core::streaming::window_rows(&decoded.samples, &windows, w);
                 let text = item.text.as_deref();
-                let (probs, dt) =
+                let predicted =
                     match model.predict_windows(&flat, windows.len(), stream.batch, text) {
                         Ok(p) => p,
                         Err(e) if e.is_item() && plan.keep_going => {
@@ -200,7 +237,7 @@ pub fn run_models(
                         &mut model,
                         &flat,
                         w,
-                        &probs,
+                        &predicted.probs,
                         labels.len(),
                         stream.batch,
                         EXACTNESS_SAMPLE,
@@ -217,13 +254,20 @@ pub fn run_models(
                 }
                 let spans: Vec<(f64, f64)> = windows.iter().map(|x| x.span_s(rate)).collect();
                 let frames = decoded.frames?;
-                let (speech_pred, fraction): (Vec<bool>, Vec<f64>) = match frames {
-                    Some(f) => f
+                let (speech_pred, fraction): (Vec<bool>, Vec<f64>) = match (&own, frames) {
+                    (Some(s), _) => predicted
+                        .speech
+                        .as_deref()
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|&p| (f64::from(p) >= s.threshold, f64::from(p)))
+                        .unzip(),
+                    (None, Some(f)) => f
                         .decide(&spans)
                         .into_iter()
                         .map(|d| (d.speech, d.fraction))
                         .unzip(),
-                    None => outcome::oracle_decisions(
+                    (None, None) => outcome::oracle_decisions(
                         suite,
                         item,
                         &spans,
@@ -231,12 +275,12 @@ pub fn run_models(
                         decoded.duration_s,
                     ),
                 };
-                session += dt;
+                session += predicted.session;
                 audio_s += decoded.duration_s;
                 let entry = Entry::Call {
                     model: name.clone(),
                     id: item.id.clone(),
-                    probs,
+                    probs: predicted.probs,
                     speech: speech_pred,
                     fraction,
                     source: source.name.clone(),
@@ -263,7 +307,10 @@ pub fn run_models(
             &files,
             &done[&name],
             rate,
-            stream,
+            &StreamPlan {
+                spec: Some(window),
+                ..*stream
+            },
             &source,
             &plan.eval,
         );

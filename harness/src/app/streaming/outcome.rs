@@ -59,7 +59,9 @@ pub fn exactness(
     text: Option<&str>,
 ) -> Result<BatchExactness, InferError> {
     let rows = (flat.len() / w.max(1)).min(sample);
-    let (one, _) = model.predict_windows(&flat[..rows * w], rows, 1, text)?;
+    let one = model
+        .predict_windows(&flat[..rows * w], rows, 1, text)?
+        .probs;
     let (_, argmax_agreement, max_abs_diff) =
         crate::infer::sensitivity::agreement(one.chunks(k).zip(probs.chunks(k)).take(rows));
     Ok(BatchExactness {
@@ -102,13 +104,14 @@ pub fn model_run(
 ) -> Made {
     let labels = suite.labels.names();
     let k = labels.len();
+    let spec = stream.spec.expect("the model's window is resolved");
     let laid: Vec<Laid> = suite
         .items
         .iter()
         .enumerate()
         .filter_map(|(i, item)| {
             let c = done.calls.get(&item.id)?;
-            let windows = tonebench_core::streaming::windows(c.samples, rate, &stream.spec);
+            let windows = tonebench_core::streaming::windows(c.samples, rate, &spec);
             let duration_s = c.samples as f64 / f64::from(rate);
             Some(Laid {
                 item: i,
@@ -137,7 +140,7 @@ pub fn model_run(
         })
         .collect();
     let settings = StreamSettings {
-        spec: stream.spec,
+        spec,
         bootstrap: eval.bootstrap,
         timelines: stream.timelines,
         speech: source.clone(),

@@ -7,11 +7,13 @@ use tonebench_core::streaming::speech::{energy_frames, Frames};
 use tonebench_core::streaming::SpeechSource;
 
 use crate::app::AppError;
+use crate::infer::spec::{SpeechKind, SpeechPlan};
 use crate::infer::vad::{self, Vad};
-use crate::infer::InferError;
+use crate::infer::{InferError, Model};
 
 /// What the user asked for (`--speech`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum SpeechChoice {
     /// Silero VAD when its graph is installed, else the energy detector (with a warning).
     #[default]
@@ -20,6 +22,36 @@ pub enum SpeechChoice {
     Energy,
     /// The segments' truth: what the sentiment model does with perfect speech detection.
     Oracle,
+    /// The model's own speech-presence output (`[speech]` in its spec); a model without one is
+    /// an error.
+    Model,
+}
+
+/// The model's own speech output when `choice` takes it: `--speech model` (an error for a model
+/// without one) or `auto` (when the model has one).
+pub fn own(choice: SpeechChoice, model: &Model) -> Result<Option<SpeechPlan>, AppError> {
+    match (choice, &model.service.speech) {
+        (SpeechChoice::Model | SpeechChoice::Auto, Some(s)) => Ok(Some(s.clone())),
+        (SpeechChoice::Model, None) => Err(AppError::NoModelSpeech(model.name.clone())),
+        _ => Ok(None),
+    }
+}
+
+/// How the report names a model's own speech output.
+pub fn own_source(s: &SpeechPlan) -> SpeechSource {
+    SpeechSource {
+        name: "model".into(),
+        rule: format!(
+            "the model's own speech output \"{}\" (column {}{}); a window is speech at p ≥ {}",
+            s.output,
+            s.column,
+            match s.kind {
+                SpeechKind::Probability => "",
+                SpeechKind::Logit => ", a sigmoid of logits",
+            },
+            s.threshold
+        ),
+    }
 }
 
 /// The chosen source, ready to score calls.
@@ -34,9 +66,12 @@ pub enum Speech {
 }
 
 impl Speech {
-    pub fn open(choice: SpeechChoice) -> anyhow::Result<Speech> {
+    /// The source for models without a speech output of their own; `None` for
+    /// `--speech model`, where every model must have one.
+    pub fn open(choice: SpeechChoice) -> anyhow::Result<Option<Speech>> {
         let found: Option<PathBuf> = vad::locate();
-        Ok(match (choice, found) {
+        Ok(Some(match (choice, found) {
+            (SpeechChoice::Model, _) => return Ok(None),
             (SpeechChoice::Oracle, _) => Speech::Oracle,
             (SpeechChoice::Energy, _) | (SpeechChoice::Auto, None) => Speech::Energy,
             (SpeechChoice::SileroVad, None) => return Err(AppError::NoVad.into()),
@@ -44,7 +79,7 @@ impl Speech {
                 vad: Box::new(Vad::open(&path)?),
                 cache: HashMap::new(),
             },
-        })
+        }))
     }
 
     /// The source as the report names and explains it.

@@ -3,14 +3,16 @@
 //! id ([`Context::rng`]), so a condition is the same audio on every run and machine.
 //!
 //! The steps of a condition always run in this order, whatever the order of the keys in the
-//! conditions file: speed → tempo → reverberation → additive noise → telephone channel → gain
-//! → clipping. Each step is documented in its own file: [`noise`] (white, pink, babble, noise
+//! conditions file: speed → tempo → reverberation → additive noise → telephone channel → Opus
+//! → gain → clipping. Each step is documented in its own file: [`noise`] (white, pink, babble, noise
 //! files; SNR over the clip or over speech-active frames), [`stretch`] (speed by resampling,
 //! tempo by WSOLA), [`reverb`] (synthetic or recorded room impulse responses, FFT convolution),
-//! [`telephony`] (G.711 μ-law / A-law at 8 kHz with a 300–3400 Hz band-pass). Steps that keep
+//! [`telephony`] (G.711 μ-law / A-law at 8 kHz with a 300–3400 Hz band-pass), [`opus`] (libopus
+//! at a bitrate, with packet loss; a build with the `opus` feature). Steps that keep
 //! the duration keep the clip sample-aligned with the clean audio.
 
 pub mod noise;
+pub mod opus;
 pub mod reverb;
 pub mod stretch;
 pub mod telephony;
@@ -28,7 +30,7 @@ use super::Waveform;
 /// Why a condition could not be applied to one clip.
 #[derive(Debug, Error)]
 pub enum PerturbError {
-    #[error("condition {condition}, item {id}: {message}")]
+    #[error("condition {condition}, item {}: {message}", tonebench_core::text::plain_or_quoted(.id))]
     Item {
         condition: String,
         id: String,
@@ -94,6 +96,11 @@ pub enum Step {
         scope: SnrScope,
     },
     Telephony(Law),
+    /// Opus at this bitrate, losing this percentage of packets.
+    Opus {
+        bitrate_kbps: f64,
+        loss_pct: f64,
+    },
     /// Gain in dB.
     Gain(f64),
     /// Hard clipping at this fraction of full scale.
@@ -109,8 +116,9 @@ impl Step {
             Step::Reverb(_) => 2,
             Step::Noise { .. } => 3,
             Step::Telephony(_) => 4,
-            Step::Gain(_) => 5,
-            Step::Clip(_) => 6,
+            Step::Opus { .. } => 5,
+            Step::Gain(_) => 6,
+            Step::Clip(_) => 7,
         }
     }
 
@@ -119,6 +127,7 @@ impl Step {
         match self {
             Step::Reverb(_) => "reverb",
             Step::Noise { .. } => "noise",
+            Step::Opus { .. } => "codec",
             _ => "none",
         }
     }
@@ -168,6 +177,10 @@ impl Chain {
                     noise::add_at_snr(&y, &n, sr, *snr_db, *scope)
                 }
                 Step::Telephony(law) => telephony::channel(&y, sr, *law).map_err(fail)?,
+                Step::Opus {
+                    bitrate_kbps,
+                    loss_pct,
+                } => opus::channel(&y, sr, *bitrate_kbps, *loss_pct, &mut rng).map_err(fail)?,
                 Step::Gain(db) => {
                     let g = 10f64.powf(db / 20.0);
                     y.iter().map(|&v| (f64::from(v) * g) as f32).collect()

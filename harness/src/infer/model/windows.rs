@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use super::parts::{self, AudioFrontend, Graph, Tokens};
 use super::spec::IoNames;
-use super::{item, late, non_finite, text_feeds, text_predict, tokenize, Model, Pipeline};
+use super::{item, late, scored, text_feeds, text_predict, tokenize, Model, Pipeline};
 use super::{InferError, InferInput, Prediction, Timings};
 
 impl Model {
@@ -13,14 +13,14 @@ impl Model {
     /// rows of one length need no padding, so a batch computes what batch 1 does (up to the
     /// kernels' float rounding). `text` is the transcript hybrid models take with every
     /// window. Returns `k` probabilities per window, in suite label order, and the session
-    /// time.
+    /// time, and the graph's speech probability per window when the spec declares `[speech]`.
     pub fn predict_windows(
         &mut self,
         samples: &[f32],
         rows: usize,
         batch: usize,
         text: Option<&str>,
-    ) -> Result<(Vec<f32>, Duration), InferError> {
+    ) -> Result<WindowOutputs, InferError> {
         let id = "window";
         let width = samples.len() / rows.max(1);
         let head = &self.head;
@@ -38,7 +38,7 @@ impl Model {
                        names: &IoNames,
                        tokens: Option<&Tokens>,
                        out: &mut Vec<Vec<f32>>|
-         -> Result<(), InferError> {
+         -> Result<Option<Vec<f32>>, InferError> {
             for chunk in samples.chunks(width * batch.max(1)) {
                 let n = chunk.len() / width.max(1);
                 let mut feeds = match tokens {
@@ -53,10 +53,10 @@ impl Model {
                 time += dt;
                 out.extend(res);
             }
-            Ok(())
+            Ok(graph.reads_speech().then(|| graph.take_speech()))
         };
         let mut rows_out: Vec<Vec<f32>> = Vec::with_capacity(rows);
-        match &mut self.pipe {
+        let speech = match &mut self.pipe {
             Pipeline::Text(_) => return Err(item(id, "a text model takes no audio samples")),
             Pipeline::Audio(a) => run(&mut a.graph, &a.front, &a.names, None, &mut rows_out)?,
             Pipeline::Hybrid {
@@ -76,7 +76,7 @@ impl Model {
                 let t = text_predict(tp, head, &[input], 1)?
                     .pop()
                     .unwrap_or_else(|| Err(item(id, "no prediction")))?;
-                run(
+                let speech = run(
                     &mut audio.graph,
                     &audio.front,
                     &audio.names,
@@ -84,10 +84,7 @@ impl Model {
                     &mut rows_out,
                 )?;
                 for row in rows_out {
-                    let a = head.apply(&row);
-                    if let Some(e) = non_finite(&a, id, &audio.graph.file) {
-                        return Err(e);
-                    }
+                    let a = scored(head, &row, id, &audio.graph.file)?;
                     let p = late(
                         &t,
                         &Prediction {
@@ -100,16 +97,32 @@ impl Model {
                     );
                     out.extend(p.probs);
                 }
-                return Ok((out, time));
+                return Ok(WindowOutputs {
+                    probs: out,
+                    speech,
+                    session: time,
+                });
             }
-        }
+        };
         for row in rows_out {
-            let p = head.apply(&row);
-            if let Some(e) = non_finite(&p, id, &self.file) {
-                return Err(e);
-            }
+            let p = scored(head, &row, id, &self.file)?;
             out.extend(p);
         }
-        Ok((out, time))
+        Ok(WindowOutputs {
+            probs: out,
+            speech,
+            session: time,
+        })
     }
+}
+
+/// What [`Model::predict_windows`] returns.
+#[derive(Debug, Clone)]
+pub struct WindowOutputs {
+    /// `k` probabilities per window, in suite label order.
+    pub probs: Vec<f32>,
+    /// The graph's speech probability per window (`[speech]` in the spec), else `None`.
+    pub speech: Option<Vec<f32>>,
+    /// Session time.
+    pub session: Duration,
 }
