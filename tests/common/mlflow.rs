@@ -28,7 +28,6 @@ pub fn full() -> bool {
 pub struct Server {
     child: Child,
     pub uri: String,
-    pub port: u16,
     _dir: tempfile::TempDir,
 }
 
@@ -65,39 +64,67 @@ impl Server {
             .stderr(std::fs::File::create(dir.path().join("server.log")).unwrap());
         std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
         let child = cmd.spawn().expect("mlflow server starts");
-        let server = Server {
+        let mut server = Server {
             child,
             uri: format!("http://127.0.0.1:{port}"),
-            port,
             _dir: dir,
         };
         server.wait_healthy();
         Some(server)
     }
 
-    fn wait_healthy(&self) {
+    /// Polls `/health` (ureq, 5 s per try) until it answers 200, the server exits, or 120 s
+    /// pass; a failure panics with the server's log (and the drop stops the server).
+    fn wait_healthy(&mut self) {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(5)))
+            .build()
+            .into();
+        let url = format!("{}/health", self.uri);
         let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(120) {
-            if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", self.port)) {
-                use std::io::{Read, Write};
-                let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
-                let req = format!(
-                    "GET /health HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n",
-                    self.port
-                );
-                // The status line is enough; the server need not close the connection.
-                let mut status = [0u8; 12];
-                if s.write_all(req.as_bytes()).is_ok()
-                    && s.read_exact(&mut status).is_ok()
-                    && status.starts_with(b"HTTP/1.1 200")
-                {
-                    return;
-                }
+        let why = loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                break format!("mlflow server exited ({status}) before it was healthy");
+            }
+            if start.elapsed() > Duration::from_secs(120) {
+                break "mlflow server not healthy after 120 s".to_string();
+            }
+            if agent
+                .get(&url)
+                .call()
+                .is_ok_and(|r| r.status().as_u16() == 200)
+            {
+                return;
             }
             std::thread::sleep(Duration::from_millis(250));
-        }
+        };
         let log = std::fs::read_to_string(self._dir.path().join("server.log")).unwrap_or_default();
-        panic!("mlflow server not healthy after 120 s:\n{log}");
+        panic!("{why}:\n{log}");
+    }
+
+    /// The server's processes: `mlflow server` and the uvicorn workers of its process group.
+    pub fn pids(&self) -> Vec<u32> {
+        let group = self.child.id();
+        let mut pids = vec![group];
+        for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+            // After the command's `)`: state, ppid, pgrp.
+            let pgrp = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(2)?.parse::<u32>().ok());
+            if pgrp == Some(group) && pid != group {
+                pids.push(pid);
+            }
+        }
+        pids
     }
 
     /// Every run of `experiment` as MLflow's Python client reads it.
@@ -119,14 +146,39 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        // `mlflow server` runs uvicorn in children: stop the whole group it leads.
-        // SIGKILL: `mlflow server` can outlive a SIGTERM while it waits on its workers.
+        // `mlflow server` runs uvicorn in children: stop the whole group it leads. SIGKILL:
+        // `mlflow server` can outlive a SIGTERM while it waits on its workers. The `--` matters:
+        // procps-ng's kill reads `-KILL -PGID` as two signal options, sends nothing and exits 0
+        // (which once left this drop waiting forever on a server that was never signalled).
+        let group = format!("-{}", self.child.id());
         let _ = Command::new("kill")
-            .arg("-KILL")
-            .arg(format!("-{}", self.child.id()))
+            .args(["-s", "KILL", "--", &group])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
             .status();
+        // Never wait forever: if the group kill did not take, kill the leader itself.
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(10) {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Whether a process is still running (not gone, not a zombie): for the test that the server
+/// is stopped.
+pub fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            s.rsplit_once(')')
+                .map(|(_, rest)| !rest.trim_start().starts_with('Z'))
+        })
+        .unwrap_or(false)
 }
 
 /// A port nothing listens on now.

@@ -127,17 +127,18 @@ impl RunArgs {
 
 pub fn execute(args: &RunArgs) -> anyhow::Result<i32> {
     let track = args.track.settings()?;
+    let shard = args.shard.shard()?;
+    if shard.is_some() && track.is_some() {
+        return Err(crate::error::UsageError(
+            "--mlflow logs a whole run: log the merged folder with `tonebench log mlflow` \
+             after `tonebench merge`, not each --shard"
+                .into(),
+        )
+        .into());
+    }
     let plan = args.plan()?;
-    match args.shard.shard()? {
+    match shard {
         Some(shard) => {
-            if track.is_some() {
-                return Err(crate::error::UsageError(
-                    "--mlflow logs a whole run: log the merged folder with `tonebench log mlflow` \
-                     after `tonebench merge`, not each --shard"
-                        .into(),
-                )
-                .into());
-            }
             let outcome = crate::app::shard::run_shard(&plan, shard)?;
             println!("{}", super::shard::summary(&outcome.manifest, &outcome.out));
             if outcome.failed > 0 {
