@@ -31,5 +31,6 @@ mod shard;
 mod slurm;
 mod streaming;
 mod streaming_report;
+mod terminal;
 mod voice_tone;
 mod wav;

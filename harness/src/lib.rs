@@ -14,4 +14,5 @@ pub mod render;
 pub mod runs;
 pub mod schema;
 pub mod store;
+pub mod term;
 pub mod track;

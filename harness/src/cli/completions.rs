@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use clap::{Args, CommandFactory, ValueEnum};
+use clap::{Args, ValueEnum};
 
 use super::exit;
 
@@ -17,9 +17,6 @@ pub enum Shell {
 }
 
 #[derive(Debug, Args)]
-#[command(
-    after_help = "Examples:\n  tonebench completions bash > ~/.local/share/bash-completion/completions/tonebench\n  tonebench completions zsh > ~/.zfunc/_tonebench\n  tonebench completions fish > ~/.config/fish/completions/tonebench.fish"
-)]
 pub struct CompletionsArgs {
     /// The shell to complete for
     #[arg(value_enum)]
@@ -27,9 +24,6 @@ pub struct CompletionsArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(
-    after_help = "Examples:\n  tonebench man > tonebench.1 && man ./tonebench.1\n  tonebench man | gzip > /usr/local/share/man/man1/tonebench.1.gz"
-)]
 pub struct ManArgs {}
 
 pub fn completions(args: &CompletionsArgs) -> anyhow::Result<i32> {
@@ -40,7 +34,7 @@ pub fn completions(args: &CompletionsArgs) -> anyhow::Result<i32> {
         Shell::Fish => S::Fish,
         Shell::Powershell => S::PowerShell,
     };
-    let mut cmd = super::Cli::command();
+    let mut cmd = super::command();
     let mut out = Vec::new();
     clap_complete::generate(shell, &mut cmd, "tonebench", &mut out);
     std::io::stdout().lock().write_all(&out)?;
@@ -49,7 +43,7 @@ pub fn completions(args: &CompletionsArgs) -> anyhow::Result<i32> {
 
 pub fn man(_: &ManArgs) -> anyhow::Result<i32> {
     let mut out = Vec::new();
-    clap_mangen::Man::new(super::Cli::command()).render(&mut out)?;
+    clap_mangen::Man::new(super::command()).render(&mut out)?;
     std::io::stdout().lock().write_all(&out)?;
     Ok(exit::SUCCESS)
 }

@@ -24,7 +24,7 @@ pub fn execute(args: &DemoArgs) -> anyhow::Result<i32> {
     let mut code = super::run::run_plan(&plan, None)?;
     let mut written = vec![args.out.clone()];
     if let Some(calls) = crate::app::demo::demo_calls_plan(&args.out, eval)? {
-        println!();
+        crate::status!();
         code = code.max(super::run::run_plan(&calls, None)?);
         written.extend(calls.out);
     }

@@ -140,7 +140,7 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<i32> {
     match shard {
         Some(shard) => {
             let outcome = crate::app::shard::run_shard(&plan, shard)?;
-            println!("{}", super::shard::summary(&outcome.manifest, &outcome.out));
+            crate::status!("{}", super::shard::summary(&outcome.manifest, &outcome.out));
             if outcome.failed > 0 {
                 eprintln!(
                     "error: {} item prediction(s) failed and are not scored",

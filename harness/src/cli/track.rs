@@ -40,7 +40,7 @@ pub fn log_after(settings: Option<&Settings>, dir: &Path) -> anyhow::Result<()> 
     let logged = crate::app::track::log_mlflow(dir, settings, git_commit())?;
     for l in logged {
         let what = l.model.as_deref().unwrap_or("(parent run)");
-        println!("logged {what} to MLflow run {}: {}", l.run_id, l.url);
+        crate::status!("logged {what} to MLflow run {}: {}", l.run_id, l.url);
     }
     Ok(())
 }
@@ -54,9 +54,6 @@ pub struct LogArgs {
 #[derive(Debug, Subcommand)]
 pub enum Tracker {
     /// Log a run folder to an MLflow tracking server: params, metrics, tags, artifacts
-    #[command(
-        after_help = "Examples:\n  tonebench log mlflow reports/demo --uri http://127.0.0.1:5000\n  MLFLOW_TRACKING_URI=http://mlflow:5000 tonebench log mlflow reports/run --experiment sentiment --run-name wav2vec2-v3"
-    )]
     Mlflow(MlflowArgs),
 }
 
