@@ -34,3 +34,4 @@ mod streaming_report;
 mod terminal;
 mod voice_tone;
 mod wav;
+mod wheel;

@@ -31,7 +31,7 @@ pub fn all() -> Vec<SchemaFile> {
             file: "report.schema.json",
             schema: schema::<tonebench_core::report::Report>(
                 "report.schema.json",
-                "tonebench report.json, schema version 1",
+                &format!("tonebench {}, schema version 1", crate::store::REPORT_JSON),
             ),
         },
         SchemaFile {

@@ -58,7 +58,7 @@ pub const EXAMPLES: &[(&[&str], &[&str])] = &[
         &["report"],
         &[
             "tonebench report reports/demo",
-            "tonebench report runs/x/report.json --templates my-templates",
+            "tonebench report runs/x --templates my-templates",
         ],
     ),
     (

@@ -149,7 +149,7 @@ impl Client {
                 artifact_uri: run.artifact_uri.clone(),
             });
         };
-        let bytes = std::fs::read(file).map_err(|source| TrackError::Read {
+        let bytes = crate::open::read(file).map_err(|source| TrackError::Read {
             path: file.display().to_string(),
             source,
         })?;
