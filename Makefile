@@ -23,9 +23,10 @@ setup:
 setup-gpu:
 	bash scripts/setup-ort.sh --gpu
 
-## setup, plus the Debian packages the tests use (headless Chromium, ffmpeg, libopus-dev).
+## setup, plus the Debian packages the tests use (headless Chromium, ffmpeg, libopus-dev) and MLflow 3.17.2 in ~/.cache/tonebench-py/mlflow.
 setup-test:
 	bash scripts/setup.sh --test
+	bash scripts/setup-mlflow.sh || echo "mlflow could not be installed; the MLflow tests will say they are skipped"
 
 ## Criterion benchmarks of tonebench's hot paths.
 bench: setup

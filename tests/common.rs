@@ -3,6 +3,7 @@
 
 pub mod calls;
 pub mod gates;
+pub mod mlflow;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -47,7 +48,12 @@ pub const MANIFEST: &str = "format-version = 1\nname = \"t\"\nlabels = [\"negati
 
 /// Reads a JSON file.
 pub fn read_json(path: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    // Every report.json a test reads is also checked against docs/schemas/report.schema.json.
+    if path.file_name().is_some_and(|n| n == "report.json") {
+        crate::schemas::check("report.schema.json", &v, path);
+    }
+    v
 }
 
 /// Whether ONNX Runtime can be loaded; prints why a test is skipped when not.

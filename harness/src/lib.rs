@@ -12,4 +12,7 @@ pub mod input;
 pub mod open;
 pub mod render;
 pub mod runs;
+pub mod schema;
 pub mod store;
+pub mod term;
+pub mod track;

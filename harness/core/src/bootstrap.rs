@@ -15,6 +15,7 @@ use crate::Confusion;
 
 /// How intervals are computed; recorded in the report.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct BootstrapConfig {
     pub resamples: u32,
     /// Two-sided confidence level, e.g. 0.95.
@@ -34,6 +35,7 @@ impl Default for BootstrapConfig {
 
 /// A two-sided interval `[low, high]`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Interval {
     pub low: f64,
     pub high: f64,
@@ -41,6 +43,7 @@ pub struct Interval {
 
 /// Intervals for one class.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ClassIntervals {
     pub precision: Interval,
     pub recall: Interval,

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 /// A `k × k` matrix of counts; `get(t, p)` is the number of items with true label `t` that were
 /// predicted `p`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Confusion {
     k: usize,
     counts: Vec<u64>,

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// An ordered, duplicate-free set of class labels. Index `i` is the `i`-th label everywhere in
 /// tonebench: confusion rows and columns, probability vectors, per-class tables.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(try_from = "Vec<String>", into = "Vec<String>")]
 pub struct LabelSet {
     names: Vec<String>,

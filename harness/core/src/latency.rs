@@ -58,6 +58,7 @@ fn sorted(xs: &[f64]) -> Vec<f64> {
 
 /// Outliers of a series of timings.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Outliers {
     /// Timings with |modified z-score| > [`OUTLIER_Z`].
     pub count: u64,
@@ -101,6 +102,7 @@ pub fn outliers(xs: &[f64]) -> Outliers {
 
 /// Order statistics and moments of a series of timings, in ms.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Summary {
     pub n: u64,
     pub min_ms: f64,
@@ -160,6 +162,7 @@ pub fn throughput(items: u64, total_ms: f64) -> f64 {
 
 /// Real-time factor and its inverse.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RealTime {
     /// Processing time ÷ audio duration; below 1 is faster than real time.
     pub rtf: f64,
@@ -198,6 +201,7 @@ pub fn bucket_name(audio_s: f64) -> String {
 
 /// Latency and real-time factor of the items whose audio falls in one length bucket.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Bucket {
     pub name: String,
     pub items: u64,

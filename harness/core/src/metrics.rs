@@ -13,6 +13,7 @@ use crate::Confusion;
 
 /// Precision, recall and F1 of one class or one average.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Prf {
     pub precision: f64,
     pub recall: f64,
@@ -21,6 +22,7 @@ pub struct Prf {
 
 /// One class's row of the classification report.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ClassMetrics {
     pub precision: f64,
     pub recall: f64,
@@ -30,6 +32,7 @@ pub struct ClassMetrics {
 
 /// A metric that was a 0/0 and is reported as 0.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Undefined {
     /// Dotted path of the metric in report.json, e.g. `per_class.neutral.precision`.
     pub metric: String,

@@ -11,7 +11,6 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressStyle};
 use tonebench_core::cohorts::{speaker_means, EmbeddingSource, KChoice};
 use tonebench_core::report::{Warning, WarningCode};
 
@@ -63,13 +62,7 @@ fn compute(
         .filter(|(_, i)| i.speaker().is_some())
         .filter_map(|(n, i)| i.audio().map(|a| (n, a)))
         .collect();
-    let bar = ProgressBar::new(todo.len() as u64);
-    bar.set_style(
-        ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {per_sec} eta {eta}")
-            .expect("valid progress template")
-            .progress_chars("=> "),
-    );
-    bar.set_prefix(format!("embeddings {name}"));
+    let bar = crate::term::bar(todo.len(), format!("embeddings {name}"), "");
     let start = Instant::now();
     let mut vectors: Vec<Option<Vec<f64>>> = vec![None; suite.items.len()];
     let mut failed: Vec<String> = Vec::new();

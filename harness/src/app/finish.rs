@@ -59,13 +59,20 @@ pub fn finish_run_with(
     };
     let dir = RunDir::create(out)?;
     crate::store::predictions::write_predictions(&dir.predictions(), suite, runs)?;
+    let spinner = crate::term::spinner(format!(
+        "scoring {} model(s): {} bootstrap resamples",
+        runs.len(),
+        cfg.bootstrap.resamples
+    ));
     let mut report = evaluate(suite, runs, &cfg);
+    drop(spinner);
     report
         .warnings
         .extend(super::leakage::training_warning(suite)?);
     super::paths::relative_sources(&mut report, &suite.dir);
     if let Some(spec) = &suite.cohorts {
         let sources = cohort_sources(suite, spec, settings.cohorts_from.as_deref())?;
+        let spinner = crate::term::spinner("cohorts: clustering, intervals and tests");
         let partitions = attach_cohorts(
             &mut report,
             suite,
@@ -75,6 +82,7 @@ pub fn finish_run_with(
             &cfg.bootstrap,
             settings.examples,
         )?;
+        drop(spinner);
         crate::store::cohorts::write_run_files(
             out,
             &partitions.partitions,
@@ -83,6 +91,7 @@ pub fn finish_run_with(
         )?;
         if let Some(rob) = robustness {
             let ccfg = cohort_config(spec, &cfg.bootstrap);
+            let _spinner = crate::term::spinner("robustness: per-condition scores");
             attach(
                 &mut report,
                 suite,
@@ -95,6 +104,7 @@ pub fn finish_run_with(
     } else if settings.cohorts_from.is_some() {
         return Err(AppError::NoCohortsSection(suite.name.clone()).into());
     } else if let Some(rob) = robustness {
+        let _spinner = crate::term::spinner("robustness: per-condition scores");
         attach(&mut report, suite, runs, rob, None, &cfg.bootstrap);
     }
     write_report(&dir, &report)?;
@@ -128,7 +138,7 @@ pub fn cohort_sources(
     };
     if let Some(c) = computed {
         if let Some(src) = &c.source {
-            eprintln!(
+            crate::note!(
                 "embeddings {}: {} clips in {:.2} s ({:.1} ms/clip)",
                 src.name,
                 c.items,

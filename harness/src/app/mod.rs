@@ -24,6 +24,7 @@ pub mod score;
 pub mod shard;
 pub mod source;
 pub mod streaming;
+pub mod track;
 
 use std::path::PathBuf;
 

@@ -59,7 +59,9 @@ pub fn perturb(plan: &PerturbPlan) -> anyhow::Result<Vec<Written>> {
         let dir = plan.out.join(&c.name);
         let folder = PerturbedSuite::create(&dir)?;
         let mut clips = 0;
+        let bar = crate::term::bar(suite.items.len(), format!("perturb {}", c.name), "clips");
         for item in &suite.items {
+            bar.inc(1);
             let Some(path) = item.audio() else { continue };
             let rel = path.strip_prefix(&suite.audio_root).map_err(|_| {
                 AppError::Perturb(format!(
@@ -80,6 +82,7 @@ pub fn perturb(plan: &PerturbPlan) -> anyhow::Result<Vec<Written>> {
             folder.write_clip(rel, &y, clean.sample_rate)?;
             clips += 1;
         }
+        bar.finish_and_clear();
         let manifest = manifest_for(&suite, &manifest_text, c, plan)?;
         folder.finish(&suite.items_path, &manifest)?;
         out.push(Written {

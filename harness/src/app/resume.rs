@@ -223,7 +223,7 @@ pub fn check(
         journal.path().to_owned(),
     )?;
     if redone > 0 {
-        eprintln!(
+        crate::note!(
             "resuming: {redone} journaled prediction(s) of partly journaled batches are made again, so each batch is the one an uninterrupted run forms"
         );
     }

@@ -4,7 +4,6 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressStyle};
 use tonebench_core::report::{Report, Warning, WarningCode};
 
 use super::finish::{finish_run_with, EvalSettings};
@@ -207,20 +206,14 @@ pub fn run_models(
         let todo: Vec<crate::input::suite::ItemRef<'_>> =
             suite.items.iter().filter(|i| !d.contains(i.id())).collect();
         if todo.len() < suite.items.len() {
-            eprintln!(
+            crate::note!(
                 "{}: resuming, {} of {} items already done",
                 model.name,
                 suite.items.len() - todo.len(),
                 suite.items.len()
             );
         }
-        let bar = ProgressBar::new(suite.items.len() as u64);
-        bar.set_style(
-            ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {per_sec} eta {eta}")
-                .expect("valid progress template")
-                .progress_chars("=> "),
-        );
-        bar.set_prefix(model.name.clone());
+        let bar = crate::term::bar(suite.items.len(), model.name.clone(), "");
         bar.set_position((suite.items.len() - todo.len()) as u64);
         let started = Instant::now();
         let mut session_time = Duration::ZERO;
@@ -346,7 +339,7 @@ pub fn run_models(
             // Harness overhead: wall time of the loop against the time spent in session.run.
             let wall = started.elapsed();
             let sessions = 1 + extra.len();
-            eprintln!(
+            crate::note!(
                 "{}: {predicted} items in {:.2} s on {sessions} session(s), session.run {:.2} s in all (wall × sessions / session.run = {:.3})",
                 model.name,
                 wall.as_secs_f64(),

@@ -47,7 +47,7 @@ pub fn execute(args: &BaselineArgs) -> anyhow::Result<i32> {
     match &args.command {
         BaselineCommand::Save { name, force, run } => {
             let dir = save(&args.baselines, name, run, *force)?;
-            println!("saved baseline {name} in {}", dir.display());
+            crate::status!("saved baseline {name} in {}", dir.display());
         }
         BaselineCommand::Show { name, suite } => {
             let (b, report) = show(&args.baselines, name, suite.as_deref())?;

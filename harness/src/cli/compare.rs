@@ -25,6 +25,6 @@ pub fn execute(args: &CompareArgs) -> anyhow::Result<i32> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("compare.html"));
     crate::app::compare::compare(&args.runs, args.templates.as_deref(), &out)?;
-    eprintln!("wrote {}", out.display());
+    crate::note!("wrote {}", out.display());
     Ok(exit::SUCCESS)
 }

@@ -69,6 +69,7 @@ fn kind_of_cause(cause: &(dyn StdError + 'static)) -> Option<ErrorKind> {
         crate::app::shard::ShardError,
         crate::store::lock::LockError,
         crate::render::RenderError,
+        crate::track::TrackError,
         crate::corpus::CorpusError,
         tonebench_core::cohorts::CohortError,
     );

@@ -5,8 +5,10 @@
 pub mod args;
 pub mod baseline;
 pub mod compare;
+pub mod completions;
 pub mod demo;
 pub mod doctor;
+pub mod examples;
 pub mod exit;
 pub mod gate;
 pub mod perturb;
@@ -16,6 +18,7 @@ pub mod run;
 pub mod score;
 pub mod shard;
 pub mod suite;
+pub mod track;
 
 use std::io::Write;
 
@@ -29,8 +32,63 @@ use clap::{Parser, Subcommand};
     propagate_version = true
 )]
 pub struct Cli {
+    /// Print only errors, warnings and what a command is asked to print: no progress bars, no
+    /// timings, no run summary (the files written and the exit code are the same)
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
+    /// Colour in help and usage messages: auto (on a terminal, unless NO_COLOR is set), always,
+    /// never
+    #[arg(long, value_enum, global = true, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// `--color WHEN`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorWhen {
+    /// The last `--color WHEN` / `--color=WHEN` of the raw arguments (before they are parsed,
+    /// so that the help and errors of the parse itself are coloured as asked); auto otherwise.
+    fn scan(args: &[std::ffi::OsString]) -> ColorWhen {
+        use clap::ValueEnum;
+        let mut when = ColorWhen::Auto;
+        let mut words = args.iter().skip(1).map(|a| a.to_string_lossy());
+        while let Some(w) = words.next() {
+            if w == "--" {
+                break;
+            }
+            let value = match w.strip_prefix("--color") {
+                Some("") => words.next().map(|v| v.into_owned()),
+                Some(v) if v.starts_with('=') => Some(v[1..].to_owned()),
+                _ => continue,
+            };
+            if let Some(v) = value.and_then(|v| ColorWhen::from_str(&v, true).ok()) {
+                when = v;
+            }
+        }
+        when
+    }
+
+    fn choice(self) -> clap::ColorChoice {
+        match self {
+            ColorWhen::Auto => clap::ColorChoice::Auto,
+            ColorWhen::Always => clap::ColorChoice::Always,
+            ColorWhen::Never => clap::ColorChoice::Never,
+        }
+    }
+}
+
+/// The command line as parsed, with the examples of every subcommand ([`examples`]); also the
+/// source of the completion scripts and the man page.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    examples::attach(Cli::command())
 }
 
 #[derive(Debug, Subcommand)]
@@ -55,6 +113,12 @@ pub enum Command {
     Doctor(doctor::DoctorArgs),
     /// Write a suite once per acoustic condition (noise, speed, reverberation, telephone, …)
     Perturb(perturb::PerturbArgs),
+    /// Log a finished run folder to an experiment tracker (MLflow)
+    Log(track::LogArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell)
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff) of tonebench and its subcommands
+    Man(completions::ManArgs),
     /// Import corpora as suites, split them speaker-disjointly, check them for leakage
     Suite(suite::SuiteArgs),
     /// Merge the shards of a run (`run --shard I/N`) into one run folder, as if run unsharded
@@ -63,7 +127,15 @@ pub enum Command {
 
 /// Parses the command line, runs the command and returns the process exit code.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    use clap::FromArgMatches;
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // clap's Auto defers to anstream: NO_COLOR (then CLICOLOR_FORCE, CLICOLOR) and whether the
+    // stream is a terminal; always and never override them.
+    let parsed = command()
+        .color(ColorWhen::scan(&args).choice())
+        .try_get_matches_from(&args)
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) if e.use_stderr() => {
             // One line, like every other error: the first line of clap's message plus where to
@@ -81,6 +153,7 @@ pub fn main() -> i32 {
             return exit::SUCCESS;
         }
     };
+    crate::term::set_quiet(cli.quiet);
     let result = match &cli.command {
         Command::Demo(a) => demo::execute(a),
         Command::Run(a) => run::execute(a),
@@ -92,6 +165,9 @@ pub fn main() -> i32 {
         Command::Doctor(a) => doctor::execute(a),
         Command::Profile(a) => profile::execute(a),
         Command::Perturb(a) => perturb::execute(a),
+        Command::Log(a) => track::execute(a),
+        Command::Completions(a) => completions::completions(a),
+        Command::Man(a) => completions::man(a),
         Command::Suite(a) => suite::execute(a),
         Command::Merge(a) => shard::execute_merge(a),
     };
@@ -133,11 +209,14 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
-/// Prints the run summary and where the files went.
+/// Prints the run summary and where the files went (nothing with `--quiet`).
 fn print_summary(
     report: &tonebench_core::report::Report,
     out: &std::path::Path,
 ) -> anyhow::Result<()> {
+    if crate::term::quiet() {
+        return Ok(());
+    }
     let mut stdout = std::io::stdout().lock();
     write!(stdout, "{}", crate::render::terminal::summary(report))?;
     writeln!(

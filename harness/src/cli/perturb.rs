@@ -32,7 +32,7 @@ pub fn execute(args: &PerturbArgs) -> anyhow::Result<i32> {
         out: args.out.clone(),
     })?;
     for w in written {
-        println!("{}: {} clips in {}", w.condition, w.clips, w.dir.display());
+        crate::status!("{}: {} clips in {}", w.condition, w.clips, w.dir.display());
     }
     Ok(exit::SUCCESS)
 }

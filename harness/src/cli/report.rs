@@ -17,6 +17,6 @@ pub struct ReportArgs {
 
 pub fn execute(args: &ReportArgs) -> anyhow::Result<i32> {
     let out = crate::app::compare::rerender(&args.run, args.templates.as_deref())?;
-    eprintln!("wrote {}", out.display());
+    crate::note!("wrote {}", out.display());
     Ok(exit::SUCCESS)
 }

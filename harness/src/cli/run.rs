@@ -47,6 +47,8 @@ pub struct RunArgs {
     #[command(flatten)]
     pub stream: StreamArgs,
     #[command(flatten)]
+    pub track: super::track::TrackArgs,
+    #[command(flatten)]
     pub shard: super::shard::ShardArgs,
 }
 
@@ -124,11 +126,21 @@ impl RunArgs {
 }
 
 pub fn execute(args: &RunArgs) -> anyhow::Result<i32> {
+    let track = args.track.settings()?;
+    let shard = args.shard.shard()?;
+    if shard.is_some() && track.is_some() {
+        return Err(crate::error::UsageError(
+            "--mlflow logs a whole run: log the merged folder with `tonebench log mlflow` \
+             after `tonebench merge`, not each --shard"
+                .into(),
+        )
+        .into());
+    }
     let plan = args.plan()?;
-    match args.shard.shard()? {
+    match shard {
         Some(shard) => {
             let outcome = crate::app::shard::run_shard(&plan, shard)?;
-            println!("{}", super::shard::summary(&outcome.manifest, &outcome.out));
+            crate::status!("{}", super::shard::summary(&outcome.manifest, &outcome.out));
             if outcome.failed > 0 {
                 eprintln!(
                     "error: {} item prediction(s) failed and are not scored",
@@ -138,13 +150,16 @@ pub fn execute(args: &RunArgs) -> anyhow::Result<i32> {
             }
             Ok(exit::SUCCESS)
         }
-        None => run_plan(&plan),
+        None => run_plan(&plan, track.as_ref()),
     }
 }
 
-/// Runs a plan and prints its summary; shared with `demo`.
-pub fn run_plan(plan: &RunPlan) -> anyhow::Result<i32> {
-    report_outcome(&run(plan)?)
+/// Runs a plan, prints its summary and logs it to a tracker when asked; shared with `demo`.
+pub fn run_plan(plan: &RunPlan, track: Option<&crate::track::Settings>) -> anyhow::Result<i32> {
+    let outcome = run(plan)?;
+    let code = report_outcome(&outcome)?;
+    super::track::log_after(track, &outcome.out)?;
+    Ok(code)
 }
 
 /// Prints a finished run's summary; the exit code says whether items failed (`run`, `merge`).

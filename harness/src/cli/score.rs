@@ -24,9 +24,12 @@ pub struct ScoreArgs {
     pub out: Option<PathBuf>,
     #[command(flatten)]
     pub bootstrap: BootstrapArgs,
+    #[command(flatten)]
+    pub track: super::track::TrackArgs,
 }
 
 pub fn execute(args: &ScoreArgs) -> anyhow::Result<i32> {
+    let track = args.track.settings()?;
     let plan = ScorePlan {
         suite: args.suite.clone(),
         predictions: args.predictions.clone(),
@@ -36,5 +39,6 @@ pub fn execute(args: &ScoreArgs) -> anyhow::Result<i32> {
     };
     let (report, out) = score(&plan)?;
     super::print_summary(&report, &out)?;
+    super::track::log_after(track.as_ref(), &out)?;
     Ok(exit::SUCCESS)
 }

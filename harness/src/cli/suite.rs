@@ -109,7 +109,7 @@ pub fn execute(args: &SuiteArgs) -> anyhow::Result<i32> {
                 .iter()
                 .map(|(l, n)| format!("{l} {n}"))
                 .collect();
-            println!(
+            crate::status!(
                 "imported {} items into {} ({})",
                 done.items,
                 done.dir.display(),
@@ -120,13 +120,13 @@ pub fn execute(args: &SuiteArgs) -> anyhow::Result<i32> {
                 *why.entry(reason_kind(&s.reason)).or_default() += 1;
             }
             if !why.is_empty() {
-                println!(
+                crate::status!(
                     "skipped {} (listed with reasons in {}):",
                     done.skipped.len(),
                     done.dir.join(crate::store::imported::SKIPPED_CSV).display()
                 );
                 for (w, n) in why {
-                    println!("  {n:>6}  {w}");
+                    crate::status!("  {n:>6}  {w}");
                 }
             }
         }
@@ -148,7 +148,7 @@ pub fn execute(args: &SuiteArgs) -> anyhow::Result<i32> {
             })?;
             for p in parts {
                 let labels: Vec<String> = p.labels.iter().map(usize::to_string).collect();
-                println!(
+                crate::status!(
                     "{}: {} items, {} {by} group{}, per label [{}]",
                     p.dir.display(),
                     p.items,

@@ -180,16 +180,22 @@ type Hashes = (String, Option<String>);
 
 /// Hashes of every clip of a set: (exact, near) by entry index.
 fn hashes(entries: &[Entry]) -> Result<Vec<Option<Hashes>>, anyhow::Error> {
-    entries
+    let bar = crate::term::bar(entries.len(), "check: decoding", "clips");
+    let hashes = entries
         .iter()
-        .map(|e| match &e.audio {
-            Some(p) => {
-                let w = crate::audio::decode(p)?;
-                Ok(Some((exact_hash(&w), near_hash(&w))))
+        .map(|e| {
+            bar.inc(1);
+            match &e.audio {
+                Some(p) => {
+                    let w = crate::audio::decode(p)?;
+                    Ok(Some((exact_hash(&w), near_hash(&w))))
+                }
+                None => Ok(None),
             }
-            None => Ok(None),
         })
-        .collect()
+        .collect();
+    bar.finish_and_clear();
+    hashes
 }
 
 /// Groups of two or more members sharing a key.

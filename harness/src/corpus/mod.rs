@@ -368,7 +368,9 @@ pub fn import(plan: &ImportPlan) -> Result<Imported, anyhow::Error> {
     } = parsed;
     let mut kept = Vec::with_capacity(records.len());
     let mut seen: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    let bar = crate::term::bar(records.len(), "import: decoding", "clips");
     for r in records {
+        bar.inc(1);
         let from = r
             .audio
             .as_deref()
@@ -407,6 +409,7 @@ pub fn import(plan: &ImportPlan) -> Result<Imported, anyhow::Error> {
         }
         kept.push((label, r));
     }
+    bar.finish_and_clear();
     if kept.is_empty() {
         return Err(CorpusError::Invalid {
             corpus: info.name.clone(),

@@ -25,6 +25,9 @@ const CPU_DIR: &str = ".ort";
 pub enum Source {
     /// `ORT_DYLIB_PATH`.
     Env,
+    /// The onnxruntime wheel of the Python environment the executable is installed in
+    /// (`pip install tonebench`: `<env>/bin/tonebench` beside `<env>/lib/python*/site-packages`).
+    Installed,
     /// `<repo>/.ort-gpu/`, the GPU build written by `scripts/setup-ort.sh --gpu`: preferred to
     /// `.ort/` when both are there (its CPU provider is the same code).
     ProjectGpu,
@@ -38,6 +41,7 @@ impl std::fmt::Display for Source {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Source::Env => "ORT_DYLIB_PATH",
+            Source::Installed => "onnxruntime wheel of the installed environment",
             Source::ProjectGpu => "project-local .ort-gpu/, the GPU build",
             Source::ProjectLocal => "project-local .ort/",
             Source::Python => "python onnxruntime package",
@@ -67,6 +71,12 @@ pub fn locate() -> Result<(PathBuf, Source), InferError> {
             "ORT_DYLIB_PATH={} is not a file; {SETUP_HINT}",
             p.display()
         )));
+    }
+    if let Some(p) = std::env::current_exe()
+        .ok()
+        .and_then(|exe| installed_lib(&exe))
+    {
+        return Ok((p, Source::Installed));
     }
     for root in repo_roots() {
         if let Some(p) = find_lib(&root.join(gpu::GPU_DIR)) {
@@ -129,6 +139,34 @@ fn find_lib(dir: &Path) -> Option<PathBuf> {
         .collect();
     found.sort();
     found.pop()
+}
+
+/// The onnxruntime wheel beside an executable installed in a Python environment:
+/// `<env>/bin/tonebench` → `<env>/lib*/python*/site-packages/onnxruntime/capi/`. Found by
+/// looking, not by running Python, so it works with the environment not activated.
+fn installed_lib(exe: &Path) -> Option<PathBuf> {
+    let env = exe.parent().filter(|bin| bin.ends_with("bin"))?.parent()?;
+    for lib in ["lib", "lib64"] {
+        let Ok(entries) = std::fs::read_dir(env.join(lib)) else {
+            continue;
+        };
+        let mut pythons: Vec<PathBuf> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("python"))
+            })
+            .collect();
+        pythons.sort();
+        for py in pythons.iter().rev() {
+            if let Some(p) = find_lib(&py.join("site-packages/onnxruntime/capi")) {
+                return Some(p);
+            }
+        }
+    }
+    None
 }
 
 fn python_lib() -> Option<PathBuf> {
@@ -464,4 +502,26 @@ pub fn doctor() -> Result<DoctorInfo, InferError> {
         gpu_libraries,
         cpu_works,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_wheel_beside_an_installed_executable_is_found() {
+        let env = tempfile::tempdir().unwrap();
+        let capi = env
+            .path()
+            .join("lib/python3.11/site-packages/onnxruntime/capi");
+        std::fs::create_dir_all(&capi).unwrap();
+        std::fs::create_dir_all(env.path().join("bin")).unwrap();
+        let exe = env.path().join("bin/tonebench");
+        assert_eq!(installed_lib(&exe), None, "no library yet");
+        let lib = capi.join(format!("libonnxruntime.so.{EXPECTED_ORT_VERSION}"));
+        std::fs::write(&lib, b"").unwrap();
+        assert_eq!(installed_lib(&exe), Some(lib));
+        // Not in a bin/ folder (a cargo target dir): not an installed environment.
+        assert_eq!(installed_lib(&env.path().join("debug/tonebench")), None);
+    }
 }

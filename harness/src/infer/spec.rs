@@ -24,7 +24,7 @@ use crate::input::config::from_toml;
 pub use service::{Service, SpeechKind, SpeechPlan, SpeechSpec, StreamingSpec};
 
 /// `model.toml` as written. Unknown keys are errors.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ModelSpec {
     pub format_version: u32,
@@ -56,7 +56,7 @@ pub struct ModelSpec {
 }
 
 /// What the graph's (first) output holds.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum OutputKind {
     #[default]
@@ -66,7 +66,7 @@ pub enum OutputKind {
 }
 
 /// Graph input/output name overrides shared by all sections.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Names {
     pub input_ids: Option<String>,
@@ -77,7 +77,7 @@ pub struct Names {
     pub output: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct TextSpec {
     pub onnx: PathBuf,
@@ -89,7 +89,7 @@ pub struct TextSpec {
     pub inputs: Names,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct AudioSpec {
     pub onnx: PathBuf,
@@ -114,7 +114,7 @@ pub struct AudioSpec {
 }
 
 /// `[audio] features`: the front end between the waveform and the graph.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Features {
     /// Samples in [-1, 1] as decoded and resampled.
@@ -126,7 +126,7 @@ pub enum Features {
 }
 
 /// `[embedding]`: an audio graph whose output is one vector per clip.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct EmbeddingSpec {
     pub onnx: PathBuf,
@@ -135,7 +135,7 @@ pub struct EmbeddingSpec {
     pub inputs: Names,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct HybridSpec {
     pub onnx: PathBuf,
@@ -147,7 +147,7 @@ pub struct HybridSpec {
     pub inputs: Names,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct FusionSpec {
     pub kind: FusionKind,
@@ -155,7 +155,7 @@ pub struct FusionSpec {
     pub weights: Vec<f64>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum FusionKind {
     Late,

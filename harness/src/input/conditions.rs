@@ -14,7 +14,7 @@ use crate::audio::Waveform;
 use crate::input::config::{line_col, parse_toml, ConfigError};
 
 /// A number as TOML writes it (integer or float).
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Copy, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 enum Num {
     Int(i64),
@@ -30,30 +30,48 @@ impl Num {
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// A conditions file as written (its JSON Schema is docs/schemas/conditions.schema.json).
+pub type ConditionsFile = Manifest;
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct Manifest {
+pub struct Manifest {
+    #[schemars(with = "u32")]
     format_version: Spanned<u32>,
     #[serde(default)]
     condition: Vec<ConditionManifest>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct ConditionManifest {
+    #[schemars(with = "String")]
     name: Spanned<String>,
+    #[schemars(with = "Option<String>")]
     noise: Option<Spanned<String>>,
+    #[schemars(with = "Option<Num>")]
     snr_db: Option<Spanned<Num>>,
+    #[schemars(with = "Option<String>")]
     snr_scope: Option<Spanned<String>>,
+    #[schemars(with = "Option<Num>")]
     speed: Option<Spanned<Num>>,
+    #[schemars(with = "Option<Num>")]
     tempo: Option<Spanned<Num>>,
+    #[schemars(with = "Option<Num>")]
     reverb_rt60: Option<Spanned<Num>>,
+    #[schemars(with = "Option<String>")]
     rir: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     telephony: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     codec: Option<Spanned<String>>,
+    #[schemars(with = "Option<Num>")]
     bitrate_kbps: Option<Spanned<Num>>,
+    #[schemars(with = "Option<Num>")]
     packet_loss_pct: Option<Spanned<Num>>,
+    #[schemars(with = "Option<Num>")]
     gain_db: Option<Spanned<Num>>,
+    #[schemars(with = "Option<Num>")]
     clip: Option<Spanned<Num>>,
 }
 

@@ -15,9 +15,10 @@ use crate::error::{ErrorKind, HasKind};
 pub const GATES_FORMAT_VERSION: u32 = 1;
 
 /// A gate file as written.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct GateFile {
+    #[schemars(with = "u32")]
     pub format_version: Spanned<u32>,
     /// Models the rules apply to; every model in the report when absent.
     #[serde(default)]
@@ -34,21 +35,25 @@ pub struct GateFile {
 }
 
 /// `[[gate]]`: a threshold rule.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct GateEntry {
+    #[schemars(with = "String")]
     pub rule: Spanned<String>,
     #[serde(default)]
     pub models: Option<Vec<String>>,
 }
 
 /// `[[non-inferiority]]`: paired bootstrap of (candidate − baseline) on one metric.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct NonInferiorityEntry {
+    #[schemars(with = "String")]
     pub metric: Spanned<String>,
+    #[schemars(with = "f64")]
     pub delta: Spanned<f64>,
     #[serde(default = "default_confidence")]
+    #[schemars(with = "f64")]
     pub confidence: Spanned<f64>,
     #[serde(default = "default_resamples")]
     pub resamples: u32,
@@ -56,21 +61,25 @@ pub struct NonInferiorityEntry {
     pub seed: u64,
     /// `PARTITION=VALUE`: only the items of that cohort (see [`CohortSel`]).
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub cohort: Option<Spanned<String>>,
     #[serde(default)]
     pub models: Option<Vec<String>>,
 }
 
 /// `[[mcnemar]]`: McNemar's exact test of correctness, over all items or one true class.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct McNemarEntry {
     #[serde(default = "default_alpha")]
+    #[schemars(with = "f64")]
     pub alpha: Spanned<f64>,
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub class: Option<Spanned<String>>,
     /// `PARTITION=VALUE`: only the items of that cohort (see [`CohortSel`]).
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub cohort: Option<Spanned<String>>,
     #[serde(default)]
     pub models: Option<Vec<String>>,

@@ -225,7 +225,7 @@ impl Segments {
 }
 
 /// `[streaming]` of a suite or model spec: window and hop in seconds.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct StreamingManifest {
     pub window: f64,

@@ -11,7 +11,7 @@ use crate::input::config::{parse_toml, ConfigError};
 use crate::input::table::{RowRef, Table, TableError};
 
 /// `suite.toml` as written. Unknown keys are errors.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct SuiteManifest {
     pub format_version: u32,
@@ -39,7 +39,7 @@ pub struct SuiteManifest {
 pub use super::segments::StreamingManifest;
 
 /// `[columns]`: which item columns hold id, label, text, audio and speaker.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
 pub struct ColumnsManifest {
     pub id: String,
@@ -62,7 +62,7 @@ impl Default for ColumnsManifest {
 }
 
 /// `[cohorts]` as written.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct CohortsManifest {
     /// Metadata columns that define given cohorts.

@@ -44,6 +44,7 @@ pub const STABILITY_THRESHOLD: f64 = 0.8;
 
 /// How many clusters embedding cohorts have: `k = "auto"` or `k = 4` in suite.toml.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(try_from = "KValue", into = "KValue")]
 pub enum KChoice {
     /// The highest silhouette over k = 2 ..= min(10, speakers − 1).
@@ -53,6 +54,7 @@ pub enum KChoice {
 
 /// `k` as written: the string `"auto"` or an integer.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum KValue {
     Int(usize),
@@ -155,6 +157,7 @@ pub struct Outcome<'a> {
 
 /// Saved embedding cohorts (`cohorts.json`): apply them to another run with `--cohorts-from`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CohortModel {
     pub format_version: u32,
     pub partitions: Vec<SavedPartition>,
@@ -162,6 +165,7 @@ pub struct CohortModel {
 
 /// One embedding partition's centroids.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SavedPartition {
     /// The embedding source's name; a later run must provide embeddings under the same name.
     pub partition: String,

@@ -12,6 +12,7 @@ use crate::report::{Warning, WarningCode};
 
 /// Where a partition came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum PartitionSource {
     Metadata,

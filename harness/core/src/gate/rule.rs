@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// Which end of a value a rule tests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Bound {
     /// The point estimate.
@@ -16,6 +17,7 @@ pub enum Bound {
 
 /// A comparison operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Op {
     #[serde(rename = ">=")]
     Ge,

@@ -19,6 +19,7 @@ fn probability_direction(path: &str) -> Option<Direction> {
 
 /// Outcome of one rule for one model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Pass,
@@ -40,6 +41,7 @@ impl Status {
 
 /// The verdict of one rule for one model: what was measured, against what, and why it passed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Verdict {
     /// The rule as written, or a description of a baseline comparison.
     pub rule: String,

@@ -9,6 +9,7 @@ use crate::probability::{paired_bootstrap, ProbMetric, Scores};
 /// A paired difference (model A − model B) of one metric on the same items, with a two-sided
 /// percentile interval from a joint item bootstrap.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PairedDiff {
     /// report.json path of the metric, e.g. `macro.f1`.
     pub metric: String,
@@ -22,6 +23,7 @@ pub struct PairedDiff {
 /// Two models of one run compared item by item: paired bootstrap differences of the headline
 /// metrics and McNemar's exact test on correctness.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ModelComparison {
     pub a: String,
     pub b: String,

@@ -6,6 +6,7 @@ use super::Paired;
 
 /// McNemar's exact test on the discordant pairs of correctness.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct McNemar {
     /// Items the candidate got right and the baseline wrong.
     pub candidate_only: u64,

@@ -9,6 +9,7 @@ use crate::Confusion;
 
 /// Settings of a non-inferiority comparison.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NonInferiorityConfig {
     /// The margin δ: the candidate may be at most this much worse.
     pub delta: f64,
@@ -20,6 +21,7 @@ pub struct NonInferiorityConfig {
 
 /// What a non-inferiority comparison found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Finding {
     /// The lower bound of Δ is above −δ (for a lower-is-better metric: the upper bound is
@@ -33,6 +35,7 @@ pub enum Finding {
 
 /// The result of a paired non-inferiority comparison of one metric.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NonInferiority {
     pub candidate: f64,
     pub baseline: f64,

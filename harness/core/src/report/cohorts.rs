@@ -8,6 +8,7 @@ use crate::bootstrap::Interval;
 /// Tables across partitions and models (built by `cohorts::compare_partitions` and
 /// `cohorts::fusion_gain`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FairnessSummary {
     /// Every partition's gap and worst-cohort share, per model: given groupings beside
     /// discovered ones.
@@ -18,6 +19,7 @@ pub struct FairnessSummary {
 
 /// One cohort of a partition.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CohortGroup {
     pub name: String,
     pub items: u64,
@@ -44,6 +46,7 @@ pub struct CohortGroup {
 /// definitions on the cohort's items); `roc_auc` is null when a label has no item in the cohort
 /// (or every item), as scikit-learn's is NaN.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CohortProbability {
     pub ece: Option<f64>,
     pub roc_auc: Option<f64>,
@@ -51,6 +54,7 @@ pub struct CohortProbability {
 
 /// A partition of the suite into cohorts and the statistics of its worst cohort (DESIGN.md).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CohortReport {
     pub partition: String,
     /// `metadata` or `embedding`.
@@ -88,6 +92,7 @@ pub struct CohortReport {
 
 /// One row of the partition comparison table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PartitionRow {
     pub model: String,
     pub partition: String,
@@ -103,6 +108,7 @@ pub struct PartitionRow {
 
 /// Accuracy of a hybrid model on one cohort minus that of the best text or audio model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FusionGain {
     pub partition: String,
     pub cohort: String,

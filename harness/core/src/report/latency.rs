@@ -9,6 +9,7 @@ use crate::latency::{Bucket, Summary};
 /// end-to-end per call at the first profiled batch size; the rest is `tonebench profile`'s
 /// detail and absent from older reports.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LatencyReport {
     pub device: String,
     pub provider: String,
@@ -57,6 +58,7 @@ pub struct LatencyReport {
 
 /// How many graph nodes an execution provider ran, per graph file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ProviderNodes {
     pub graph: String,
     pub provider: String,
@@ -65,6 +67,7 @@ pub struct ProviderNodes {
 
 /// Figures of one batch size: per call end to end, per stage, and per audio-length bucket.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct BatchLatency {
     pub batch: usize,
     pub iterations: u64,
@@ -89,6 +92,7 @@ pub struct BatchLatency {
 
 /// Streaming mode: long audio cut into windows, each window's inference timed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct StreamingLatency {
     pub window_s: f64,
     pub hop_s: f64,

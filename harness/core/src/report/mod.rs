@@ -44,6 +44,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 /// The whole report of one run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Report {
     pub schema_version: u32,
     pub tonebench_version: String,
@@ -63,6 +64,7 @@ pub struct Report {
 
 /// What was evaluated.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SuiteInfo {
     pub name: String,
     #[serde(default)]
@@ -84,6 +86,7 @@ pub struct SuiteInfo {
 
 /// How confidence intervals were computed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct BootstrapInfo {
     /// `percentile`.
     pub method: String,
@@ -107,6 +110,7 @@ impl From<&BootstrapConfig> for BootstrapInfo {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Modality {
     Text,
@@ -128,6 +132,7 @@ impl Modality {
 
 /// Where a model's predictions came from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Source {
     /// `predictions` (scored with `tonebench score`) or `onnx` (run by tonebench).
     pub kind: String,
@@ -154,6 +159,7 @@ pub struct Source {
 
 /// What turned a clip into the graph's input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FrontEnd {
     /// `raw`, `normalized` (zero mean, unit variance per clip) or `whisper-log-mel`.
     pub features: String,
@@ -170,6 +176,7 @@ pub struct FrontEnd {
 
 /// One model's results.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ModelReport {
     pub name: String,
     pub modality: Modality,
@@ -194,6 +201,7 @@ pub struct ModelReport {
 
 /// A misclassified item shown as evidence for a cohort (`--examples N`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Example {
     pub partition: String,
     pub cohort: String,
@@ -206,6 +214,7 @@ pub struct Example {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PrfReport {
     pub precision: f64,
     pub recall: f64,
@@ -223,6 +232,7 @@ impl From<Prf> for PrfReport {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ConfusionReport {
     pub labels: Vec<String>,
     /// Rows = true label, columns = predicted label.
@@ -230,6 +240,7 @@ pub struct ConfusionReport {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct IntervalsReport {
     pub accuracy: Interval,
     pub balanced_accuracy: Interval,
@@ -242,6 +253,7 @@ pub struct IntervalsReport {
 
 /// The `metrics` object of a model in report.json.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct MetricsReport {
     pub accuracy: f64,
     pub balanced_accuracy: f64,

@@ -9,6 +9,7 @@ use crate::probability::{ProbabilityIntervals, ProbabilityMetrics, ReliabilityBi
 
 /// `roc_auc`: one-vs-rest per class, macro and support-weighted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RocAucReport<T> {
     #[serde(rename = "macro")]
     pub macro_avg: Option<T>,
@@ -18,6 +19,7 @@ pub struct RocAucReport<T> {
 
 /// `average_precision`: per class and their macro mean.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AveragePrecisionReport<T> {
     #[serde(rename = "macro")]
     pub macro_avg: Option<T>,
@@ -26,6 +28,7 @@ pub struct AveragePrecisionReport<T> {
 
 /// `ece`: top-label expected calibration error with `bins` bins of equal width and equal mass.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct EceReport {
     pub bins: usize,
     pub equal_width: Option<f64>,
@@ -34,6 +37,7 @@ pub struct EceReport {
 
 /// One bin of the reliability diagram (equal width): confidences in `(low, high]`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ReliabilityBinReport {
     pub low: f64,
     pub high: f64,
@@ -44,6 +48,7 @@ pub struct ReliabilityBinReport {
 
 /// `metrics.probability` of a model that gave probabilities.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ProbabilityReport {
     pub roc_auc: RocAucReport<f64>,
     pub average_precision: AveragePrecisionReport<f64>,
@@ -57,6 +62,7 @@ pub struct ProbabilityReport {
 
 /// `metrics.intervals.probability`: percentile bootstrap intervals (item resampling).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ProbabilityIntervalsReport {
     pub roc_auc: RocAucReport<Interval>,
     pub average_precision: AveragePrecisionReport<Interval>,
@@ -67,6 +73,7 @@ pub struct ProbabilityIntervalsReport {
 
 /// Intervals of both ECE estimates.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct EceIntervals {
     pub equal_width: Option<Interval>,
     pub equal_mass: Option<Interval>,

@@ -8,6 +8,7 @@ use crate::paired::ModelComparison;
 
 /// A condition's parameters as the conditions file gave them (paths as written).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ConditionParameters {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub noise: Option<String>,
@@ -44,6 +45,7 @@ pub struct ConditionParameters {
 
 /// One model under one condition.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RobustnessReport {
     /// The condition's name.
     pub condition: String,
@@ -73,6 +75,7 @@ pub struct RobustnessReport {
 
 /// One cohort partition under a condition.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ConditionCohort {
     pub partition: String,
     /// The worst cohort under the condition (same rule as the clean analysis).
@@ -93,6 +96,7 @@ pub struct ConditionCohort {
 
 /// A paired change with its percentile interval.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GapChange {
     pub diff: f64,
     pub low: f64,
@@ -101,6 +105,7 @@ pub struct GapChange {
 
 /// One cohort's accuracy under a condition and on clean audio, same items.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ConditionGroup {
     pub name: String,
     pub items: u64,

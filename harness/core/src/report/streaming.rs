@@ -6,6 +6,7 @@ use super::MetricsReport;
 
 /// A model evaluated as a real-time service runs it (`run --window W --hop H`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct StreamingReport {
     pub window_s: f64,
     pub hop_s: f64,
@@ -51,6 +52,7 @@ pub struct StreamingReport {
 
 /// Speech presence per window against the segments' truth.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SpeechReport {
     /// `model` (the model's own speech output), `silero-vad`, `energy` or `oracle`.
     pub source: String,
@@ -67,6 +69,7 @@ pub struct SpeechReport {
 
 /// Estimates made with the truth's speech windows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct OracleSpeech {
     pub call: MetricsReport,
     pub rolling_30s: MetricsReport,
@@ -74,6 +77,7 @@ pub struct OracleSpeech {
 
 /// Changes of the true label inside calls and how the rolling estimate followed them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ChangeReport {
     pub changes: u64,
     pub followed: u64,
@@ -83,6 +87,7 @@ pub struct ChangeReport {
 
 /// Batched windows against batch 1 on a sample of windows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct BatchExactness {
     pub batch: usize,
     pub windows: u64,
@@ -92,6 +97,7 @@ pub struct BatchExactness {
 
 /// One call as the reports picture it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Timeline {
     pub id: String,
     pub duration_s: f64,
@@ -105,6 +111,7 @@ pub struct Timeline {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TimelineSegment {
     pub start_s: f64,
     pub end_s: f64,
@@ -112,6 +119,7 @@ pub struct TimelineSegment {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TimelineWindow {
     pub start_s: f64,
     pub end_s: f64,

@@ -8,6 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A note the reader must see next to the numbers: a 0/0 metric, a small cohort, a noisy timing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Warning {
     /// Stable machine-readable kind, e.g. `zero_division`.
     pub code: WarningCode,
@@ -161,6 +162,17 @@ impl<'de> Deserialize<'de> for WarningCode {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<WarningCode, D::Error> {
         let code = String::deserialize(deserializer)?;
         Ok(WarningCode::parse(&code))
+    }
+}
+
+/// A warning code is a string: the codes above, or one a newer tonebench wrote.
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for WarningCode {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "WarningCode".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string" })
     }
 }
 

@@ -10,7 +10,6 @@ pub mod evaluate;
 use std::collections::HashMap;
 use std::sync::mpsc::sync_channel;
 
-use indicatif::{ProgressBar, ProgressStyle};
 use tonebench_core::report::{Warning, WarningCode};
 
 use super::run::RunPlan;
@@ -124,13 +123,11 @@ pub fn run_conditions(
             .filter(|(_, i)| keys.iter().any(|k| !done[k].contains(i.id())))
             .collect();
         let total = suite.items.len() * keys.len();
-        let bar = ProgressBar::new(total as u64);
-        bar.set_style(
-            ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {per_sec} eta {eta}")
-                .expect("valid progress template")
-                .progress_chars("=> "),
+        let bar = crate::term::bar(
+            total,
+            format!("{} × {} conditions", model.name, keys.len()),
+            "",
         );
-        bar.set_prefix(format!("{} × {} conditions", model.name, keys.len()));
         let pending: Vec<Vec<usize>> = todo
             .iter()
             .map(|(_, i)| {

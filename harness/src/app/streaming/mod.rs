@@ -12,7 +12,6 @@ mod speech;
 
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressStyle};
 use tonebench_core::streaming::WindowSpec;
 
 pub use speech::SpeechChoice;
@@ -168,19 +167,13 @@ pub fn run_models(
             .filter(|i| !done[&name].contains(i.id()))
             .collect();
         if todo.len() < suite.items.len() {
-            eprintln!(
+            crate::note!(
                 "{name}: resuming, {} of {} calls already done",
                 suite.items.len() - todo.len(),
                 suite.items.len()
             );
         }
-        let bar = ProgressBar::new(suite.items.len() as u64);
-        bar.set_style(
-            ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} calls eta {eta}")
-                .expect("valid progress template")
-                .progress_chars("=> "),
-        );
-        bar.set_prefix(name.clone());
+        let bar = crate::term::bar(suite.items.len(), name.clone(), "calls");
         bar.set_position((suite.items.len() - todo.len()) as u64);
         let started = Instant::now();
         let (mut audio_s, mut session) = (0.0f64, Duration::ZERO);
@@ -300,7 +293,7 @@ pub fn run_models(
         bar.finish_and_clear();
         if audio_s > 0.0 {
             let wall = started.elapsed().as_secs_f64();
-            eprintln!(
+            crate::note!(
                 "{name}: {audio_s:.1} s of calls in {wall:.2} s ({:.0}x real time; session.run {:.2} s)",
                 audio_s / wall.max(1e-9),
                 session.as_secs_f64()

@@ -246,17 +246,17 @@ mod tests {
     #[test]
     fn fft_lengths_are_even_3_smooth_and_smallest() {
         let smooth = |mut m: usize| {
-            while m % 2 == 0 {
+            while m.is_multiple_of(2) {
                 m /= 2;
             }
-            while m % 3 == 0 {
+            while m.is_multiple_of(3) {
                 m /= 3;
             }
             m == 1
         };
         for n in (2..3000).chain([144_000, 48_000, 1 << 20]) {
             let m = fft_len(n);
-            assert!(m >= n && m % 2 == 0 && smooth(m), "{n} -> {m}");
+            assert!(m >= n && m.is_multiple_of(2) && smooth(m), "{n} -> {m}");
             assert!((n..m).all(|j| j % 2 == 1 || !smooth(j)), "{n} -> {m}");
         }
         assert_eq!(fft_len(144_000), 147_456);

@@ -7,7 +7,7 @@ use serde::Deserialize;
 pub use crate::input::suite::StreamingManifest as StreamingSpec;
 
 /// `[speech]` as written.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct SpeechSpec {
     /// The graph output that holds speech presence: `[batch]` or `[batch, n]`.
@@ -25,7 +25,7 @@ pub struct SpeechSpec {
 }
 
 /// `[speech] kind`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum SpeechKind {
     #[default]
