@@ -14,7 +14,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::common::root;
+use crate::common::{root, Rng};
 use crate::fuzz_seeds::{bodies, seeds};
 
 /// Numbers and tokens that parsers of sizes, rates and TOML trip on.
@@ -65,21 +65,6 @@ const TOKENS: &[&str] = &[
 
 /// The targets whose input's first byte picks a table format (the fourth is Parquet).
 const TABLE_TARGETS: [&str; 3] = ["table", "predictions", "segments"];
-
-/// xorshift64*: deterministic from the seed, no dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
 
 /// One to four mutations of `x`; `other` is a second input to splice from.
 fn mutate(rng: &mut Rng, x: &mut Vec<u8>, other: &[u8]) {

@@ -5,24 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::common::{ort, root, tonebench};
-
-/// xorshift64*: the cases are random but the same on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    /// Uniform in lo..=hi.
-    fn range(&mut self, lo: usize, hi: usize) -> usize {
-        lo + (self.next() % (hi - lo + 1) as u64) as usize
-    }
-}
+use crate::common::{ort, root, tonebench, Rng};
 
 /// A random suite over the demo's clips: some of its rows in a random order, with or without
 /// speakers, cohorts by sex and accent (and, with speakers, k-means over MFCC statistics).
