@@ -80,7 +80,7 @@ fn bench(c: &mut Criterion) {
     g.bench_function("assign_step_gemm", |b| {
         b.iter(|| {
             let mut labels = vec![0usize; N];
-            assign(data.view(), &centroids, &mut labels, false);
+            assign(data.view(), &centroids, &mut labels);
             labels
         })
     });

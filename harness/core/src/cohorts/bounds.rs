@@ -24,7 +24,7 @@
 
 use ndarray::{s, Array2, ArrayView2};
 
-use super::lloyd::{par_map, BLOCK};
+use super::lloyd::{nearest_two, par_map, BLOCK};
 
 /// Relative slack on every squared distance behind a bound.
 pub const SLACK: f64 = 1e-12;
@@ -125,17 +125,7 @@ impl Bounds {
                     .unwrap_or_else(|_| Array2::zeros((0, k)))
             };
             for (&r, p) in failing.iter().zip(products.rows()) {
-                let mut best = (0, f64::INFINITY);
-                let mut second = f64::INFINITY;
-                for (j, (&v, &cn)) in p.iter().zip(&cnorms).enumerate() {
-                    let d = cn - 2.0 * v;
-                    if d < best.1 {
-                        second = best.1;
-                        best = (j, d);
-                    } else if d < second {
-                        second = d;
-                    }
-                }
+                let (best, second) = nearest_two(p.as_slice().unwrap_or(&[]), &cnorms);
                 let xn = norms[start + r];
                 let old = labels[r];
                 labels[r] = best.0;
@@ -334,7 +324,7 @@ mod tests {
         for it in 0..30 {
             let step = bounds.step(data.view(), &norms, &centroids);
             let mut labels = vec![0; 5000];
-            assign(data.view(), &centroids, &mut labels, false);
+            assign(data.view(), &centroids, &mut labels);
             assert_eq!(bounds.labels(), &labels[..], "iteration {it}");
             let moved: Vec<(usize, usize)> = (0..5000)
                 .filter(|&i| before[i] != labels[i])
@@ -376,7 +366,7 @@ mod tests {
         for _ in 0..3 {
             bounds.step(data.view(), &norms, &centroids);
             let mut labels = vec![0; 600];
-            assign(data.view(), &centroids, &mut labels, false);
+            assign(data.view(), &centroids, &mut labels);
             assert_eq!(bounds.labels(), &labels[..]);
             assert!(bounds.labels().iter().all(|&l| l != 3));
             bounds.shift(&[0.0; 4]);

@@ -267,7 +267,7 @@ pub fn stability_labels(
     idx.sort_unstable();
     let fit = kmeans(&data.select(Axis(0), &idx), k, seed, settings)?;
     let mut labels = vec![0; n];
-    lloyd::assign(data.view(), &to_array(&fit.centroids), &mut labels, false);
+    lloyd::assign(data.view(), &to_array(&fit.centroids), &mut labels);
     Ok(labels)
 }
 

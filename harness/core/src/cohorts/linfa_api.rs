@@ -138,7 +138,7 @@ impl<D: Data<Elem = f64>> PredictInplace<ArrayBase<D, Ix2>, ndarray16::Array1<us
         let flat = row_major(x);
         let mut labels = vec![0; x.nrows()];
         if let Ok(data) = view17(x.dim(), &flat) {
-            lloyd::assign(data, &self.run.centroids, &mut labels, false);
+            lloyd::assign(data, &self.run.centroids, &mut labels);
         }
         y.iter_mut().zip(labels).for_each(|(t, l)| *t = l);
     }

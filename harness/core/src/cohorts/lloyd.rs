@@ -1,13 +1,13 @@
 //! The k-means engine behind [`super::kmeans::kmeans`]: k-means++ seeding with the running
 //! minimum distance (one new centroid per step, O(n·d) each), Lloyd iterations whose assignment
-//! step is a matrix product (‖x‖² − 2·x·cᵀ + ‖c‖², ndarray's `dot` on matrixmultiply) fused with
-//! the centroid sums, and scikit-learn's stopping rule. From the second iteration on, Hamerly's
+//! step is a matrix product (‖x‖² − 2·x·cᵀ + ‖c‖², ndarray's `dot` on matrixmultiply), and
+//! scikit-learn's stopping rule. From the second iteration on, Hamerly's
 //! bounds ([`super::bounds`]) skip the rows that provably keep their label, and the centroid sums
 //! move only the rows that changed: the same labels and centroids, far fewer distances and
 //! reads once the centroids settle.
 //!
-//! Rows are processed in blocks of [`BLOCK`] on every available core; the partial sums of the
-//! blocks are added in block order, so the result does not depend on the number of threads.
+//! Rows are processed in blocks of [`BLOCK`] on every available core; the centroid sums are
+//! exact ([`ExactSums`]), so the result does not depend on the number of threads.
 
 use ndarray::{s, Array2, ArrayView2, Axis};
 use rand::distributions::{Distribution, WeightedIndex};
@@ -140,7 +140,7 @@ pub fn lloyd(
     }
     let mut labels = bounds.labels().to_vec();
     if !strict {
-        assign(data, &centroids, &mut labels, false);
+        assign(data, &centroids, &mut labels);
     }
     let inertia = inertia(data, &centroids, &labels);
     LloydRun {
@@ -152,45 +152,35 @@ pub fn lloyd(
 }
 
 /// The assignment step: the nearest centroid of every row into `labels`, found by a matrix
-/// product per block (argmin over `c` of ‖c‖² − 2·x·c; ties go to the lower index). With
-/// `sums`, also each cluster's sum of members and member count.
-pub fn assign(
-    data: ArrayView2<f64>,
-    centroids: &Array2<f64>,
-    labels: &mut [usize],
-    sums: bool,
-) -> (Array2<f64>, Vec<u64>) {
-    let (k, dims) = centroids.dim();
+/// product per block (argmin over `c` of ‖c‖² − 2·x·c; ties go to the lower index).
+pub fn assign(data: ArrayView2<f64>, centroids: &Array2<f64>, labels: &mut [usize]) {
     let norms: Vec<f64> = centroids.rows().into_iter().map(|c| c.dot(&c)).collect();
     let ct = centroids.t();
-    let parts = par_blocks(labels, 1, |b, out| {
+    par_blocks(labels, 1, |b, out| {
         let rows = data.slice(s![b * BLOCK..b * BLOCK + out.len(), ..]);
         let products = rows.dot(&ct);
-        let mut part = sums.then(|| (Array2::<f64>::zeros((k, dims)), vec![0u64; k]));
-        for ((label, p), x) in out.iter_mut().zip(products.rows()).zip(rows.rows()) {
-            let mut best = (0, f64::INFINITY);
-            for (j, (&v, &norm)) in p.iter().zip(&norms).enumerate() {
-                let d = norm - 2.0 * v;
-                if d < best.1 {
-                    best = (j, d);
-                }
-            }
-            *label = best.0;
-            if let Some((s, c)) = part.as_mut() {
-                let mut row = s.row_mut(best.0);
-                row += &x;
-                c[best.0] += 1;
-            }
+        for (label, p) in out.iter_mut().zip(products.rows()) {
+            *label = nearest_two(p.as_slice().unwrap_or(&[]), &norms).0 .0;
         }
-        part
     });
-    let mut total = Array2::zeros((k, dims));
-    let mut counts = vec![0u64; k];
-    for (s, c) in parts.into_iter().flatten() {
-        total += &s;
-        counts.iter_mut().zip(c).for_each(|(a, b)| *a += b);
+}
+
+/// From one row's products `x·c` with every centroid and the centroids' `‖c‖²`: the nearest
+/// centroid with its ‖c‖² − 2·x·c (ties go to the lower index), and the second smallest value
+/// (+∞ with one centroid).
+pub fn nearest_two(products: &[f64], norms: &[f64]) -> ((usize, f64), f64) {
+    let mut best = (0, f64::INFINITY);
+    let mut second = f64::INFINITY;
+    for (j, (&v, &norm)) in products.iter().zip(norms).enumerate() {
+        let d = norm - 2.0 * v;
+        if d < best.1 {
+            second = best.1;
+            best = (j, d);
+        } else if d < second {
+            second = d;
+        }
     }
-    (total, counts)
+    (best, second)
 }
 
 /// Sum of squared distances of the rows to their labelled centroid, point by point.
@@ -281,7 +271,8 @@ mod tests {
         let data = random(3000, 37, 1);
         let centroids = random(16, 37, 2);
         let mut labels = vec![0; 3000];
-        let (sums, counts) = assign(data.view(), &centroids, &mut labels, true);
+        assign(data.view(), &centroids, &mut labels);
+        let mut sums = ExactSums::new(data.view(), 16);
         let mut expected_sums = Array2::<f64>::zeros((16, 37));
         for (i, x) in data.rows().into_iter().enumerate() {
             let mut best = (0, f64::INFINITY);
@@ -292,13 +283,18 @@ mod tests {
                 }
             }
             assert_eq!(labels[i], best.0, "row {i}");
+            sums.add(labels[i], x.as_slice().unwrap(), 1);
             let mut r = expected_sums.row_mut(best.0);
             r += &x;
         }
-        assert_eq!(counts.iter().sum::<u64>(), 3000);
-        let err = (&sums - &expected_sums)
-            .mapv(f64::abs)
-            .fold(0.0f64, |a, &b| a.max(b));
+        assert_eq!((0..16).map(|c| sums.count(c)).sum::<u64>(), 3000);
+        let mut err = 0.0f64;
+        for c in (0..16).filter(|&c| sums.count(c) > 0) {
+            let n = sums.count(c) as f64;
+            for (m, e) in sums.mean(c).unwrap().iter().zip(expected_sums.row(c)) {
+                err = err.max((m * n - e).abs());
+            }
+        }
         assert!(err < 1e-9, "sums differ by {err}");
     }
 
