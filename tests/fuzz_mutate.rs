@@ -130,8 +130,8 @@ fn fuzz(
     max_runs: u64,
 ) -> Outcome {
     static CURRENT_START: AtomicU64 = AtomicU64::new(0);
-    // TONEBENCH_FUZZ_SKIP_PARQUET=1: table inputs never pick Parquet (polars-parquet aborts on
-    // some corrupt page headers, which ends the process: docs/fuzzing.md).
+    // TONEBENCH_FUZZ_SKIP_PARQUET=1: table inputs never pick Parquet (it kept the fuzzer running
+    // while polars-parquet aborted on some page headers, refused first since: docs/fuzzing.md).
     let skip_parquet = std::env::var_os("TONEBENCH_FUZZ_SKIP_PARQUET").is_some();
     let artifacts = root().join("fuzz/artifacts").join(target);
     let current = bodies::scratch().join("current");

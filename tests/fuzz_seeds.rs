@@ -200,9 +200,32 @@ fn every_fuzz_target_runs_over_its_seed_corpus() {
     std::fs::remove_dir_all(bodies::scratch()).unwrap();
 }
 
+/// A data page whose header declares a negative value count made polars-parquet reserve a 2^61
+/// byte bitmap and abort the process (no panic to contain); input/table/pages.rs now refuses
+/// the file first, naming the page.
+#[test]
+fn a_parquet_page_with_a_negative_value_count_is_a_parse_error() {
+    let _scratch = SCRATCH.lock().unwrap_or_else(|e| e.into_inner());
+    std::fs::create_dir_all(bodies::scratch()).unwrap();
+    let bytes = std::fs::read(root().join("tests/fixtures/fuzz/table/parquet-page-negative-count"))
+        .unwrap();
+    let file = bodies::scratch().join("negative.parquet");
+    std::fs::write(&file, &bytes[1..]).unwrap();
+    let e = tonebench::input::table::Table::read(&file)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("negative.parquet")
+            && e.contains("a data page declares a negative number of values"),
+        "{e}"
+    );
+    std::fs::remove_dir_all(bodies::scratch()).unwrap();
+}
+
 /// The inputs fuzzing found crashes with (issue 18), kept as regressions: `tests/fixtures/fuzz/
 /// <target>/<name>` runs through the target's body without a panic. table: corrupt Parquet files
-/// on which polars-parquet panicked (contained since: input/table/contain.rs).
+/// on which polars-parquet panicked (contained since: input/table/contain.rs) or aborted (refused
+/// before polars reads them since: input/table/pages.rs).
 #[test]
 fn inputs_that_crashed_a_fuzz_target_now_run_cleanly() {
     let _scratch = SCRATCH.lock().unwrap_or_else(|e| e.into_inner());

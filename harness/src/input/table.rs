@@ -16,6 +16,7 @@ pub use super::items::Origins;
 
 mod contain;
 mod flat;
+mod pages;
 mod scan;
 use contain::contained;
 use flat::check_flat;
@@ -213,7 +214,10 @@ impl Table {
                 (df, Origins::from_refs(&origins))
             }
             Format::Parquet => {
-                drop(bytes);
+                // Moved in: the file's bytes are freed before polars reads it again.
+                contained(|| pages::check_pages(bytes))
+                    .and_then(|r| r)
+                    .map_err(panicked("Parquet"))?;
                 let file = crate::open::open(path).map_err(|source| TableError::Io {
                     path: path.to_owned(),
                     reason: source.to_string(),
