@@ -209,7 +209,7 @@ fn join(shards: &[(PathBuf, ShardManifest)], suite: &Suite) -> anyhow::Result<Jo
                 if suite.items.position(id).is_none() {
                     return Err(ShardError::StrayItem {
                         model: key.clone(),
-                        id: id.clone(),
+                        id: id.to_owned(),
                         shard: dir.clone(),
                     }
                     .into());
@@ -217,7 +217,7 @@ fn join(shards: &[(PathBuf, ShardManifest)], suite: &Suite) -> anyhow::Result<Jo
                 if u.contains(id) {
                     return Err(ShardError::DuplicateItem {
                         model: key.clone(),
-                        id: id.clone(),
+                        id: id.to_owned(),
                         a: holder(&shards[..si], &key, id)?,
                         b: dir.clone(),
                     }
@@ -228,11 +228,14 @@ fn join(shards: &[(PathBuf, ShardManifest)], suite: &Suite) -> anyhow::Result<Jo
                 .entry((key.clone(), m.host.class.clone()))
                 .or_default();
             t.1.insert(m.shard.index);
-            t.0.extend(d.items.values().map(|(_, ms)| *ms));
+            t.0.extend(d.items.iter().map(|(_, _, ms)| ms));
             t.0.extend(d.calls.values().map(|c| c.latency_ms));
-            u.items.extend(d.items);
-            u.calls.extend(d.calls);
-            u.errors.extend(d.errors);
+            let too_large = |_| crate::store::journal::JournalError::TooLarge {
+                path: Journal::path_in(dir),
+            };
+            u.items.extend(d.items).map_err(too_large)?;
+            u.calls.extend(d.calls).map_err(too_large)?;
+            u.errors.extend(d.errors).map_err(too_large)?;
         }
     }
     let (_, first) = &shards[0];
@@ -329,8 +332,8 @@ fn write_journal(
                 entries.push(Entry::Item {
                     model,
                     id,
-                    probs: probs.clone(),
-                    latency_ms: *latency_ms,
+                    probs: probs.to_vec(),
+                    latency_ms,
                 });
             } else if let Some(c) = d.calls.get(item.id()) {
                 entries.push(Entry::Call {

@@ -8,10 +8,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use crate::input::suite::{ItemRef, Suite};
-use crate::store::journal::{Done, CONDITION_SEP};
-
-/// Hex digits of an item's digest kept in the journal.
-const DIGEST_HEX: usize = 16;
+use crate::store::journal::{digest_of, Digest, Done, ItemKeys, CONDITION_SEP};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ResumeError {
@@ -50,18 +47,14 @@ fn list(changed: &[(String, bool)]) -> String {
     s
 }
 
-/// The digest of what a model is given of each item: its text, its audio path (relative to the
-/// audio root) and its audio file's bytes. The label and metadata are not part of it: changing
-/// them changes the report, not the predictions.
-pub fn digests(suite: &Suite) -> HashMap<String, String> {
-    suite
-        .items
-        .iter()
-        .map(|i| (i.id().to_owned(), digest(suite, i)))
-        .collect()
+/// The digest of what a model is given of each item, in suite order: its text, its audio path
+/// (relative to the audio root) and its audio file's bytes. The label and metadata are not part
+/// of it: changing them changes the report, not the predictions.
+pub fn digests(suite: &Suite) -> Vec<Digest> {
+    suite.items.iter().map(|i| digest(suite, i)).collect()
 }
 
-fn digest(suite: &Suite, item: ItemRef<'_>) -> String {
+fn digest(suite: &Suite, item: ItemRef<'_>) -> Digest {
     let mut s = String::new();
     if let Some(t) = item.text() {
         s.push_str(&format!("text {}:{t}\n", t.len()));
@@ -71,30 +64,26 @@ fn digest(suite: &Suite, item: ItemRef<'_>) -> String {
         let bytes = crate::digest::sha256_file(a).unwrap_or_else(|e| format!("unreadable: {e}"));
         s.push_str(&format!("audio {}\n{bytes}\n", rel.display()));
     }
-    crate::digest::sha256_hex(s.as_bytes())[..DIGEST_HEX].to_owned()
+    digest_of(s.as_bytes())
 }
 
-/// The batch of every item at `--batch` `batch` (none at 1): the suite in order, `batch` items
-/// at a time, each batch named by a digest of its items' ids in order.
-pub fn groups(suite: &Suite, batch: usize) -> HashMap<String, String> {
+/// The batches at `--batch` `batch` (none at 1): the suite in order, `batch` items at a time,
+/// each named by a digest of its items' ids in order; item `i` is in batch `i / batch`.
+pub fn groups(suite: &Suite, batch: usize) -> Vec<Digest> {
     if batch <= 1 {
-        return HashMap::new();
+        return Vec::new();
     }
-    let mut out = HashMap::new();
-    for start in (0..suite.items.len()).step_by(batch) {
-        let chunk = suite
-            .items
-            .range(start..(start + batch).min(suite.items.len()));
-        let ids: String = chunk
-            .clone()
-            .map(|i| format!("{}:{}\n", i.id().len(), i.id()))
-            .collect();
-        let g = crate::digest::sha256_hex(ids.as_bytes())[..DIGEST_HEX].to_owned();
-        for i in chunk {
-            out.insert(i.id().to_owned(), g.clone());
-        }
-    }
-    out
+    (0..suite.items.len())
+        .step_by(batch)
+        .map(|start| {
+            let ids: String = suite
+                .items
+                .range(start..(start + batch).min(suite.items.len()))
+                .map(|i| format!("{}:{}\n", i.id().len(), i.id()))
+                .collect();
+            digest_of(ids.as_bytes())
+        })
+        .collect()
 }
 
 /// Makes what the journal holds safe to resume from (see the module's doc); returns how many
@@ -102,8 +91,8 @@ pub fn groups(suite: &Suite, batch: usize) -> HashMap<String, String> {
 pub fn prepare(
     suite: &Suite,
     done: &mut HashMap<String, Done>,
-    digests: &HashMap<String, String>,
-    groups: &HashMap<String, String>,
+    digests: &[Digest],
+    (batch, groups): (usize, &[Digest]),
     retry_failed: bool,
     journal: PathBuf,
 ) -> Result<usize, ResumeError> {
@@ -115,6 +104,7 @@ pub fn prepare(
     let mut changed: Vec<(String, bool)> = Vec::new();
     for item in &suite.items {
         let id = item.id();
+        let now = digests[item.index()];
         let mut failed_only = true;
         let mut differs = false;
         for d in done.values() {
@@ -125,7 +115,7 @@ pub fn prepare(
             if !held && !d.errors.contains_key(id) {
                 continue; // a failure forgotten by --retry-failed
             }
-            if digests.get(id) != Some(was) {
+            if *was != Some(now) {
                 differs = true;
                 failed_only &= !held;
             }
@@ -146,7 +136,7 @@ pub fn prepare(
             hint,
         });
     }
-    Ok(reform_batches(suite, done, groups))
+    Ok(reform_batches(suite, done, batch, groups))
 }
 
 /// Forgets the predictions of every batch not wholly journaled in the batch it belongs to, so
@@ -155,9 +145,10 @@ pub fn prepare(
 fn reform_batches(
     suite: &Suite,
     done: &mut HashMap<String, Done>,
-    groups: &HashMap<String, String>,
+    batch: usize,
+    groups: &[Digest],
 ) -> usize {
-    if groups.is_empty() {
+    if batch <= 1 || groups.is_empty() {
         return 0;
     }
     let mut redone = 0;
@@ -165,27 +156,22 @@ fn reform_batches(
         if key.contains(CONDITION_SEP) {
             continue;
         }
-        let mut start = 0;
-        while start < suite.items.len() {
-            let g = &groups[suite.items.id(start)];
-            let end = suite
+        for (b, &g) in groups.iter().enumerate() {
+            let start = b * batch;
+            let members = suite
                 .items
-                .range(start..suite.items.len())
-                .position(|i| &groups[i.id()] != g)
-                .map_or(suite.items.len(), |n| start + n);
-            let members = suite.items.range(start..end);
+                .range(start..(start + batch).min(suite.items.len()));
             let whole = members.clone().all(|i| {
                 d.errors.contains_key(i.id())
                     || (d.items.contains_key(i.id())
-                        && d.groups.get(i.id()).is_none_or(|was| was == g))
+                        && d.groups.get(i.id()).is_none_or(|was| *was == Some(g)))
             });
             if !whole {
                 for i in members {
-                    redone += usize::from(d.items.remove(i.id()).is_some());
+                    redone += usize::from(d.items.remove(i.id()));
                     d.errors.remove(i.id());
                 }
             }
-            start = end;
         }
     }
     redone
@@ -193,10 +179,10 @@ fn reform_batches(
 
 /// The journal checked and made safe for `plan` (see the module's doc), and its entries from
 /// now on written with their items' digests and batches.
-pub fn check(
-    suite: &Suite,
+pub fn check<'s>(
+    suite: &'s Suite,
     plan: &super::run::RunPlan,
-    journal: &mut crate::store::journal::Journal,
+    journal: &mut crate::store::journal::Journal<'s>,
     done: &mut HashMap<String, Done>,
 ) -> anyhow::Result<()> {
     if plan.retry_failed && !plan.resume {
@@ -213,12 +199,13 @@ pub fn check(
         );
     }
     let digests = digests(suite);
-    let groups = groups(suite, plan.options.batch);
+    let batch = plan.options.batch;
+    let groups = groups(suite, batch);
     let redone = prepare(
         suite,
         done,
         &digests,
-        &groups,
+        (batch, &groups),
         plan.retry_failed,
         journal.path().to_owned(),
     )?;
@@ -227,7 +214,11 @@ pub fn check(
             "resuming: {redone} journaled prediction(s) of partly journaled batches are made again, so each batch is the one an uninterrupted run forms"
         );
     }
-    journal.set_digests(digests);
-    journal.set_groups(groups);
+    journal.set_keys(ItemKeys {
+        items: &suite.items,
+        digests,
+        batch,
+        groups,
+    });
     Ok(())
 }

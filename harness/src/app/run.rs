@@ -301,10 +301,7 @@ pub fn run_models(
                     }
                 }
                 // What was done before a failing item is kept.
-                journal.append(&entries)?;
-                for e in entries {
-                    crate::store::journal::record_into(done, e);
-                }
+                journal.record(done, entries)?;
                 bar.inc(chunk.len() as u64);
                 if let Some(e) = stop {
                     bar.abandon();
@@ -375,7 +372,7 @@ pub(super) fn register<'a>(
     let widths = d
         .items
         .iter()
-        .map(|(id, (p, _))| (id, p.len()))
+        .map(|(id, p, _)| (id, p.len()))
         .chain(d.calls.iter().map(|(id, c)| {
             let windows = c.speech.len().max(1);
             (
@@ -390,7 +387,7 @@ pub(super) fn register<'a>(
     if let Some((id, found)) = widths.into_iter().find(|&(_, w)| w != k) {
         return Err(AppError::JournalWidth {
             journal: journal.path().to_owned(),
-            id: id.clone(),
+            id: id.to_owned(),
             model: name.to_string(),
             found,
             labels: k,
@@ -527,7 +524,7 @@ fn model_run(
                 for (c, v) in p.iter().enumerate().take(k) {
                     probs[i * k + c] = f64::from(*v);
                 }
-                latency.push(Some(*ms));
+                latency.push(Some(ms));
             }
             None => {
                 pred.push(None);
@@ -535,7 +532,7 @@ fn model_run(
             }
         }
     }
-    let mut errors: Vec<(&String, &String)> = d.errors.iter().collect();
+    let mut errors: Vec<(&str, &String)> = d.errors.iter().collect();
     errors.sort();
     for (id, e) in errors {
         warnings.push(Warning {

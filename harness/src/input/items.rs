@@ -91,6 +91,8 @@ const EMPTY: u32 = u32::MAX;
 #[derive(Clone, Default)]
 pub struct IdIndex {
     slots: Vec<u32>,
+    /// Slots in use.
+    used: usize,
     hasher: std::collections::hash_map::RandomState,
 }
 
@@ -99,8 +101,31 @@ impl IdIndex {
         let size = (2 * n).next_power_of_two().max(16);
         IdIndex {
             slots: vec![EMPTY; size],
+            used: 0,
             hasher: Default::default(),
         }
+    }
+
+    /// Adds row `row` of `ids`, whose id the index does not hold yet, doubling the table first
+    /// when that would load it more than one half.
+    pub fn insert(&mut self, ids: &Strings, row: usize) {
+        if 2 * (self.used + 1) > self.slots.len() {
+            let mut grown = IdIndex {
+                slots: vec![EMPTY; (2 * self.slots.len()).max(16)],
+                used: 0,
+                hasher: self.hasher.clone(),
+            };
+            for &p in self.slots.iter().filter(|&&p| p != EMPTY) {
+                let (s, _) = grown.slot_of(ids, ids.get(p as usize));
+                grown.slots[s] = p;
+                grown.used += 1;
+            }
+            *self = grown;
+        }
+        let (s, held) = self.slot_of(ids, ids.get(row));
+        debug_assert!(held.is_none(), "row {row}'s id is indexed already");
+        self.slots[s] = row as u32;
+        self.used += 1;
     }
 
     fn slot_of(&self, ids: &Strings, id: &str) -> (usize, Option<usize>) {
@@ -130,6 +155,7 @@ impl IdIndex {
                 (_, Some(p)) => first.push(p as u32),
                 (s, None) => {
                     index.slots[s] = row as u32;
+                    index.used += 1;
                     first.push(row as u32);
                 }
             }

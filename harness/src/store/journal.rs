@@ -5,6 +5,7 @@
 //! ([`line`]); the file is only ever appended to (`O_APPEND`), by the one process holding the
 //! run folder's lock (`store::lock`).
 
+mod idmap;
 mod line;
 
 use std::collections::HashMap;
@@ -12,8 +13,11 @@ use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+pub use idmap::{IdMap, Preds};
 use line::Decoded;
 pub use line::Line;
+
+use crate::input::items::{Items, TooLong};
 
 use serde::{Deserialize, Serialize};
 
@@ -61,20 +65,56 @@ pub enum Entry {
     },
 }
 
-/// What one model has done so far.
+/// What one model has done so far, by item id (held compactly: `idmap`).
 #[derive(Debug, Default, Clone)]
 pub struct Done {
     pub identity: Option<String>,
-    pub items: HashMap<String, (Vec<f32>, f64)>,
-    pub errors: HashMap<String, String>,
+    /// Predictions: probabilities in suite label order, latency in milliseconds.
+    pub items: Preds,
+    pub errors: IdMap<String>,
     /// Calls streamed window by window, by id.
-    pub calls: HashMap<String, CallDone>,
+    pub calls: IdMap<CallDone>,
     /// `(batch, windows, argmax agreement, max |Δp|)` of the streaming batch check.
     pub batch: Option<(usize, u64, f64, f64)>,
-    /// The digest of each journaled item's inputs, by id (absent in older journals).
-    pub digests: HashMap<String, String>,
+    /// The digest of each journaled item's inputs, by id (absent in older journals; `None`:
+    /// a digest that is not 16 hex digits, which matches no item).
+    pub digests: IdMap<Option<Digest>>,
     /// The batch each journaled prediction was made in, by id (`--batch` > 1).
-    pub groups: HashMap<String, String>,
+    pub groups: IdMap<Option<Digest>>,
+}
+
+/// The first 16 hex digits of a SHA-256, as a number: how the journal names an item's inputs
+/// (`sha`) and a batch (`group`).
+pub type Digest = u64;
+
+/// The 16 hex digits a [`Digest`] is written as.
+pub fn digest_hex(d: Digest) -> String {
+    format!("{d:016x}")
+}
+
+/// A digest as written in a journal line; `None` unless it is 16 lowercase hex digits.
+pub fn parse_digest(s: &str) -> Option<Digest> {
+    (s.len() == 16 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+        .then(|| u64::from_str_radix(s, 16).ok())
+        .flatten()
+}
+
+/// The first 16 hex digits of the SHA-256 of `bytes`, as a [`Digest`].
+pub fn digest_of(bytes: &[u8]) -> Digest {
+    let hex = crate::digest::sha256_hex(bytes);
+    parse_digest(&hex[..16]).expect("sha256_hex gives lowercase hex")
+}
+
+/// What the journal writes with each of a suite's items' entries, by the item's position: the
+/// digest of its inputs, and (`--batch` > 1) the digest of the batch it is predicted in.
+pub struct ItemKeys<'s> {
+    pub items: &'s Items,
+    /// One per item, in suite order.
+    pub digests: Vec<Digest>,
+    /// Items per batch (0 or 1: no batches).
+    pub batch: usize,
+    /// One per batch: batch `b` is items `b * batch ..`.
+    pub groups: Vec<Digest>,
 }
 
 /// One call's journaled windows.
@@ -108,27 +148,29 @@ pub enum JournalError {
         line: usize,
         message: String,
     },
+    #[error("{path}: the journal's item ids add up to more than 4 GiB, more than a suite can hold — use a new --out")]
+    TooLarge { path: PathBuf },
 }
 
 impl crate::error::HasKind for JournalError {
     fn kind(&self) -> crate::error::ErrorKind {
         match self {
             JournalError::Io { .. } => crate::error::ErrorKind::Runtime,
-            JournalError::Corrupt { .. } => crate::error::ErrorKind::Input,
+            JournalError::Corrupt { .. } | JournalError::TooLarge { .. } => {
+                crate::error::ErrorKind::Input
+            }
         }
     }
 }
 
 /// An open journal, appending.
-pub struct Journal {
+pub struct Journal<'s> {
     path: PathBuf,
     file: File,
     /// Lines read that an older tonebench wrote (no checksum, no item digest).
     legacy: usize,
-    /// The digest of each item's inputs, written with its entries.
-    digests: HashMap<String, String>,
-    /// The batch of each item (`--batch` > 1), written with its model's predictions.
-    groups: HashMap<String, String>,
+    /// The digest and batch of each item, written with its entries.
+    keys: Option<ItemKeys<'s>>,
 }
 
 /// What a journal file holds, read line by line.
@@ -203,7 +245,9 @@ fn read(path: &Path) -> Result<Read, JournalError> {
         };
         r.good_len = next as u64;
         r.results |= !matches!(entry.entry, Entry::Model { .. });
-        record_line(&mut r.done, entry);
+        record_line(&mut r.done, entry).map_err(|TooLong| JournalError::TooLarge {
+            path: path.to_owned(),
+        })?;
         at = next;
     }
     Ok(r)
@@ -222,14 +266,17 @@ pub fn read_done(dir: &Path) -> Result<HashMap<String, Done>, JournalError> {
     Ok(read(&Journal::path_in(dir))?.done)
 }
 
-impl Journal {
+impl<'s> Journal<'s> {
     pub fn path_in(dir: &Path) -> PathBuf {
         dir.join(FILE_NAME)
     }
 
     /// Reads an existing journal (dropping a torn last line, which it cuts off) and opens it
     /// for appending; `fresh` starts it empty instead. A missing journal reads as empty.
-    pub fn open(dir: &Path, fresh: bool) -> Result<(Journal, HashMap<String, Done>), JournalError> {
+    pub fn open(
+        dir: &Path,
+        fresh: bool,
+    ) -> Result<(Journal<'s>, HashMap<String, Done>), JournalError> {
         let path = Self::path_in(dir);
         let io = |what, source| JournalError::Io {
             path: path.clone(),
@@ -258,8 +305,7 @@ impl Journal {
                 path,
                 file,
                 legacy: r.legacy,
-                digests: HashMap::new(),
-                groups: HashMap::new(),
+                keys: None,
             },
             r.done,
         ))
@@ -270,14 +316,25 @@ impl Journal {
         self.legacy
     }
 
-    /// The digests of the items' inputs, written with every entry of an item from now on.
-    pub fn set_digests(&mut self, digests: HashMap<String, String>) {
-        self.digests = digests;
+    /// The digests of the items' inputs, written with every entry of an item from now on, and
+    /// their batches, written with their models' clean predictions.
+    pub fn set_keys(&mut self, keys: ItemKeys<'s>) {
+        self.keys = Some(keys);
     }
 
-    /// The batch of each item (`--batch` > 1), written with its model's predictions from now on.
-    pub fn set_groups(&mut self, groups: HashMap<String, String>) {
-        self.groups = groups;
+    /// Appends entries in one write, then adds them to what is known to be `done`.
+    pub fn record(
+        &mut self,
+        done: &mut HashMap<String, Done>,
+        entries: impl IntoIterator<Item = Entry> + AsRef<[Entry]>,
+    ) -> Result<(), JournalError> {
+        self.append(entries.as_ref())?;
+        for e in entries {
+            record_into(done, e).map_err(|TooLong| JournalError::TooLarge {
+                path: self.path.clone(),
+            })?;
+        }
+        Ok(())
     }
 
     /// Appends entries in one write and flushes them to the OS.
@@ -303,11 +360,16 @@ impl Journal {
             Entry::Call { id, .. } | Entry::Error { id, .. } => (Some(id), false),
             Entry::Model { .. } | Entry::Batch { .. } => (None, false),
         };
+        let at = self
+            .keys
+            .as_ref()
+            .zip(id)
+            .and_then(|(k, id)| Some((k, k.items.position(id)?)));
         Line {
-            sha: id.and_then(|id| self.digests.get(id).cloned()),
-            group: id
-                .filter(|_| plain)
-                .and_then(|id| self.groups.get(id).cloned()),
+            sha: at.and_then(|(k, i)| k.digests.get(i).copied().map(digest_hex)),
+            group: at
+                .filter(|(k, _)| plain && k.batch > 1)
+                .and_then(|(k, i)| k.groups.get(i / k.batch).copied().map(digest_hex)),
             entry,
         }
     }
@@ -332,29 +394,30 @@ pub fn model_of(key: &str) -> &str {
 }
 
 /// Adds a journal line to what is known to be done, with its digest and batch.
-fn record_line(done: &mut HashMap<String, Done>, line: Line) {
+fn record_line(done: &mut HashMap<String, Done>, line: Line) -> Result<(), TooLong> {
     let key = match &line.entry {
         Entry::Item { model, id, .. }
         | Entry::Call { model, id, .. }
         | Entry::Error { model, id, .. } => Some((model.clone(), id.clone())),
         Entry::Model { .. } | Entry::Batch { .. } => None,
     };
-    record_into(done, line.entry);
+    record_into(done, line.entry)?;
     if let Some((model, id)) = key {
         let d = done.entry(model).or_default();
         match line.sha {
-            Some(sha) => d.digests.insert(id.clone(), sha),
-            None => d.digests.remove(&id),
+            Some(sha) => d.digests.insert(&id, parse_digest(&sha)).map(drop)?,
+            None => drop(d.digests.remove(&id)),
         };
         match line.group {
-            Some(g) => d.groups.insert(id, g),
-            None => d.groups.remove(&id),
+            Some(g) => d.groups.insert(&id, parse_digest(&g)).map(drop)?,
+            None => drop(d.groups.remove(&id)),
         };
     }
+    Ok(())
 }
 
-/// Adds an entry to what is known to be done.
-pub fn record_into(done: &mut HashMap<String, Done>, entry: Entry) {
+/// Adds an entry to what is known to be done. `Err`: the ids held would pass 4 GiB.
+pub fn record_into(done: &mut HashMap<String, Done>, entry: Entry) -> Result<(), TooLong> {
     match entry {
         Entry::Model { model, identity } => {
             done.entry(model).or_default().identity = Some(identity)
@@ -367,7 +430,7 @@ pub fn record_into(done: &mut HashMap<String, Done>, entry: Entry) {
         } => {
             let d = done.entry(model).or_default();
             d.errors.remove(&id);
-            d.items.insert(id, (probs, latency_ms));
+            d.items.insert(&id, &probs, latency_ms)?;
         }
         Entry::Call {
             model,
@@ -382,7 +445,7 @@ pub fn record_into(done: &mut HashMap<String, Done>, entry: Entry) {
             let d = done.entry(model).or_default();
             d.errors.remove(&id);
             d.calls.insert(
-                id,
+                &id,
                 CallDone {
                     probs,
                     speech,
@@ -391,7 +454,7 @@ pub fn record_into(done: &mut HashMap<String, Done>, entry: Entry) {
                     samples,
                     latency_ms,
                 },
-            );
+            )?;
         }
         Entry::Batch {
             model,
@@ -404,9 +467,10 @@ pub fn record_into(done: &mut HashMap<String, Done>, entry: Entry) {
                 Some((batch, windows, argmax_agreement, max_abs_diff));
         }
         Entry::Error { model, id, error } => {
-            done.entry(model).or_default().errors.insert(id, error);
+            done.entry(model).or_default().errors.insert(&id, error)?;
         }
     }
+    Ok(())
 }
 
 #[cfg(test)]

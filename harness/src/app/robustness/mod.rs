@@ -19,7 +19,7 @@ use crate::audio::perturb::{BabbleSource, Context};
 use crate::infer::{self, Model};
 use crate::input::conditions::Conditions;
 use crate::input::suite::{ItemRef, Suite};
-use crate::store::journal::{condition_key, record_into, Done, Entry, Journal};
+use crate::store::journal::{condition_key, Done, Entry, Journal};
 
 /// One model's predictions under every condition, in the order of the conditions file.
 #[derive(Debug, Clone)]
@@ -198,11 +198,7 @@ fn flush(
     done: &mut HashMap<String, Done>,
     entries: &mut Vec<Entry>,
 ) -> anyhow::Result<()> {
-    journal.append(entries)?;
-    for e in entries.drain(..) {
-        record_into(done, e);
-    }
-    Ok(())
+    Ok(journal.record(done, std::mem::take(entries))?)
 }
 
 /// The item's clip decoded once and perturbed under each condition of `todo`.
@@ -255,7 +251,7 @@ fn collect(
         .iter()
         .map(|k| {
             let d = &done[k];
-            let mut errors: Vec<(&String, &String)> = d.errors.iter().collect();
+            let mut errors: Vec<(&str, &String)> = d.errors.iter().collect();
             errors.sort();
             for (id, e) in errors {
                 warnings.push(Warning {

@@ -324,9 +324,7 @@ fn record(
     done: &mut std::collections::HashMap<String, Done>,
     entry: Entry,
 ) -> anyhow::Result<()> {
-    journal.append(std::slice::from_ref(&entry))?;
-    crate::store::journal::record_into(done, entry);
-    Ok(())
+    Ok(journal.record(done, [entry])?)
 }
 
 /// The journal entry of a call that failed (`--keep-going`).

@@ -188,7 +188,7 @@ pub fn model_run(
             message: "speech presence came from the energy detector, the weakest source; install Silero VAD (scripts/setup-vad.sh) for real speech detection".into(),
         });
     }
-    let mut errors: Vec<(&String, &String)> = done.errors.iter().collect();
+    let mut errors: Vec<(&str, &String)> = done.errors.iter().collect();
     errors.sort();
     for (id, e) in errors {
         warnings.push(Warning {

@@ -47,7 +47,7 @@ fn a_torn_last_line_is_dropped_and_overwritten() {
     drop(j);
     let (_, done) = Journal::open(tmp.path(), false).unwrap();
     assert_eq!(done["m"].items.len(), 3);
-    assert_eq!(done["m"].items["c"].0, vec![0.25, 0.5, 0.25]);
+    assert_eq!(done["m"].items.get("c").unwrap().0, [0.25, 0.5, 0.25]);
 }
 
 #[test]
@@ -124,24 +124,50 @@ fn lines_from_an_older_tonebench_are_read_and_new_lines_follow_them() {
 #[test]
 fn digests_and_batches_are_journaled_with_each_prediction() {
     let tmp = tempfile::tempdir().unwrap();
+    let mut ids = crate::input::items::Strings::default();
+    for id in ["a", "b", "c"] {
+        ids.push(Some(id)).unwrap();
+    }
+    let items = Items::new(
+        crate::input::items::Columns {
+            ids,
+            labels: vec![0, 0, 0],
+            ..Default::default()
+        },
+        None,
+    );
     let (mut j, _) = Journal::open(tmp.path(), false).unwrap();
-    j.set_digests([("a".to_string(), "d1".to_string())].into());
-    j.set_groups([("a".to_string(), "g1".to_string())].into());
+    // "a" and "b" are one batch of two, "c" another; "b" is a suite item, "z" is not.
+    j.set_keys(ItemKeys {
+        items: &items,
+        digests: vec![0xd1, 0xd2, 0xd3],
+        batch: 2,
+        groups: vec![0x61, 0x62],
+    });
     let cond = Entry::Item {
         model: condition_key("m", "noise"),
         id: "a".into(),
         probs: vec![1.0],
         latency_ms: 0.0,
     };
-    j.append(&[item("a"), cond, item("b")]).unwrap();
+    j.append(&[item("a"), cond, item("c"), item("z")]).unwrap();
     drop(j);
+    assert!(lines(tmp.path())[0].contains(r#""sha":"00000000000000d1","group":"0000000000000061""#));
     let (_, done) = Journal::open(tmp.path(), false).unwrap();
-    assert_eq!(done["m"].digests["a"], "d1");
-    assert_eq!(done["m"].groups["a"], "g1");
+    assert_eq!(done["m"].digests["a"], Some(0xd1));
+    assert_eq!(done["m"].groups["a"], Some(0x61));
+    assert_eq!(done["m"].groups["c"], Some(0x62));
     assert!(!done["m"].digests.contains_key("b"));
+    assert!(!done["m"].digests.contains_key("z"), "not a suite item");
     let c = &done[&condition_key("m", "noise")];
-    assert_eq!(c.digests["a"], "d1");
+    assert_eq!(c.digests["a"], Some(0xd1));
     assert!(c.groups.is_empty(), "conditions are not batched");
+    assert_eq!(parse_digest("00000000000000D1"), None, "only lowercase hex");
+    assert_eq!(parse_digest("d1"), None);
+    assert_eq!(
+        digest_hex(digest_of(b"x")),
+        crate::digest::sha256_hex(b"x")[..16]
+    );
 }
 
 #[test]
