@@ -16,6 +16,7 @@ pub use super::items::Origins;
 
 mod contain;
 mod flat;
+mod footer;
 mod pages;
 mod scan;
 use contain::contained;
@@ -214,8 +215,9 @@ impl Table {
                 (df, Origins::from_refs(&origins))
             }
             Format::Parquet => {
-                // Moved in: the file's bytes are freed before polars reads it again.
-                contained(|| pages::check_pages(bytes))
+                // Checked before polars decodes them: the footer's declared sizes, then every
+                // data page's counts (the bytes are moved in, freed before polars reads the file).
+                contained(|| footer::check_footer(&bytes).and_then(|()| pages::check_pages(bytes)))
                     .and_then(|r| r)
                     .map_err(panicked("Parquet"))?;
                 let file = crate::open::open(path).map_err(|source| TableError::Io {

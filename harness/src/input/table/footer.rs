@@ -1,0 +1,221 @@
+//! A walk over a Parquet file's footer (its `FileMetaData`, Thrift compact protocol) before
+//! polars decodes it. polars-parquet 0.55.2 reserves room for every list the footer declares
+//! before reading one element (`Vec::with_capacity(count)`), so a footer of a few bytes that
+//! declares 2^31 row groups asks for tens of GB and the allocation failure aborts the process;
+//! libFuzzer found such files for the table and predictions targets (issue 18). Here every
+//! list, set, map and binary is checked against the bytes that remain: each element takes at
+//! least one byte, so a footer that passes declares no more elements than it has bytes, and
+//! what polars reserves is bounded by the file's size.
+//!
+//! Only the encoding is walked (field types and lengths, nesting at most [`MAX_DEPTH`] deep);
+//! what the fields mean is polars' to check, and a footer that does not walk is a parse error
+//! here, naming what was wrong.
+
+/// Structs, lists and maps nested deeper than this are refused (parquet's own footer nests
+/// about six deep; the Thrift library's default limit is 64).
+const MAX_DEPTH: usize = 64;
+
+/// The footer of `file` (a Parquet file's bytes): `Err` says why it cannot be decoded safely.
+/// A file too short for a footer, or without the magic, is left to polars, which reports it.
+pub fn check_footer(file: &[u8]) -> Result<(), String> {
+    let n = file.len();
+    if n < 12 || &file[n - 4..] != b"PAR1" {
+        return Ok(());
+    }
+    let len = u32::from_le_bytes(file[n - 8..n - 4].try_into().expect("4 bytes")) as usize;
+    let Some(start) = (n - 8).checked_sub(len) else {
+        return Ok(()); // polars says the footer is longer than the file
+    };
+    let mut w = Walk {
+        buf: &file[start..n - 8],
+        at: 0,
+    };
+    w.value(STRUCT, 0)
+        .map_err(|e| format!("its footer (FileMetaData) is malformed: {e}"))
+}
+
+const BOOL_TRUE: u8 = 1;
+const BOOL_FALSE: u8 = 2;
+const BYTE: u8 = 3;
+const I16: u8 = 4;
+const I32: u8 = 5;
+const I64: u8 = 6;
+const DOUBLE: u8 = 7;
+const BINARY: u8 = 8;
+const LIST: u8 = 9;
+const SET: u8 = 10;
+const MAP: u8 = 11;
+const STRUCT: u8 = 12;
+const UUID: u8 = 13;
+
+struct Walk<'a> {
+    buf: &'a [u8],
+    at: usize,
+}
+
+impl Walk<'_> {
+    fn left(&self) -> usize {
+        self.buf.len() - self.at
+    }
+
+    fn byte(&mut self) -> Result<u8, String> {
+        let b = *self
+            .buf
+            .get(self.at)
+            .ok_or_else(|| format!("it ends inside a value (byte {})", self.at))?;
+        self.at += 1;
+        Ok(b)
+    }
+
+    fn skip(&mut self, n: usize) -> Result<(), String> {
+        if n > self.left() {
+            return Err(format!(
+                "a value of {n} bytes at byte {} runs past its end",
+                self.at
+            ));
+        }
+        self.at += n;
+        Ok(())
+    }
+
+    fn varint(&mut self) -> Result<u64, String> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte()?;
+            v |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+        Err(format!(
+            "a varint longer than 10 bytes ends at byte {}",
+            self.at
+        ))
+    }
+
+    /// `count` elements follow: each takes at least a byte.
+    fn count(&mut self, count: u64, what: &str) -> Result<usize, String> {
+        usize::try_from(count)
+            .ok()
+            .filter(|&c| c <= self.left())
+            .ok_or_else(|| {
+                format!(
+                    "a {what} at byte {} declares {count} elements in the {} bytes left",
+                    self.at,
+                    self.left()
+                )
+            })
+    }
+
+    fn value(&mut self, kind: u8, depth: usize) -> Result<(), String> {
+        if depth > MAX_DEPTH {
+            return Err(format!("values nest more than {MAX_DEPTH} deep"));
+        }
+        match kind {
+            BOOL_TRUE | BOOL_FALSE | BYTE => self.skip(1),
+            I16 | I32 | I64 => self.varint().map(drop),
+            DOUBLE => self.skip(8),
+            UUID => self.skip(16),
+            BINARY => {
+                let n = self.varint()?;
+                let n = usize::try_from(n).unwrap_or(usize::MAX);
+                self.skip(n)
+            }
+            LIST | SET => {
+                let head = self.byte()?;
+                let declared = match head >> 4 {
+                    15 => self.varint()?,
+                    n => u64::from(n),
+                };
+                let n = self.count(declared, "list")?;
+                let elem = head & 0x0f;
+                for _ in 0..n {
+                    self.value(elem, depth + 1)?;
+                }
+                Ok(())
+            }
+            MAP => {
+                let declared = self.varint()?;
+                let n = self.count(declared, "map")?;
+                if n == 0 {
+                    return Ok(());
+                }
+                let types = self.byte()?;
+                for _ in 0..n {
+                    self.value(types >> 4, depth + 1)?;
+                    self.value(types & 0x0f, depth + 1)?;
+                }
+                Ok(())
+            }
+            STRUCT => loop {
+                let head = self.byte()?;
+                if head == 0 {
+                    return Ok(());
+                }
+                if head >> 4 == 0 {
+                    self.varint()?; // the field id, in full
+                }
+                match head & 0x0f {
+                    // A struct's boolean field is its type: no byte follows.
+                    BOOL_TRUE | BOOL_FALSE => {}
+                    kind => self.value(kind, depth + 1)?,
+                }
+            },
+            other => Err(format!(
+                "byte {} has an unknown value type {other}",
+                self.at.saturating_sub(1)
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(footer: &[u8]) -> Vec<u8> {
+        let mut f = b"PAR1".to_vec();
+        f.extend_from_slice(footer);
+        f.extend_from_slice(&(footer.len() as u32).to_le_bytes());
+        f.extend_from_slice(b"PAR1");
+        f
+    }
+
+    #[test]
+    fn a_real_footer_walks() {
+        let mut df = polars::df!("id" => ["a", "b"], "p" => [0.5f64, 0.25]).unwrap();
+        let mut bytes = Vec::new();
+        polars::prelude::ParquetWriter::new(&mut bytes)
+            .finish(&mut df)
+            .unwrap();
+        assert_eq!(check_footer(&bytes), Ok(()));
+    }
+
+    #[test]
+    fn a_list_longer_than_its_bytes_is_refused() {
+        // Field 4 (row_groups), a list of structs declaring 2^31 - 1 elements.
+        let footer = [0x49, 0xfc, 0xff, 0xff, 0xff, 0xff, 0x07, 0x00];
+        let e = check_footer(&file(&footer)).unwrap_err();
+        assert!(e.contains("declares 2147483647 elements"), "{e}");
+        // A map, a binary, deep nesting and a cut value too.
+        for bad in [
+            &[0x1b, 0xff, 0xff, 0x03, 0x88, 0x00][..],
+            &[0x18, 0xff, 0xff, 0x03, 0x00],
+            &[0x15][..],
+        ] {
+            assert!(check_footer(&file(bad)).is_err(), "{bad:x?}");
+        }
+        let deep: Vec<u8> = std::iter::repeat_n(0x1c, 100).collect();
+        assert!(check_footer(&file(&deep)).unwrap_err().contains("nest"));
+    }
+
+    #[test]
+    fn what_is_not_a_parquet_file_is_left_to_polars() {
+        assert_eq!(check_footer(b"PAR1"), Ok(()));
+        assert_eq!(check_footer(b"id,label\na,b\n"), Ok(()));
+        let mut long = file(&[0x00]);
+        let n = long.len();
+        long[n - 8..n - 4].copy_from_slice(&1000u32.to_le_bytes());
+        assert_eq!(check_footer(&long), Ok(()));
+    }
+}
