@@ -335,3 +335,69 @@ fn demo_suite_gets_mfcc_embedding_cohorts_automatically() {
         .contains("weakest embedding"));
     assert_eq!(membership(&out, "mfcc-stats").len(), 12);
 }
+
+/// `run` embeds each clip as the audio model decodes it (one decode per clip, issue 15); with
+/// `--jobs 2` nothing is embedded during the run and every clip is decoded again at the end.
+/// Both give the same embedding cohorts, byte for byte.
+#[test]
+fn clips_embedded_during_the_run_give_the_cohorts_of_clips_embedded_after_it() {
+    let Some(shared) =
+        setup("clips_embedded_during_the_run_give_the_cohorts_of_clips_embedded_after_it")
+    else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = root().join("tests/fixtures/models/speaker-embed.toml");
+    let suite = ravdess_copy(
+        &shared,
+        &tmp.path().join("suite"),
+        &format!("embedding-model = {:?}\n", spec.display().to_string()),
+    );
+    let model = root().join("tests/fixtures/models/audio-cnn-valence.toml");
+    let run = |out: &Path, jobs: &str| {
+        let o = tonebench()
+            .args(["run", "--suite"])
+            .arg(&suite)
+            .arg("--model")
+            .arg(&model)
+            .arg("--out")
+            .arg(out)
+            .args([
+                "--resamples",
+                "200",
+                "--sensitivity-sample",
+                "0",
+                "--jobs",
+                jobs,
+            ])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr).to_string();
+        assert_eq!(o.status.code(), Some(0), "{stderr}");
+        let note = stderr
+            .lines()
+            .find(|l| l.contains("embeddings speaker-embed:"))
+            .unwrap_or_else(|| panic!("no embeddings note: {stderr}"))
+            .to_string();
+        (read_json(&out.join("report.json")), note)
+    };
+    let (during, note_during) = run(&tmp.path().join("during"), "1");
+    let (after, note_after) = run(&tmp.path().join("after"), "2");
+    eprintln!("{note_during}\n{note_after}");
+    let items = Suite::load(&suite).unwrap().items.len();
+    assert!(
+        note_during.contains(&format!(
+            "{items} clips, {items} of them embedded as the model run decoded them"
+        )),
+        "{note_during}"
+    );
+    assert!(
+        note_after.contains(&format!("{items} clips, 0 of them")),
+        "{note_after}"
+    );
+    assert_eq!(during["cohorts"], after["cohorts"]);
+    assert_eq!(
+        std::fs::read(tmp.path().join("during/cohorts.json")).unwrap(),
+        std::fs::read(tmp.path().join("after/cohorts.json")).unwrap()
+    );
+}

@@ -3,7 +3,9 @@
 //! statistics ([`crate::audio::mfcc`], the weakest option).
 //!
 //! Both give one vector per item with audio and average them per speaker
-//! ([`speaker_means`]). Items without audio or a speaker are skipped; an item whose audio cannot
+//! ([`speaker_means`]). `run` embeds each clip as its audio model decodes it, when the model
+//! takes audio at the embedder's rate ([`Ahead`]): a clip is decoded and resampled once, and
+//! only the clips the run did not decode (resumed items, other rates) are decoded again here. Items without audio or a speaker are skipped; an item whose audio cannot
 //! be read or embedded is skipped with a warning. When some speaker of the suite ends up with no
 //! vector, the embedding partition is skipped with a warning (`embedding_skipped`) rather than
 //! failing the run: the core needs a vector for every speaker.
@@ -16,7 +18,7 @@ use tonebench_core::report::{Warning, WarningCode};
 
 use crate::audio::mfcc::{self, Mfcc};
 use crate::infer::{Embedder, InferError, Options};
-use crate::input::suite::Suite;
+use crate::input::suite::{CohortSpec, Suite};
 
 /// Source name of the built-in acoustic embedding.
 pub const MFCC_SOURCE: &str = "mfcc-stats";
@@ -27,9 +29,11 @@ pub struct Computed {
     /// `None` when the partition had to be skipped (see `warnings`).
     pub source: Option<EmbeddingSource>,
     pub warnings: Vec<Warning>,
-    /// Items embedded and the wall time it took (decode, resample, features or inference).
+    /// Items embedded and the wall time it took here (decode, resample, features or inference).
     pub items: usize,
     pub elapsed: Duration,
+    /// Of `items`, those embedded while the model run decoded their clips ([`Ahead`]).
+    pub ahead: usize,
 }
 
 /// Whether the suite has at least one item with both audio and a speaker.
@@ -48,11 +52,142 @@ fn warning(source: &str, code: WarningCode, message: String) -> Warning {
     }
 }
 
-/// Runs `embed` over every item with audio and a speaker and averages per speaker.
+/// What embeds a clip for a suite's embedding cohorts.
+pub enum ClipEmbedder {
+    /// `[cohorts] embedding-model`.
+    Model(Box<Embedder>),
+    /// The built-in MFCC statistics.
+    Mfcc(Mfcc),
+}
+
+impl ClipEmbedder {
+    /// What the suite's `[cohorts]` computes its embeddings with: its `embedding-model`, else
+    /// the MFCC statistics when it names no embeddings file and has audio with speakers, else
+    /// nothing. A model that cannot be loaded is an error (exit 2 for a bad spec, 3 for the
+    /// runtime).
+    pub fn for_suite(suite: &Suite, spec: &CohortSpec) -> anyhow::Result<Option<ClipEmbedder>> {
+        if let Some(model) = &spec.embedding_model {
+            let e = Embedder::load(model, Options::default())
+                .map_err(|e| anyhow::Error::new(e).context("[cohorts] embedding-model"))?;
+            Ok(Some(ClipEmbedder::Model(Box::new(e))))
+        } else if spec.embeddings.is_none() && has_audio_speakers(suite) {
+            Ok(Some(ClipEmbedder::Mfcc(Mfcc::new())))
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// The rate it takes a clip at.
+    pub fn sample_rate(&self) -> u32 {
+        match self {
+            ClipEmbedder::Model(e) => e.sample_rate(),
+            ClipEmbedder::Mfcc(_) => mfcc::SAMPLE_RATE,
+        }
+    }
+
+    /// The embedding of a clip decoded at [`ClipEmbedder::sample_rate`].
+    fn embed_samples(&mut self, audio: &Path, samples: &[f32]) -> Result<Vec<f64>, String> {
+        match self {
+            ClipEmbedder::Model(e) => e
+                .embed_samples(audio, samples.to_vec())
+                .map(widen)
+                .map_err(message),
+            ClipEmbedder::Mfcc(m) => Ok(m.stats(samples)),
+        }
+    }
+
+    /// The embedding of a clip, decoded here.
+    fn embed_file(&mut self, audio: &Path) -> Result<Vec<f64>, String> {
+        match self {
+            ClipEmbedder::Model(e) => e.embed(audio).map(widen).map_err(message),
+            ClipEmbedder::Mfcc(m) => m.stats_of_file(audio).map_err(|e| e.to_string()),
+        }
+    }
+}
+
+fn widen(v: Vec<f32>) -> Vec<f64> {
+    v.into_iter().map(f64::from).collect()
+}
+
+fn message(e: InferError) -> String {
+    match e {
+        InferError::Item { msg, .. } | InferError::ItemRun { msg, .. } => msg,
+        other => other.to_string(),
+    }
+}
+
+/// A suite's embeddings in the making: those made while a model run decoded the clips (by item
+/// index), and the embedder that makes the rest when the run ends ([`Ahead::finish`]).
+pub struct Ahead {
+    embedder: ClipEmbedder,
+    made: Vec<Option<Vec<f64>>>,
+}
+
+impl Ahead {
+    /// Nothing embedded yet; `None` when the suite computes no embeddings (see
+    /// [`ClipEmbedder::for_suite`]).
+    pub fn for_suite(suite: &Suite) -> anyhow::Result<Option<Ahead>> {
+        let Some(spec) = &suite.cohorts else {
+            return Ok(None);
+        };
+        Ok(ClipEmbedder::for_suite(suite, spec)?.map(|e| Ahead::new(e, suite)))
+    }
+
+    /// Nothing embedded yet with `embedder`.
+    pub fn new(embedder: ClipEmbedder, suite: &Suite) -> Ahead {
+        Ahead {
+            embedder,
+            made: vec![None; suite.items.len()],
+        }
+    }
+
+    pub fn sample_rate(&self) -> u32 {
+        self.embedder.sample_rate()
+    }
+
+    /// Embeds item `item`'s clip, decoded by the run at [`Ahead::sample_rate`], unless that is
+    /// done already. A clip that fails is left for [`Ahead::finish`], which reports it.
+    pub fn embed(&mut self, item: usize, audio: &Path, samples: &[f32]) {
+        if self.made.get(item).is_some_and(Option::is_none) {
+            self.made[item] = self.embedder.embed_samples(audio, samples).ok();
+        }
+    }
+
+    /// Embeds what is left and averages per speaker: the source is named after the embedding
+    /// model, or `mfcc-stats` (standardised per dimension across speakers, with the
+    /// `weak_embedding` warning).
+    pub fn finish(self, suite: &Suite, k: KChoice) -> anyhow::Result<Computed> {
+        let Ahead { mut embedder, made } = self;
+        let mfcc = matches!(embedder, ClipEmbedder::Mfcc(_));
+        let name = match &embedder {
+            ClipEmbedder::Model(e) => e.name.clone(),
+            ClipEmbedder::Mfcc(_) => MFCC_SOURCE.to_string(),
+        };
+        let mut out = compute(suite, &name, k, made, |audio| embedder.embed_file(audio))?;
+        if mfcc {
+            if let Some(src) = &mut out.source {
+                mfcc::standardize(&mut src.vectors);
+            }
+            out.warnings.insert(
+                0,
+                warning(
+                    MFCC_SOURCE,
+                    WarningCode::WeakEmbedding,
+                    "embedding cohorts \"mfcc-stats\" come from MFCC statistics, the weakest embedding: they capture recording channel, loudness and broad timbre, not speaker identity; name a speaker-embedding model in [cohorts] embedding-model (or an embeddings file) for cohorts that mean something".into(),
+                ),
+            );
+        }
+        Ok(out)
+    }
+}
+
+/// Runs `embed` over every item with audio and a speaker that `made` has no vector for, and
+/// averages per speaker.
 fn compute(
     suite: &Suite,
     name: &str,
     k: KChoice,
+    mut made: Vec<Option<Vec<f64>>>,
     mut embed: impl FnMut(&Path) -> Result<Vec<f64>, String>,
 ) -> anyhow::Result<Computed> {
     let todo: Vec<(usize, &Path)> = suite
@@ -66,8 +201,16 @@ fn compute(
     let start = Instant::now();
     let mut vectors: Vec<Option<Vec<f64>>> = vec![None; suite.items.len()];
     let mut failed: Vec<String> = Vec::new();
+    let mut ahead = 0;
     for &(n, audio) in &todo {
-        let checked = embed(audio).and_then(|v| {
+        let v = match made.get_mut(n).and_then(Option::take) {
+            Some(v) => {
+                ahead += 1;
+                Ok(v)
+            }
+            None => embed(audio),
+        };
+        let checked = v.and_then(|v| {
             tonebench_core::limits::embedding(&v)
                 .map(|()| v)
                 .map_err(|(at, m)| format!("embedding coordinate {}: {m}", at.unwrap_or(0)))
@@ -86,6 +229,7 @@ fn compute(
     let mut out = Computed {
         items: todo.len() - failed.len(),
         elapsed,
+        ahead,
         ..Computed::default()
     };
     if let Some(first) = failed.first() {
@@ -142,43 +286,5 @@ fn compute(
         name: name.to_string(),
         vectors: means,
     });
-    Ok(out)
-}
-
-/// Embeddings from a speaker-embedding model spec; the source is named after the model. A
-/// model that cannot be loaded is an error (exit 2 for a bad spec, 3 for the runtime).
-pub fn from_model(suite: &Suite, spec: &Path, k: KChoice) -> anyhow::Result<Computed> {
-    let mut embedder = Embedder::load(spec, Options::default())
-        .map_err(|e| anyhow::Error::new(e).context("[cohorts] embedding-model"))?;
-    let name = embedder.name.clone();
-    compute(suite, &name, k, |audio| {
-        embedder
-            .embed(audio)
-            .map(|v| v.into_iter().map(f64::from).collect())
-            .map_err(|e| match e {
-                InferError::Item { msg, .. } | InferError::ItemRun { msg, .. } => msg,
-                other => other.to_string(),
-            })
-    })
-}
-
-/// The built-in MFCC statistics, standardised per dimension across speakers, with the
-/// `weak_embedding` warning.
-pub fn mfcc_stats(suite: &Suite, k: KChoice) -> anyhow::Result<Computed> {
-    let m = Mfcc::new();
-    let mut out = compute(suite, MFCC_SOURCE, k, |audio| {
-        m.stats_of_file(audio).map_err(|e| e.to_string())
-    })?;
-    if let Some(src) = &mut out.source {
-        mfcc::standardize(&mut src.vectors);
-    }
-    out.warnings.insert(
-        0,
-        warning(
-            MFCC_SOURCE,
-            WarningCode::WeakEmbedding,
-            "embedding cohorts \"mfcc-stats\" come from MFCC statistics, the weakest embedding: they capture recording channel, loudness and broad timbre, not speaker identity; name a speaker-embedding model in [cohorts] embedding-model (or an embeddings file) for cohorts that mean something".into(),
-        ),
-    );
     Ok(out)
 }

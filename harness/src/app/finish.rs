@@ -8,6 +8,7 @@ use anyhow::Context;
 use tonebench_core::bootstrap::BootstrapConfig;
 use tonebench_core::report::Report;
 
+use super::embeddings::{Ahead, ClipEmbedder};
 use super::evaluate::{attach_cohorts, cohort_config, evaluate, CohortSources, EvalConfig};
 use super::robustness::evaluate::attach;
 use super::robustness::RobustnessRuns;
@@ -43,14 +44,16 @@ pub fn finish_run(
     settings: &EvalSettings,
     out: &Path,
 ) -> anyhow::Result<Report> {
-    finish_run_with(suite, runs, None, settings, out)
+    finish_run_with(suite, runs, None, None, settings, out)
 }
 
-/// [`finish_run`] with the predictions under acoustic conditions of `run --conditions`.
+/// [`finish_run`] with the predictions under acoustic conditions of `run --conditions`, and the
+/// embeddings `run` made as it decoded the clips.
 pub fn finish_run_with(
     suite: &Suite,
     runs: &[ModelRun],
     robustness: Option<&RobustnessRuns>,
+    ahead: Option<Ahead>,
     settings: &EvalSettings,
     out: &Path,
 ) -> anyhow::Result<Report> {
@@ -71,7 +74,7 @@ pub fn finish_run_with(
         .extend(super::leakage::training_warning(suite)?);
     super::paths::relative_sources(&mut report, &suite.dir);
     if let Some(spec) = &suite.cohorts {
-        let sources = cohort_sources(suite, spec, settings.cohorts_from.as_deref())?;
+        let sources = cohort_sources(suite, spec, settings.cohorts_from.as_deref(), ahead)?;
         let spinner = crate::term::spinner("cohorts: clustering, intervals and tests");
         let partitions = attach_cohorts(
             &mut report,
@@ -113,11 +116,13 @@ pub fn finish_run_with(
 
 /// The embeddings of a suite's `[cohorts]` — the `embeddings` file, the `embedding-model` run
 /// over the suite's audio, or, when neither is given and the suite has audio and speakers, the
-/// built-in MFCC statistics — and the cohorts of `--cohorts-from`.
+/// built-in MFCC statistics (`ahead`: those of them `run` made already) — and the cohorts of
+/// `--cohorts-from`.
 pub fn cohort_sources(
     suite: &Suite,
     spec: &CohortSpec,
     cohorts_from: Option<&Path>,
+    ahead: Option<Ahead>,
 ) -> anyhow::Result<CohortSources> {
     let mut embeddings = Vec::new();
     let mut warnings = Vec::new();
@@ -129,21 +134,28 @@ pub fn cohort_sources(
             &suite.speakers(),
         )?);
     }
-    let computed = if let Some(model) = &spec.embedding_model {
-        Some(super::embeddings::from_model(suite, model, spec.k)?)
-    } else if spec.embeddings.is_none() && super::embeddings::has_audio_speakers(suite) {
-        Some(super::embeddings::mfcc_stats(suite, spec.k)?)
-    } else {
-        None
+    let ahead = match ahead {
+        Some(a) => Some(a),
+        None => ClipEmbedder::for_suite(suite, spec)?.map(|e| Ahead::new(e, suite)),
     };
+    let computed = ahead.map(|a| a.finish(suite, spec.k)).transpose()?;
     if let Some(c) = computed {
         if let Some(src) = &c.source {
+            let rest = c.items - c.ahead;
             crate::note!(
-                "embeddings {}: {} clips in {:.2} s ({:.1} ms/clip)",
+                "embeddings {}: {} clips, {} of them embedded as the model run decoded them{}",
                 src.name,
                 c.items,
-                c.elapsed.as_secs_f64(),
-                c.elapsed.as_secs_f64() * 1e3 / c.items.max(1) as f64
+                c.ahead,
+                if rest == 0 {
+                    String::new()
+                } else {
+                    format!(
+                        ", the other {rest} in {:.2} s ({:.1} ms/clip)",
+                        c.elapsed.as_secs_f64(),
+                        c.elapsed.as_secs_f64() * 1e3 / rest as f64
+                    )
+                }
             );
         }
         embeddings.extend(c.source);

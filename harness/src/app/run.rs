@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use tonebench_core::report::{Report, Warning, WarningCode};
 
+use super::embeddings::Ahead;
 use super::finish::{finish_run_with, EvalSettings};
 use super::robustness::RobustnessRuns;
 use super::source::{ModelFiles, OnnxModel};
@@ -76,8 +77,10 @@ pub fn run(plan: &RunPlan) -> anyhow::Result<RunOutcome> {
 /// [`run`] over a suite already loaded (`merge` has checked it against the shards).
 pub(super) fn run_suite(plan: &RunPlan, suite: Suite) -> anyhow::Result<RunOutcome> {
     let out = crate::store::out_dir(plan.out.as_deref(), &suite.name);
-    let (runs, robustness, _lock) = predict(&suite, plan, &out)?;
-    let report = finish_run_with(&suite, &runs, robustness.as_ref(), &plan.eval, &out)?;
+    // The embeddings of embedding cohorts are made as the audio models decode the clips.
+    let mut ahead = super::embeddings::Ahead::for_suite(&suite)?;
+    let (runs, robustness, _lock) = predict(&suite, plan, &out, ahead.as_mut())?;
+    let report = finish_run_with(&suite, &runs, robustness.as_ref(), ahead, &plan.eval, &out)?;
     Ok(RunOutcome {
         report,
         out,
@@ -101,11 +104,12 @@ pub(super) fn failed(runs: &[ModelRun], robustness: Option<&RobustnessRuns>) -> 
 /// Everything of a run before its evaluation: checks the models' names and the journal in
 /// `out`, predicts what is not yet journaled (clean, streamed or under conditions) and returns
 /// the model runs with the run folder's lock, which the caller holds until its last file is
-/// written; a shard (`run --shard`) stops here.
+/// written; a shard (`run --shard`) stops here. `ahead` embeds the clips the clean run decodes.
 pub(super) fn predict(
     suite: &Suite,
     plan: &RunPlan,
     out: &std::path::Path,
+    ahead: Option<&mut Ahead>,
 ) -> anyhow::Result<(
     Vec<ModelRun>,
     Option<RobustnessRuns>,
@@ -178,7 +182,7 @@ pub(super) fn predict(
             )?;
             s.runs
         }
-        None => run_models(suite, plan, &mut journal, &mut done, &files)?,
+        None => run_models(suite, plan, &mut journal, &mut done, &files, ahead)?,
     };
     let robustness = conditions
         .map(|c| super::robustness::run_conditions(suite, plan, &c, &mut journal, &mut done))
@@ -186,13 +190,16 @@ pub(super) fn predict(
     Ok((runs, robustness, lock))
 }
 
-/// Runs every model (skipping what the journal already holds) and returns their runs.
+/// Runs every model (skipping what the journal already holds) and returns their runs. The
+/// first audio model at `ahead`'s rate also has each clip it decodes embedded (one session:
+/// the decoding thread does it; with `--jobs` the clips are embedded at the end).
 pub fn run_models(
     suite: &Suite,
     plan: &RunPlan,
     journal: &mut Journal,
     done: &mut std::collections::HashMap<String, Done>,
     files: &RunDir,
+    mut ahead: Option<&mut Ahead>,
 ) -> anyhow::Result<Vec<ModelRun>> {
     let options = plan.options;
     let labels = suite.labels.names();
@@ -230,6 +237,9 @@ pub fn run_models(
             extra.push(Model::load(spec, labels, options)?);
         }
         let rate = model.sample_rate();
+        let early = ahead
+            .as_deref_mut()
+            .filter(|a| extra.is_empty() && rate == Some(a.sample_rate()));
         let next_chunk = std::sync::atomic::AtomicUsize::new(0);
         std::thread::scope(|scope| -> anyhow::Result<()> {
             let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk>(extra.len() + 1);
@@ -239,7 +249,7 @@ pub fn run_models(
                 let (ptx, prx) = std::sync::mpsc::sync_channel(1);
                 if let Some(sr) = rate {
                     let chunks = &chunks;
-                    scope.spawn(move || prefetch(chunks, sr, ptx));
+                    scope.spawn(move || prefetch(chunks, sr, ptx, early));
                 }
                 let model = &mut model;
                 let chunks = &chunks;
@@ -483,19 +493,23 @@ fn predict_chunk(
 
 /// Decodes and resamples the audio of each chunk in turn, sending the clips on as each chunk is
 /// done; stops when the receiver is gone. Files that fail are left for the session to report.
+/// `ahead` (at `rate`) embeds each clip of an item with a speaker on the way.
 fn prefetch(
     chunks: &[&[crate::input::suite::ItemRef<'_>]],
     rate: u32,
     tx: std::sync::mpsc::SyncSender<Vec<(PathBuf, crate::audio::Loaded)>>,
+    mut ahead: Option<&mut Ahead>,
 ) {
     for chunk in chunks {
         let clips = chunk
             .iter()
-            .filter_map(|i| i.audio())
-            .filter_map(|p| {
-                crate::audio::load(p, rate)
-                    .ok()
-                    .map(|l| (p.to_path_buf(), l))
+            .filter_map(|i| {
+                let p = i.audio()?;
+                let l = crate::audio::load(p, rate).ok()?;
+                if let Some(a) = ahead.as_deref_mut().filter(|_| i.speaker().is_some()) {
+                    a.embed(i.index(), p, &l.waveform.samples);
+                }
+                Some((p.to_path_buf(), l))
             })
             .collect();
         if tx.send(clips).is_err() {

@@ -269,7 +269,7 @@ pub fn run_shard(plan: &RunPlan, shard: Shard) -> anyhow::Result<ShardOutcome> {
         items: suite.items.len(),
         complete: false,
     };
-    let (runs, robustness, _lock) = super::run::predict(&suite, plan, &out)?;
+    let (runs, robustness, _lock) = super::run::predict(&suite, plan, &out, None)?;
     let dir = RunDir::create(&out)?;
     crate::store::predictions::write_predictions(&dir.predictions(), &suite, &runs)?;
     manifest.models = runs

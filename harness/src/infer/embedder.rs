@@ -68,7 +68,23 @@ impl Embedder {
     pub fn embed(&mut self, audio: &Path) -> Result<Vec<f32>, InferError> {
         let id = audio.display().to_string();
         let loaded = self.front.load(audio).map_err(|e| item(&id, e))?;
-        let feeds = vec![audio_feed(&self.names, loaded.waveform.samples)];
+        self.embed_samples(audio, loaded.waveform.samples)
+    }
+
+    /// The rate the graph takes its waveform at.
+    pub fn sample_rate(&self) -> u32 {
+        self.front.sample_rate
+    }
+
+    /// The embedding of `audio`'s samples, decoded and resampled to [`Embedder::sample_rate`]
+    /// already (by the model run that decoded the clip: `app::embeddings::Ahead`).
+    pub fn embed_samples(
+        &mut self,
+        audio: &Path,
+        samples: Vec<f32>,
+    ) -> Result<Vec<f32>, InferError> {
+        let id = audio.display().to_string();
+        let feeds = vec![audio_feed(&self.names, samples)];
         let (rows, _) = self.graph.run(feeds, 1).map_err(|e| InferError::ItemRun {
             id: id.clone(),
             msg: format!("{}: inference failed: {e}", self.graph.file.display()),
