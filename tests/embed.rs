@@ -229,6 +229,11 @@ fn warning_codes(report: &serde_json::Value) -> Vec<String> {
 }
 
 fn run_ravdess(suite: &Path, out: &Path) -> serde_json::Value {
+    run_ravdess_with(suite, out, &[]).0
+}
+
+/// `run` of the audio CNN over `suite` with `extra` arguments: the report and stderr.
+fn run_ravdess_with(suite: &Path, out: &Path, extra: &[&str]) -> (serde_json::Value, String) {
     let model = root().join("tests/fixtures/models/audio-cnn-valence.toml");
     let o = tonebench()
         .args(["run", "--suite"])
@@ -238,12 +243,23 @@ fn run_ravdess(suite: &Path, out: &Path) -> serde_json::Value {
         .arg("--out")
         .arg(out)
         .args(["--resamples", "200", "--sensitivity-sample", "0"])
+        .args(extra)
         .output()
         .unwrap();
-    let stderr = String::from_utf8_lossy(&o.stderr);
+    let stderr = String::from_utf8_lossy(&o.stderr).to_string();
     eprintln!("{stderr}");
     assert_eq!(o.status.code(), Some(0), "{stderr}");
-    read_json(&out.join("report.json"))
+    (read_json(&out.join("report.json")), stderr)
+}
+
+/// A copy of ravdess-dev whose `[cohorts]` names the speaker-embedding model.
+fn ravdess_with_embedder(shared: &Path, dir: &Path) -> PathBuf {
+    let spec = root().join("tests/fixtures/models/speaker-embed.toml");
+    ravdess_copy(
+        shared,
+        dir,
+        &format!("embedding-model = {:?}\n", spec.display().to_string()),
+    )
 }
 
 #[test]
@@ -252,12 +268,7 @@ fn embedding_model_cohorts_separate_ravdess_speakers_by_sex() {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
-    let spec = root().join("tests/fixtures/models/speaker-embed.toml");
-    let suite = ravdess_copy(
-        &shared,
-        &tmp.path().join("suite"),
-        &format!("embedding-model = {:?}\n", spec.display().to_string()),
-    );
+    let suite = ravdess_with_embedder(&shared, &tmp.path().join("suite"));
     let out = tmp.path().join("out");
     let report = run_ravdess(&suite, &out);
     assert!(cohort_sources(&report).contains(&("speaker-embed".into(), "embedding".into())));
@@ -347,39 +358,15 @@ fn clips_embedded_during_the_run_give_the_cohorts_of_clips_embedded_after_it() {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
-    let spec = root().join("tests/fixtures/models/speaker-embed.toml");
-    let suite = ravdess_copy(
-        &shared,
-        &tmp.path().join("suite"),
-        &format!("embedding-model = {:?}\n", spec.display().to_string()),
-    );
-    let model = root().join("tests/fixtures/models/audio-cnn-valence.toml");
+    let suite = ravdess_with_embedder(&shared, &tmp.path().join("suite"));
     let run = |out: &Path, jobs: &str| {
-        let o = tonebench()
-            .args(["run", "--suite"])
-            .arg(&suite)
-            .arg("--model")
-            .arg(&model)
-            .arg("--out")
-            .arg(out)
-            .args([
-                "--resamples",
-                "200",
-                "--sensitivity-sample",
-                "0",
-                "--jobs",
-                jobs,
-            ])
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&o.stderr).to_string();
-        assert_eq!(o.status.code(), Some(0), "{stderr}");
+        let (report, stderr) = run_ravdess_with(&suite, out, &["--jobs", jobs]);
         let note = stderr
             .lines()
             .find(|l| l.contains("embeddings speaker-embed:"))
             .unwrap_or_else(|| panic!("no embeddings note: {stderr}"))
             .to_string();
-        (read_json(&out.join("report.json")), note)
+        (report, note)
     };
     let (during, note_during) = run(&tmp.path().join("during"), "1");
     let (after, note_after) = run(&tmp.path().join("after"), "2");

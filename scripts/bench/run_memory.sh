@@ -3,7 +3,7 @@
 # graph, so the harness and not the model dominates) over text suites of growing size, with peak
 # RSS from /usr/bin/time -v. Memory that grows with the items beyond the predictions' own size
 # (three f32 probabilities and an f64 latency, 20 B per item, held until the report) shows as a
-# per-item slope well above 20 B.
+# per-item slope well above 20 B, and as the gap to `score` of the run's own predictions.
 #
 #   scripts/bench/run_memory.sh [N ...]       default: 100000 1000000
 #   BIN=path/to/tonebench                     a binary to measure instead of the release build
@@ -40,6 +40,11 @@ PY
   /usr/bin/time -f "run $n items: wall %e s, peak RSS %M KiB" \
     "$BIN" run --suite "$dir/s$n" --model "$dir/text.toml" --batch "${BATCH:-64}" --resamples 200 \
     --out "$dir/out$n" -q >/dev/null
+  # The same evaluation without inference: score the run's own predictions (probabilities and
+  # all). What run holds beyond it is the difference of the two peaks.
+  /usr/bin/time -f "score of the same predictions: wall %e s, peak RSS %M KiB" \
+    "$BIN" score --suite "$dir/s$n" --predictions "$dir/out$n/predictions.parquet" --resamples 200 \
+    --out "$dir/score$n" -q >/dev/null
   if [ "${HEAPTRACK:-0}" = 1 ]; then
     heaptrack -o "$dir/heap$n" "$BIN" run --suite "$dir/s$n" --model "$dir/text.toml" --batch "${BATCH:-64}" \
       --resamples 200 --out "$dir/heap-out$n" -q >/dev/null
@@ -47,5 +52,5 @@ PY
       --peak-limit 12 --merge-backtraces 0 | grep -E "peak memory consumed|harness/src|peak heap" | head -40
   fi
   echo "  items.csv $(du -h "$dir/s$n/items.csv" | cut -f1), journal $(du -h "$dir/out$n/predictions.journal.jsonl" | cut -f1), predictions.parquet $(du -h "$dir/out$n/predictions.parquet" | cut -f1)"
-  rm -rf "$dir/s$n" "$dir/out$n"
+  rm -rf "$dir/s$n" "$dir/out$n" "$dir/score$n"
 done
