@@ -4,6 +4,7 @@
 #   scripts/fuzz.sh corpus                assemble the seed corpus into fuzz/corpus/<target>/
 #   scripts/fuzz.sh smoke [SECONDS]       every target for SECONDS (default 60), one after another
 #   scripts/fuzz.sh run TARGET [SECONDS]  one target (default: until stopped)
+#   scripts/fuzz.sh goal [TARGET ...]     each target until 10 M executions or 30 min (issue 18's bar)
 #
 # Needs a nightly toolchain and cargo-fuzz (`cargo +nightly install cargo-fuzz`); without them it
 # says so and exits 0 for `smoke` (so `make fuzz-smoke` is harmless where they are missing).
@@ -44,14 +45,15 @@ build() {
     (cd fuzz && cargo +nightly fuzz build -s none --target-dir "$FUZZ_TARGET_DIR")
 }
 
-# run TARGET SECONDS: fuzzes one target, prints "fuzz TARGET: N runs in S s, C crashes".
+# run TARGET SECONDS [RUNS]: fuzzes one target, prints "fuzz TARGET: N runs in S s, C crashes".
 run_one() {
-    local t="$1" secs="$2" log
+    local t="$1" secs="$2" runs_max="${3:-0}" log
     log="$(mktemp)"
     mkdir -p "fuzz/corpus/$t" "fuzz/artifacts/$t"
     local limit=()
     [ "$secs" -gt 0 ] && limit=("-max_total_time=$secs")
-    local rc=0
+    [ "$runs_max" -gt 0 ] && limit+=("-runs=$runs_max")
+    local rc=0 started=$SECONDS
     (cd fuzz && cargo +nightly fuzz run -s none --target-dir "$FUZZ_TARGET_DIR" "$t" \
         "corpus/$t" -- "${limit[@]}" -timeout="$TIMEOUT_S" -rss_limit_mb="$RSS_MB" \
         -print_final_stats=1) >"$log" 2>&1 || rc=$?
@@ -59,7 +61,7 @@ run_one() {
     runs="$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)"
     local crashes
     crashes="$(find "fuzz/artifacts/$t" -type f | wc -l)"
-    echo "fuzz $t: ${runs:-?} runs in ${secs} s, $crashes crash input(s) in fuzz/artifacts/$t (exit $rc)"
+    echo "fuzz $t: ${runs:-?} runs in $((SECONDS - started)) s (limit ${secs} s), $crashes crash input(s) in fuzz/artifacts/$t (exit $rc)"
     if [ "$rc" -ne 0 ]; then
         tail -40 "$log" >&2
     fi
@@ -89,8 +91,19 @@ run)
     build
     run_one "$2" "${3:-0}"
     ;;
+goal)
+    have_fuzz || exit 1
+    shift
+    [ -d fuzz/corpus ] || corpus
+    build
+    failed=0
+    for t in "${@:-${TARGETS[@]}}"; do
+        run_one "$t" 1800 10000000 || failed=1
+    done
+    exit "$failed"
+    ;;
 *)
-    echo "usage: scripts/fuzz.sh corpus | smoke [SECONDS] | run TARGET [SECONDS]" >&2
+    echo "usage: scripts/fuzz.sh corpus | smoke [SECONDS] | run TARGET [SECONDS] | goal [TARGET ...]" >&2
     exit 2
     ;;
 esac

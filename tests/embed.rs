@@ -374,12 +374,14 @@ fn clips_embedded_during_the_run_give_the_cohorts_of_clips_embedded_after_it() {
     let items = Suite::load(&suite).unwrap().items.len();
     assert!(
         note_during.contains(&format!(
-            "{items} clips, {items} of them embedded as the model run decoded them"
+            "{items} clips, all {items} embedded as the model run decoded them"
         )),
         "{note_during}"
     );
     assert!(
-        note_after.contains(&format!("{items} clips, 0 of them")),
+        note_after.contains(&format!(
+            "{items} clips, 0 of them embedded as the model run decoded them, the other {items} in"
+        )),
         "{note_after}"
     );
     assert_eq!(during["cohorts"], after["cohorts"]);

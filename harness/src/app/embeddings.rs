@@ -32,8 +32,9 @@ pub struct Computed {
     /// Items embedded and the wall time it took here (decode, resample, features or inference).
     pub items: usize,
     pub elapsed: Duration,
-    /// Of `items`, those embedded while the model run decoded their clips ([`Ahead`]).
-    pub ahead: usize,
+    /// Of `items`, those embedded while the model run decoded their clips ([`Ahead`]); `None`
+    /// when no model run made any (`score`).
+    pub ahead: Option<usize>,
 }
 
 /// Whether the suite has at least one item with both audio and a speaker.
@@ -203,12 +204,9 @@ fn compute(
     let mut failed: Vec<String> = Vec::new();
     let mut ahead = 0;
     for &(n, audio) in &todo {
-        let v = match made.get_mut(n).and_then(Option::take) {
-            Some(v) => {
-                ahead += 1;
-                Ok(v)
-            }
-            None => embed(audio),
+        let (v, early) = match made.get_mut(n).and_then(Option::take) {
+            Some(v) => (Ok(v), true),
+            None => (embed(audio), false),
         };
         let checked = v.and_then(|v| {
             tonebench_core::limits::embedding(&v)
@@ -216,7 +214,10 @@ fn compute(
                 .map_err(|(at, m)| format!("embedding coordinate {}: {m}", at.unwrap_or(0)))
         });
         match checked {
-            Ok(v) => vectors[n] = Some(v),
+            Ok(v) => {
+                ahead += usize::from(early);
+                vectors[n] = Some(v)
+            }
             Err(e) => failed.push(format!(
                 "item {}: {e}",
                 tonebench_core::text::plain_or_quoted(suite.items.get(n).id())
@@ -229,7 +230,7 @@ fn compute(
     let mut out = Computed {
         items: todo.len() - failed.len(),
         elapsed,
-        ahead,
+        ahead: Some(ahead),
         ..Computed::default()
     };
     if let Some(first) = failed.first() {

@@ -134,27 +134,36 @@ pub fn cohort_sources(
             &suite.speakers(),
         )?);
     }
+    let from_run = ahead.is_some();
     let ahead = match ahead {
         Some(a) => Some(a),
         None => ClipEmbedder::for_suite(suite, spec)?.map(|e| Ahead::new(e, suite)),
     };
-    let computed = ahead.map(|a| a.finish(suite, spec.k)).transpose()?;
+    let mut computed = ahead.map(|a| a.finish(suite, spec.k)).transpose()?;
+    if let Some(c) = computed.as_mut().filter(|_| !from_run) {
+        c.ahead = None;
+    }
     if let Some(c) = computed {
         if let Some(src) = &c.source {
-            let rest = c.items - c.ahead;
+            let ahead = c.ahead.unwrap_or(0);
+            let rest = c.items.saturating_sub(ahead);
+            let timing = format!(
+                "in {:.2} s ({:.1} ms/clip)",
+                c.elapsed.as_secs_f64(),
+                c.elapsed.as_secs_f64() * 1e3 / rest.max(1) as f64
+            );
             crate::note!(
-                "embeddings {}: {} clips, {} of them embedded as the model run decoded them{}",
+                "embeddings {}: {} clips{}",
                 src.name,
                 c.items,
-                c.ahead,
-                if rest == 0 {
-                    String::new()
-                } else {
-                    format!(
-                        ", the other {rest} in {:.2} s ({:.1} ms/clip)",
-                        c.elapsed.as_secs_f64(),
-                        c.elapsed.as_secs_f64() * 1e3 / rest as f64
-                    )
+                match c.ahead {
+                    None => format!(" {timing}"),
+                    Some(_) if rest == 0 => format!(
+                        ", all {ahead} embedded as the model run decoded them"
+                    ),
+                    Some(_) => format!(
+                        ", {ahead} of them embedded as the model run decoded them, the other {rest} {timing}"
+                    ),
                 }
             );
         }

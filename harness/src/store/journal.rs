@@ -148,7 +148,7 @@ pub enum JournalError {
         line: usize,
         message: String,
     },
-    #[error("{path}: the journal's item ids add up to more than 4 GiB, more than a suite can hold — use a new --out")]
+    #[error("{path}: the journal's item ids or probabilities pass 4 Gi (bytes or values), more than a suite can hold — use a new --out")]
     TooLarge { path: PathBuf },
 }
 

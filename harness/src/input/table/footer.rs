@@ -3,17 +3,28 @@
 //! before reading one element (`Vec::with_capacity(count)`), so a footer of a few bytes that
 //! declares 2^31 row groups asks for tens of GB and the allocation failure aborts the process;
 //! libFuzzer found such files for the table and predictions targets (issue 18). Here every
-//! list, set, map and binary is checked against the bytes that remain: each element takes at
-//! least one byte, so a footer that passes declares no more elements than it has bytes, and
-//! what polars reserves is bounded by the file's size.
+//! list, set, map and binary is checked against the bytes that remain (each element takes at
+//! least one byte) and no list may declare more than [`MAX_ELEMENTS`] elements, so what polars
+//! reserves for one list is at most that many of its structs (a few hundred MB), whatever the
+//! footer claims. polars also builds the schema tree recursively from the flat list of schema
+//! elements and their `num_children`: a schema nested deeper than [`MAX_DEPTH`] is refused, as
+//! it would overflow polars' stack.
 //!
-//! Only the encoding is walked (field types and lengths, nesting at most [`MAX_DEPTH`] deep);
-//! what the fields mean is polars' to check, and a footer that does not walk is a parse error
-//! here, naming what was wrong.
+//! Otherwise only the encoding is walked (field types and lengths, values nested at most
+//! [`MAX_DEPTH`] deep); what the fields mean is polars' to check, and a footer that does not walk
+//! is a parse error here, naming what was wrong.
 
 /// Structs, lists and maps nested deeper than this are refused (parquet's own footer nests
 /// about six deep; the Thrift library's default limit is 64).
 const MAX_DEPTH: usize = 64;
+
+/// Elements one list of the footer may declare: a row group's column chunks, the row groups, the
+/// schema's elements (one per column and group) — far more than any table tonebench reads has.
+pub const MAX_ELEMENTS: usize = 1 << 20;
+
+/// `FileMetaData.schema` (thrift field 2) and `SchemaElement.num_children` (field 5).
+const SCHEMA_FIELD: i16 = 2;
+const NUM_CHILDREN_FIELD: i16 = 5;
 
 /// The footer of `file` (a Parquet file's bytes): `Err` says why it cannot be decoded safely.
 /// A file too short for a footer, or without the magic, is left to polars, which reports it.
@@ -29,9 +40,38 @@ pub fn check_footer(file: &[u8]) -> Result<(), String> {
     let mut w = Walk {
         buf: &file[start..n - 8],
         at: 0,
+        children: None,
     };
-    w.value(STRUCT, 0)
-        .map_err(|e| format!("its footer (FileMetaData) is malformed: {e}"))
+    let malformed = |e| format!("its footer (FileMetaData) is malformed: {e}");
+    w.file_metadata().map_err(malformed)?;
+    if let Some(children) = &w.children {
+        schema_depth(children).map_err(malformed)?;
+    }
+    Ok(())
+}
+
+/// The depth of the schema tree that `num_children` of its elements (in order, depth first)
+/// describe; `Err` past [`MAX_DEPTH`].
+fn schema_depth(children: &[i64]) -> Result<usize, String> {
+    // Children still to come at each open level.
+    let mut open: Vec<i64> = Vec::new();
+    let mut deepest = 0;
+    for &c in children {
+        while open.last() == Some(&0) {
+            open.pop();
+        }
+        if let Some(left) = open.last_mut() {
+            *left -= 1;
+        }
+        if c > 0 {
+            open.push(c);
+            deepest = deepest.max(open.len());
+            if open.len() > MAX_DEPTH {
+                return Err(format!("its schema nests more than {MAX_DEPTH} deep"));
+            }
+        }
+    }
+    Ok(deepest)
 }
 
 const BOOL_TRUE: u8 = 1;
@@ -51,6 +91,8 @@ const UUID: u8 = 13;
 struct Walk<'a> {
     buf: &'a [u8],
     at: usize,
+    /// `num_children` of each schema element (0 when absent), once the schema is walked.
+    children: Option<Vec<i64>>,
 }
 
 impl Walk<'_> {
@@ -93,9 +135,10 @@ impl Walk<'_> {
         ))
     }
 
-    /// `count` elements follow: each takes at least a byte.
+    /// `count` elements follow: each takes at least a byte, and there are at most
+    /// [`MAX_ELEMENTS`].
     fn count(&mut self, count: u64, what: &str) -> Result<usize, String> {
-        usize::try_from(count)
+        let n = usize::try_from(count)
             .ok()
             .filter(|&c| c <= self.left())
             .ok_or_else(|| {
@@ -104,7 +147,81 @@ impl Walk<'_> {
                     self.at,
                     self.left()
                 )
-            })
+            })?;
+        if n > MAX_ELEMENTS {
+            return Err(format!(
+                "a {what} at byte {} declares {n} elements, more than {MAX_ELEMENTS}",
+                self.at
+            ));
+        }
+        Ok(n)
+    }
+
+    fn zigzag(v: u64) -> i64 {
+        (v >> 1) as i64 ^ -((v & 1) as i64)
+    }
+
+    /// One struct field's header: `None` at the struct's end, else its id and type.
+    fn field(&mut self, last: i16) -> Result<Option<(i16, u8)>, String> {
+        let head = self.byte()?;
+        if head == 0 {
+            return Ok(None);
+        }
+        let id = match head >> 4 {
+            0 => Self::zigzag(self.varint()?) as i16,
+            delta => last.wrapping_add(i16::from(delta)),
+        };
+        Ok(Some((id, head & 0x0f)))
+    }
+
+    /// The value of a struct field of type `kind` (a boolean field's value is its type).
+    fn field_value(&mut self, kind: u8, depth: usize) -> Result<(), String> {
+        match kind {
+            BOOL_TRUE | BOOL_FALSE => Ok(()),
+            kind => self.value(kind, depth),
+        }
+    }
+
+    /// `FileMetaData`, noting each schema element's `num_children` on the way.
+    fn file_metadata(&mut self) -> Result<(), String> {
+        let mut last = 0;
+        while let Some((id, kind)) = self.field(last)? {
+            last = id;
+            if id == SCHEMA_FIELD && kind == LIST {
+                let head = self.byte()?;
+                let declared = match head >> 4 {
+                    15 => self.varint()?,
+                    n => u64::from(n),
+                };
+                let n = self.count(declared, "list")?;
+                let mut children = Vec::with_capacity(n);
+                for _ in 0..n {
+                    if head & 0x0f == STRUCT {
+                        children.push(self.schema_element()?);
+                    } else {
+                        self.value(head & 0x0f, 2)?;
+                    }
+                }
+                self.children = Some(children);
+            } else {
+                self.field_value(kind, 1)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// One `SchemaElement`: its `num_children` (0 when absent).
+    fn schema_element(&mut self) -> Result<i64, String> {
+        let (mut last, mut children) = (0, 0);
+        while let Some((id, kind)) = self.field(last)? {
+            last = id;
+            if id == NUM_CHILDREN_FIELD && kind == I32 {
+                children = Self::zigzag(self.varint()?);
+            } else {
+                self.field_value(kind, 3)?;
+            }
+        }
+        Ok(children)
     }
 
     fn value(&mut self, kind: u8, depth: usize) -> Result<(), String> {
@@ -147,20 +264,14 @@ impl Walk<'_> {
                 }
                 Ok(())
             }
-            STRUCT => loop {
-                let head = self.byte()?;
-                if head == 0 {
-                    return Ok(());
+            STRUCT => {
+                let mut last = 0;
+                while let Some((id, kind)) = self.field(last)? {
+                    last = id;
+                    self.field_value(kind, depth + 1)?;
                 }
-                if head >> 4 == 0 {
-                    self.varint()?; // the field id, in full
-                }
-                match head & 0x0f {
-                    // A struct's boolean field is its type: no byte follows.
-                    BOOL_TRUE | BOOL_FALSE => {}
-                    kind => self.value(kind, depth + 1)?,
-                }
-            },
+                Ok(())
+            }
             other => Err(format!(
                 "byte {} has an unknown value type {other}",
                 self.at.saturating_sub(1)
@@ -207,6 +318,33 @@ mod tests {
         }
         let deep: Vec<u8> = std::iter::repeat_n(0x1c, 100).collect();
         assert!(check_footer(&file(&deep)).unwrap_err().contains("nest"));
+        // Within its bytes but past the cap: a list of 2^20 + 1 bytes.
+        let mut wide = vec![0x49, 0xf3];
+        let mut n = MAX_ELEMENTS as u64 + 1;
+        while n >= 0x80 {
+            wide.push((n as u8 & 0x7f) | 0x80);
+            n >>= 7;
+        }
+        wide.push(n as u8);
+        wide.extend(std::iter::repeat_n(0, MAX_ELEMENTS + 2));
+        let e = check_footer(&file(&wide)).unwrap_err();
+        assert!(e.contains("more than 1048576"), "{e}");
+    }
+
+    /// A schema of 100 groups each holding the next: field 2, a list of 100 structs whose field
+    /// 5 (num_children, zigzag 1 = 2) is 1.
+    #[test]
+    fn a_schema_nested_too_deep_is_refused() {
+        let mut footer = vec![0x29, 0xfc, 100];
+        for _ in 0..100 {
+            footer.extend_from_slice(&[0x55, 0x02, 0x00]);
+        }
+        footer.push(0x00);
+        let e = check_footer(&file(&footer)).unwrap_err();
+        assert!(e.contains("schema nests more than 64"), "{e}");
+        assert_eq!(schema_depth(&[2, 0, 1, 0]), Ok(2));
+        assert_eq!(schema_depth(&[3, 0, 0, 0]), Ok(1));
+        assert_eq!(schema_depth(&[]), Ok(0));
     }
 
     #[test]
