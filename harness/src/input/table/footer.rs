@@ -2,17 +2,18 @@
 //! polars decodes it. polars-parquet 0.55.2 reserves room for every list the footer declares
 //! before reading one element (`Vec::with_capacity(count)`), so a footer of a few bytes that
 //! declares 2^31 row groups asks for tens of GB and the allocation failure aborts the process;
-//! libFuzzer found such files for the table and predictions targets (issue 18). Here every
-//! list, set, map and binary is checked against the bytes that remain (each element takes at
-//! least one byte) and no list may declare more than [`MAX_ELEMENTS`] elements, so what polars
-//! reserves for one list is at most that many of its structs (a few hundred MB), whatever the
-//! footer claims. polars also builds the schema tree recursively from the flat list of schema
-//! elements and their `num_children`: a schema nested deeper than [`MAX_DEPTH`] is refused, as
-//! it would overflow polars' stack.
+//! libFuzzer found such files for the table and predictions targets (issue 18).
 //!
-//! Otherwise only the encoding is walked (field types and lengths, values nested at most
-//! [`MAX_DEPTH`] deep); what the fields mean is polars' to check, and a footer that does not walk
-//! is a parse error here, naming what was wrong.
+//! polars reads each field it knows by its id, whatever type the field's header declares (a
+//! field 4 declared as an integer is still read as the list of row groups). So the walk follows
+//! polars' own layout of the structs it reads ([`FILE_METADATA`] and what it holds, taken from
+//! polars-parquet's `file_metadata_thrift.rs`): a known field must have the type polars reads it
+//! as, or the footer is refused; unknown fields are skipped by their declared type, as polars
+//! skips them. Every list, set, map and binary is checked against the bytes that remain (each
+//! element takes at least one byte), no list may declare more than [`MAX_ELEMENTS`] elements,
+//! values nest at most [`MAX_DEPTH`] deep, and the schema tree that `num_children` describes at
+//! most [`MAX_DEPTH`] deep (polars builds it recursively). A footer that does not walk is a parse
+//! error naming what was wrong; what the fields mean is polars' to check.
 
 /// Structs, lists and maps nested deeper than this are refused (parquet's own footer nests
 /// about six deep; the Thrift library's default limit is 64).
@@ -21,10 +22,6 @@ const MAX_DEPTH: usize = 64;
 /// Elements one list of the footer may declare: a row group's column chunks, the row groups, the
 /// schema's elements (one per column and group) — far more than any table tonebench reads has.
 pub const MAX_ELEMENTS: usize = 1 << 20;
-
-/// `FileMetaData.schema` (thrift field 2) and `SchemaElement.num_children` (field 5).
-const SCHEMA_FIELD: i16 = 2;
-const NUM_CHILDREN_FIELD: i16 = 5;
 
 /// The footer of `file` (a Parquet file's bytes): `Err` says why it cannot be decoded safely.
 /// A file too short for a footer, or without the magic, is left to polars, which reports it.
@@ -43,7 +40,7 @@ pub fn check_footer(file: &[u8]) -> Result<(), String> {
         children: None,
     };
     let malformed = |e| format!("its footer (FileMetaData) is malformed: {e}");
-    w.file_metadata().map_err(malformed)?;
+    w.fields(FILE_METADATA, 0).map_err(malformed)?;
     if let Some(children) = &w.children {
         schema_depth(children).map_err(malformed)?;
     }
@@ -87,6 +84,128 @@ const SET: u8 = 10;
 const MAP: u8 = 11;
 const STRUCT: u8 = 12;
 const UUID: u8 = 13;
+
+/// How polars reads a field it knows.
+#[derive(Clone, Copy)]
+enum Expect {
+    /// `read_i8`: one byte.
+    Byte,
+    /// `read_i32` / `read_i64` / `skip_vlq`: a zigzag varint (I16, I32 or I64).
+    Int,
+    /// `SchemaElement.num_children`, an `Int` noted for the schema's depth.
+    Children,
+    /// A string or bytes.
+    Bytes,
+    /// A boolean field (its value is its type).
+    Bool,
+    Struct(&'static [(i16, Expect)]),
+    /// A list of `Int`, `Bytes` or `Struct` elements.
+    List(&'static Expect),
+    /// `FileMetaData.schema`: a list of [`SCHEMA_ELEMENT`], whose `num_children` are noted.
+    Schema,
+}
+
+use Expect::{Bool, Byte, Bytes, Children, Int, List, Schema, Struct};
+
+const EMPTY: &[(i16, Expect)] = &[];
+const TIME_UNIT: &[(i16, Expect)] = &[(1, Struct(EMPTY)), (2, Struct(EMPTY)), (3, Struct(EMPTY))];
+const TIME: &[(i16, Expect)] = &[(1, Bool), (2, Struct(TIME_UNIT))];
+const LOGICAL_TYPE: &[(i16, Expect)] = &[
+    (1, Struct(EMPTY)),
+    (2, Struct(EMPTY)),
+    (3, Struct(EMPTY)),
+    (4, Struct(EMPTY)),
+    (5, Struct(&[(1, Int), (2, Int)])),
+    (6, Struct(EMPTY)),
+    (7, Struct(TIME)),
+    (8, Struct(TIME)),
+    (10, Struct(&[(1, Byte), (2, Bool)])),
+    (11, Struct(EMPTY)),
+    (12, Struct(EMPTY)),
+    (13, Struct(EMPTY)),
+    (14, Struct(EMPTY)),
+    (15, Struct(EMPTY)),
+];
+const SCHEMA_ELEMENT: &[(i16, Expect)] = &[
+    (1, Int),
+    (2, Int),
+    (3, Int),
+    (4, Bytes),
+    (5, Children),
+    (6, Int),
+    (7, Int),
+    (8, Int),
+    (9, Int),
+    (10, Struct(LOGICAL_TYPE)),
+];
+const STATISTICS: &[(i16, Expect)] = &[
+    (1, Bytes),
+    (2, Bytes),
+    (3, Int),
+    (4, Int),
+    (5, Bytes),
+    (6, Bytes),
+    (7, Bool),
+    (8, Bool),
+];
+const COLUMN_METADATA: &[(i16, Expect)] = &[
+    (1, Int),
+    (2, List(&Int)),
+    (3, List(&Bytes)),
+    (4, Int),
+    (5, Int),
+    (6, Int),
+    (7, Int),
+    (9, Int),
+    (10, Int),
+    (11, Int),
+    (12, Struct(STATISTICS)),
+    (14, Int),
+    (15, Int),
+];
+const COLUMN_CHUNK: &[(i16, Expect)] = &[
+    (1, Bytes),
+    (2, Int),
+    (3, Struct(COLUMN_METADATA)),
+    (4, Int),
+    (5, Int),
+    (6, Int),
+    (7, Int),
+];
+const SORTING_COLUMN: &[(i16, Expect)] = &[(1, Int), (2, Bool), (3, Bool)];
+const ROW_GROUP: &[(i16, Expect)] = &[
+    (1, List(&Struct(COLUMN_CHUNK))),
+    (2, Int),
+    (3, Int),
+    (4, List(&Struct(SORTING_COLUMN))),
+    (5, Int),
+    (6, Int),
+    (7, Int),
+];
+/// `FileMetaData`, as polars-parquet 0.55.2 reads it.
+const FILE_METADATA: &[(i16, Expect)] = &[
+    (1, Int),
+    (2, Schema),
+    (3, Int),
+    (4, List(&Struct(ROW_GROUP))),
+    (5, List(&Struct(&[(1, Bytes), (2, Bytes)]))),
+    (6, Bytes),
+    (7, List(&Struct(&[(1, Struct(EMPTY)), (2, Struct(EMPTY))]))),
+];
+
+impl Expect {
+    /// Whether a value of Thrift type `kind` is what polars reads.
+    fn admits(self, kind: u8) -> bool {
+        match self {
+            Byte => kind == BYTE,
+            Int | Children => matches!(kind, I16 | I32 | I64),
+            Bytes => kind == BINARY,
+            Bool => matches!(kind, BOOL_TRUE | BOOL_FALSE),
+            Struct(_) => kind == STRUCT,
+            List(_) | Schema => matches!(kind, LIST | SET),
+        }
+    }
+}
 
 struct Walk<'a> {
     buf: &'a [u8],
@@ -182,46 +301,71 @@ impl Walk<'_> {
         }
     }
 
-    /// `FileMetaData`, noting each schema element's `num_children` on the way.
-    fn file_metadata(&mut self) -> Result<(), String> {
-        let mut last = 0;
+    /// A struct's fields, read as polars reads a struct of layout `layout`; the value of its
+    /// `Children` field (0 when absent).
+    fn fields(&mut self, layout: &'static [(i16, Expect)], depth: usize) -> Result<i64, String> {
+        if depth > MAX_DEPTH {
+            return Err(format!("values nest more than {MAX_DEPTH} deep"));
+        }
+        let (mut last, mut children) = (0, 0);
         while let Some((id, kind)) = self.field(last)? {
             last = id;
-            if id == SCHEMA_FIELD && kind == LIST {
+            match layout.iter().find(|(i, _)| *i == id) {
+                None => self.field_value(kind, depth + 1)?,
+                Some(&(_, expect)) => {
+                    if !expect.admits(kind) {
+                        return Err(format!(
+                            "field {id} before byte {} has Thrift type {kind}, not the type Parquet gives it",
+                            self.at
+                        ));
+                    }
+                    if let Some(c) = self.expected(expect, kind, depth + 1)? {
+                        children = c;
+                    }
+                }
+            }
+        }
+        Ok(children)
+    }
+
+    /// A value polars reads as `expect` (its Thrift type `kind` admitted); a `Children` value.
+    fn expected(&mut self, expect: Expect, kind: u8, depth: usize) -> Result<Option<i64>, String> {
+        match expect {
+            Children => Ok(Some(Self::zigzag(self.varint()?))),
+            Bool => Ok(None),
+            Struct(layout) => self.fields(layout, depth).map(|_| None),
+            List(_) | Schema => {
                 let head = self.byte()?;
                 let declared = match head >> 4 {
                     15 => self.varint()?,
                     n => u64::from(n),
                 };
                 let n = self.count(declared, "list")?;
-                let mut children = Vec::with_capacity(n);
+                let kind = head & 0x0f;
+                let elem = match expect {
+                    List(elem) => *elem,
+                    _ => Struct(SCHEMA_ELEMENT),
+                };
+                if n > 0 && !elem.admits(kind) {
+                    return Err(format!(
+                        "a list before byte {} holds Thrift type {kind}, not the type Parquet gives its elements",
+                        self.at
+                    ));
+                }
+                let mut children = Vec::new();
                 for _ in 0..n {
-                    if head & 0x0f == STRUCT {
-                        children.push(self.schema_element()?);
-                    } else {
-                        self.value(head & 0x0f, 2)?;
+                    match elem {
+                        Struct(layout) => children.push(self.fields(layout, depth + 1)?),
+                        _ => self.value(kind, depth + 1)?,
                     }
                 }
-                self.children = Some(children);
-            } else {
-                self.field_value(kind, 1)?;
+                if matches!(expect, Schema) {
+                    self.children = Some(children);
+                }
+                Ok(None)
             }
+            Byte | Int | Bytes => self.value(kind, depth).map(|()| None),
         }
-        Ok(())
-    }
-
-    /// One `SchemaElement`: its `num_children` (0 when absent).
-    fn schema_element(&mut self) -> Result<i64, String> {
-        let (mut last, mut children) = (0, 0);
-        while let Some((id, kind)) = self.field(last)? {
-            last = id;
-            if id == NUM_CHILDREN_FIELD && kind == I32 {
-                children = Self::zigzag(self.varint()?);
-            } else {
-                self.field_value(kind, 3)?;
-            }
-        }
-        Ok(children)
     }
 
     fn value(&mut self, kind: u8, depth: usize) -> Result<(), String> {
@@ -302,6 +446,26 @@ mod tests {
         assert_eq!(check_footer(&bytes), Ok(()));
     }
 
+    /// Footers as pyarrow writes them with each writer option that changes the footer
+    /// (tests/fixtures/parquet-footers/make.py), and the golden runs' predictions.parquet.
+    #[test]
+    fn footers_of_other_writers_walk() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files: Vec<_> = std::fs::read_dir(root.join("tests/fixtures/parquet-footers"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
+            .collect();
+        files.push(root.join("tests/fixtures/sklearn/imbalanced-parquet/items.parquet"));
+        files.push(root.join("tests/fixtures/golden/demo/predictions.parquet"));
+        assert!(files.len() >= 8, "{files:?}");
+        for f in files {
+            let bytes = std::fs::read(&f).unwrap();
+            assert_eq!(check_footer(&bytes), Ok(()), "{}", f.display());
+            assert_eq!(super::super::pages::check_pages(bytes), Ok(()), "{}", f.display());
+        }
+    }
+
     #[test]
     fn a_list_longer_than_its_bytes_is_refused() {
         // Field 4 (row_groups), a list of structs declaring 2^31 - 1 elements.
@@ -316,8 +480,14 @@ mod tests {
         ] {
             assert!(check_footer(&file(bad)).is_err(), "{bad:x?}");
         }
-        let deep: Vec<u8> = std::iter::repeat_n(0x1c, 100).collect();
+        // Field 100 (unknown to polars, skipped by its type), a struct holding field 100, …
+        let deep: Vec<u8> = std::iter::repeat_n([0x0c, 0xc8, 0x01], 100)
+            .flatten()
+            .collect();
         assert!(check_footer(&file(&deep)).unwrap_err().contains("nest"));
+        // Field 4 (row_groups) declared an integer: polars reads it as a list all the same.
+        let e = check_footer(&file(&[0x45, 0xfe, 0xff, 0xff, 0xff, 0x0f, 0x00])).unwrap_err();
+        assert!(e.contains("field 4") && e.contains("Thrift type 5"), "{e}");
         // Within its bytes but past the cap: a list of 2^20 + 1 bytes.
         let mut wide = vec![0x49, 0xf3];
         let mut n = MAX_ELEMENTS as u64 + 1;
