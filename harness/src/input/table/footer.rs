@@ -462,7 +462,12 @@ mod tests {
         for f in files {
             let bytes = std::fs::read(&f).unwrap();
             assert_eq!(check_footer(&bytes), Ok(()), "{}", f.display());
-            assert_eq!(super::super::pages::check_pages(bytes), Ok(()), "{}", f.display());
+            assert_eq!(
+                super::super::pages::check_pages(bytes),
+                Ok(()),
+                "{}",
+                f.display()
+            );
         }
     }
 
