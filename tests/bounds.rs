@@ -264,3 +264,55 @@ fn batch_sizes_past_the_bound_are_refused() {
         );
     }
 }
+
+/// A header of more columns than the bound is refused naming its line, in CSV and in JSON
+/// lines; one within it is read (libFuzzer found a 5,671-column header slow: the duplicate-name
+/// checks compared every pair of names).
+#[test]
+fn a_table_of_more_columns_than_the_bound_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let n = tonebench_core::limits::COLUMNS;
+    let items = "id,label\na,negative\nb,positive\n";
+    let wide = |cols: usize| {
+        let names: Vec<String> = (0..cols).map(|i| format!("c{i}")).collect();
+        format!(
+            "id,pred,{}\na,negative{}\nb,positive{}\n",
+            names.join(","),
+            ",".repeat(cols),
+            ",".repeat(cols)
+        )
+    };
+    scored_suite(d, "", items, &wide(n));
+    refused(
+        d,
+        &SCORE,
+        &["p.csv line 1", "number of columns is 131074", "131072"],
+    );
+    let jsonl = |cols: usize| {
+        let extra: String = (0..cols).map(|i| format!(",\"c{i}\":null")).collect();
+        format!("{{\"id\":\"a\",\"pred\":\"negative\"{extra}}}\n{{\"id\":\"b\",\"pred\":\"positive\"{extra}}}\n")
+    };
+    std::fs::write(d.join("p.jsonl"), jsonl(n)).unwrap();
+    refused(
+        d,
+        &["score", "--suite", "s", "--predictions", "p.jsonl"],
+        &["p.jsonl", "number of columns is 131074"],
+    );
+    // Within the bound (and duplicate names still found, in one pass).
+    std::fs::write(d.join("p.csv"), wide(20_000)).unwrap();
+    let out = tonebench()
+        .current_dir(d)
+        .args(SCORE)
+        .args(["--out", "o", "-q"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(d.join("p.csv"), "id,pred,x,y,x\na,negative,1,2,3\n").unwrap();
+    refused(d, &SCORE, &["column \"x\" appears twice"]);
+}

@@ -34,6 +34,9 @@ pub const EMBEDDING_ABS: f64 = 1e12;
 pub const CELL_BYTES: usize = 1 << 20;
 /// The longest line (record) of a text table, in bytes.
 pub const LINE_BYTES: usize = 16 << 20;
+/// The most columns of a table: an embeddings table of the largest dimension with its id and
+/// speaker columns fits (a header of commas within [`LINE_BYTES`] would be 16 M columns).
+pub const COLUMNS: usize = 1 << 17;
 
 /// The most tokens one text is fed to a model as: `max-tokens` may not exceed it, and a text
 /// the tokenizer does not truncate below it is refused (self-attention allocates the square).

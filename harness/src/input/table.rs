@@ -51,6 +51,16 @@ pub enum Format {
 }
 
 impl Format {
+    /// As messages name it (`cannot parse as …`).
+    fn name(self) -> &'static str {
+        match self {
+            Format::Csv => "CSV",
+            Format::Tsv => "TSV",
+            Format::Parquet => "Parquet",
+            Format::JsonLines => "JSON lines",
+        }
+    }
+
     pub fn from_path(path: &Path) -> Option<Format> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
@@ -115,6 +125,12 @@ impl std::fmt::Debug for Table {
             .field("rows", &self.height())
             .finish()
     }
+}
+
+/// The first name that appears a second time (in one pass: a header may hold 100,000 names).
+fn first_repeat<'a>(names: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let mut seen = std::collections::HashSet::new();
+    names.into_iter().find(|n| !seen.insert(*n))
 }
 
 impl Table {
@@ -236,13 +252,18 @@ impl Table {
             .iter()
             .map(|c| c.to_string())
             .collect();
-        for (i, c) in columns.iter().enumerate() {
-            if columns[..i].contains(c) {
-                return Err(TableError::DuplicateColumn {
-                    path: path.to_owned(),
-                    column: c.clone(),
-                });
-            }
+        if let Err(e) = limits::at_most("the number of columns", columns.len(), limits::COLUMNS) {
+            return Err(TableError::Parse {
+                path: path.to_owned(),
+                format: format.name(),
+                message: e.to_string(),
+            });
+        }
+        if let Some(c) = first_repeat(columns.iter().map(String::as_str)) {
+            return Err(TableError::DuplicateColumn {
+                path: path.to_owned(),
+                column: c.to_owned(),
+            });
         }
         // If the pre-scan and polars disagree on the number of rows (they should not), fall
         // back to row numbers rather than naming wrong lines.

@@ -126,13 +126,16 @@ pub(super) fn scan_delimited(
                 header_fields = Some(fields);
                 let header = std::str::from_utf8(&bytes[record_start..i]).unwrap_or_default();
                 let names = split_header(header, sep);
-                for (k, n) in names.iter().enumerate() {
-                    if names[..k].contains(n) {
-                        return Err(malformed(
-                            start_line,
-                            format!("column {} appears twice in the header", quoted(n)),
-                        ));
-                    }
+                if let Err(e) =
+                    limits::at_most("the number of columns", names.len(), limits::COLUMNS)
+                {
+                    return Err(malformed(start_line, e.to_string()));
+                }
+                if let Some(n) = super::first_repeat(names.iter().map(String::as_str)) {
+                    return Err(malformed(
+                        start_line,
+                        format!("column {} appears twice in the header", quoted(n)),
+                    ));
                 }
                 header_names = names;
             }
