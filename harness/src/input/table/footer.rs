@@ -276,6 +276,17 @@ impl Walk<'_> {
         Ok(n)
     }
 
+    /// A list's or set's header: how many elements follow (checked by [`Walk::count`]) and
+    /// their Thrift type.
+    fn list_header(&mut self) -> Result<(usize, u8), String> {
+        let head = self.byte()?;
+        let declared = match head >> 4 {
+            15 => self.varint()?,
+            n => u64::from(n),
+        };
+        Ok((self.count(declared, "list")?, head & 0x0f))
+    }
+
     fn zigzag(v: u64) -> i64 {
         (v >> 1) as i64 ^ -((v & 1) as i64)
     }
@@ -335,13 +346,7 @@ impl Walk<'_> {
             Bool => Ok(None),
             Struct(layout) => self.fields(layout, depth).map(|_| None),
             List(_) | Schema => {
-                let head = self.byte()?;
-                let declared = match head >> 4 {
-                    15 => self.varint()?,
-                    n => u64::from(n),
-                };
-                let n = self.count(declared, "list")?;
-                let kind = head & 0x0f;
+                let (n, kind) = self.list_header()?;
                 let elem = match expect {
                     List(elem) => *elem,
                     _ => Struct(SCHEMA_ELEMENT),
@@ -383,13 +388,7 @@ impl Walk<'_> {
                 self.skip(n)
             }
             LIST | SET => {
-                let head = self.byte()?;
-                let declared = match head >> 4 {
-                    15 => self.varint()?,
-                    n => u64::from(n),
-                };
-                let n = self.count(declared, "list")?;
-                let elem = head & 0x0f;
+                let (n, elem) = self.list_header()?;
                 for _ in 0..n {
                     self.value(elem, depth + 1)?;
                 }
@@ -408,14 +407,8 @@ impl Walk<'_> {
                 }
                 Ok(())
             }
-            STRUCT => {
-                let mut last = 0;
-                while let Some((id, kind)) = self.field(last)? {
-                    last = id;
-                    self.field_value(kind, depth + 1)?;
-                }
-                Ok(())
-            }
+            // A struct polars does not know: every field skipped by its declared type.
+            STRUCT => self.fields(EMPTY, depth).map(drop),
             other => Err(format!(
                 "byte {} has an unknown value type {other}",
                 self.at.saturating_sub(1)
