@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use crate::common::{root, tonebench, write_suite, MANIFEST};
+use crate::common::{root, spec_error, tonebench, write_suite, MANIFEST};
 
 /// Exit 2 and one line of stderr that contains every one of `parts`.
 fn refused(dir: &Path, args: &[&str], parts: &[&str]) {
@@ -34,18 +34,6 @@ fn scored_suite(dir: &Path, extra: &str, items: &str, preds: &str) {
 }
 
 const SCORE: [&str; 5] = ["score", "--suite", "s", "--predictions", "p.csv"];
-
-fn spec_error(dir: &Path, body: &str) -> String {
-    let spec = dir.join("m.toml");
-    std::fs::write(
-        &spec,
-        format!(
-            "format-version = 1\nname = \"m\"\nlabels = [\"negative\", \"neutral\", \"positive\"]\n{body}"
-        ),
-    )
-    .unwrap();
-    tonebench::infer::spec::load(&spec).unwrap_err().to_string()
-}
 
 #[test]
 fn max_tokens_past_the_bound_is_refused_in_a_model_spec() {

@@ -172,3 +172,17 @@ impl Rng {
         lo + (self.next() % (hi - lo + 1) as u64) as usize
     }
 }
+
+/// The error of loading the model spec `dir/m.toml`: a three-label model named `m` with `body`
+/// after its labels.
+pub fn spec_error(dir: &Path, body: &str) -> String {
+    let spec = dir.join("m.toml");
+    std::fs::write(
+        &spec,
+        format!(
+            "format-version = 1\nname = \"m\"\nlabels = [\"negative\", \"neutral\", \"positive\"]\n{body}"
+        ),
+    )
+    .unwrap();
+    tonebench::infer::spec::load(&spec).unwrap_err().to_string()
+}

@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::common::{ort, root, tonebench, write_suite, MANIFEST};
+use crate::common::{ort, root, spec_error, tonebench, write_suite, MANIFEST};
 
 /// Runs tonebench with `args` in `dir`; (exit code, stderr). Exits within `secs` or panics —
 /// a hang is a failure, not a stuck test.
@@ -128,13 +128,10 @@ fn sample_rates_past_the_bounds_are_refused_in_wav_headers_and_model_specs() {
         "{e}"
     );
     // A model spec asking for 4 GHz.
-    let spec = tmp.path().join("m.toml");
-    std::fs::write(
-        &spec,
-        "format-version = 1\nname = \"m\"\nlabels = [\"negative\", \"neutral\", \"positive\"]\n[audio]\nonnx = \"a.onnx\"\nsample-rate = 4000000000\n",
-    )
-    .unwrap();
-    let e = tonebench::infer::spec::load(&spec).unwrap_err().to_string();
+    let e = spec_error(
+        tmp.path(),
+        "[audio]\nonnx = \"a.onnx\"\nsample-rate = 4000000000\n",
+    );
     assert!(
         e.contains("[audio] sample-rate: sample rate 4000000000 Hz is outside"),
         "{e}"

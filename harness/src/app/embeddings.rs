@@ -32,9 +32,8 @@ pub struct Computed {
     /// Items embedded and the wall time it took here (decode, resample, features or inference).
     pub items: usize,
     pub elapsed: Duration,
-    /// Of `items`, those embedded while the model run decoded their clips ([`Ahead`]); `None`
-    /// when no model run made any (`score`).
-    pub ahead: Option<usize>,
+    /// Of `items`, those embedded while the model run decoded their clips ([`Ahead`]).
+    pub ahead: usize,
 }
 
 /// Whether the suite has at least one item with both audio and a speaker.
@@ -230,7 +229,7 @@ fn compute(
     let mut out = Computed {
         items: todo.len() - failed.len(),
         elapsed,
-        ahead: Some(ahead),
+        ahead,
         ..Computed::default()
     };
     if let Some(first) = failed.first() {

@@ -139,13 +139,10 @@ pub fn cohort_sources(
         Some(a) => Some(a),
         None => ClipEmbedder::for_suite(suite, spec)?.map(|e| Ahead::new(e, suite)),
     };
-    let mut computed = ahead.map(|a| a.finish(suite, spec.k)).transpose()?;
-    if let Some(c) = computed.as_mut().filter(|_| !from_run) {
-        c.ahead = None;
-    }
+    let computed = ahead.map(|a| a.finish(suite, spec.k)).transpose()?;
     if let Some(c) = computed {
         if let Some(src) = &c.source {
-            let ahead = c.ahead.unwrap_or(0);
+            let ahead = c.ahead;
             let rest = c.items.saturating_sub(ahead);
             let timing = format!(
                 "in {:.2} s ({:.1} ms/clip)",
@@ -156,14 +153,14 @@ pub fn cohort_sources(
                 "embeddings {}: {} clips{}",
                 src.name,
                 c.items,
-                match c.ahead {
-                    None => format!(" {timing}"),
-                    Some(_) if rest == 0 => format!(
-                        ", all {ahead} embedded as the model run decoded them"
-                    ),
-                    Some(_) => format!(
+                if !from_run {
+                    format!(" {timing}")
+                } else if rest == 0 {
+                    format!(", all {ahead} embedded as the model run decoded them")
+                } else {
+                    format!(
                         ", {ahead} of them embedded as the model run decoded them, the other {rest} {timing}"
-                    ),
+                    )
                 }
             );
         }
